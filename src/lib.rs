@@ -1,0 +1,75 @@
+//! # skycover
+//!
+//! Plans a **layered air-defence umbrella** over deployment zones: it models each site as a
+//! geometric coverage volume, evaluates coverage with depth and gap maps, and places systems
+//! from a limited inventory, certifying how far a plan is from the best possible one.
+//!
+//! ## Capabilities
+//!
+//! * [`catalogue`]: system classes ([`SystemClass`]), threat classes ([`ThreatClass`]),
+//!   engagement [`Envelope`]s and evaluation [`Layer`]s; a built-in catalogue with nominal
+//!   public figures ([`Catalogue::builtin`]) and user catalogues from JSON, validated.
+//! * [`frame`]: WGS84 lon/lat <-> local metres ([`LocalFrame`], ellipsoidal azimuthal
+//!   equidistant, Karney geodesics), within 0.05 % of geodesic distance up to 300 km.
+//! * [`volume`]: the [`Footprint`] of a [`Site`] on a layer: slant-range annulus, altitude band,
+//!   azimuth sector and smooth-earth radar horizon, with exact per-row spans for rasterising.
+//! * [`scenario`]: zones, defended assets, corridors, contact line and keep-out, candidate and
+//!   exclusion areas, existing sites, inventory and budget, loaded from GeoJSON and validated
+//!   with typed errors ([`Scenario`]).
+//!
+//! All computation is in metres in one local frame per scenario; inputs and outputs are
+//! WGS84 lon/lat. The library never panics on user input, never prints, never exits.
+//!
+//! ## Example
+//!
+//! ```
+//! use skycover::prelude::*;
+//!
+//! let scenario = Scenario::builtin("kyiv")?;
+//! assert!(scenario.zones().len() >= 1);
+//! let cat = scenario.catalogue();
+//! let patriot = cat.class_id("patriot_class")?;
+//! let aircraft = cat.threat_id("aircraft")?;
+//! for layer in cat.layers_of(aircraft) {
+//!     let r = skycover::volume::max_ground_range_m(cat, patriot, layer);
+//!     assert!(r > 30_000.0);
+//! }
+//! # Ok::<(), skycover::Error>(())
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::print_stdout,
+        clippy::print_stderr
+    )
+)]
+
+pub mod catalogue;
+pub mod error;
+pub mod frame;
+pub mod scenario;
+pub mod site;
+pub mod volume;
+
+pub use catalogue::{
+    Catalogue, ClassId, Envelope, Layer, SystemClass, ThreatClass, ThreatId, Tier,
+};
+pub use error::{Error, FeatureRef, Result};
+pub use frame::LocalFrame;
+pub use scenario::Scenario;
+pub use site::Site;
+pub use volume::Footprint;
+
+/// The most used types, for `use skycover::prelude::*`.
+pub mod prelude {
+    pub use crate::catalogue::{Catalogue, ClassId, Layer, ThreatId};
+    pub use crate::error::{Error, Result};
+    pub use crate::frame::LocalFrame;
+    pub use crate::scenario::Scenario;
+    pub use crate::site::Site;
+    pub use crate::volume::Footprint;
+}
