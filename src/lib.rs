@@ -16,6 +16,8 @@
 //! * [`scenario`]: zones, defended assets, corridors, contact line and keep-out, candidate and
 //!   exclusion areas, existing sites, inventory and budget, loaded from GeoJSON and validated
 //!   with typed errors ([`Scenario`]).
+//! * [`demand`]: the scenario discretised into weighted samples: a zone grid (scanline fill),
+//!   asset points and corridor samples, each with its origin and required depth ([`Demand`]).
 //!
 //! All computation is in metres in one local frame per scenario; inputs and outputs are
 //! WGS84 lon/lat. The library never panics on user input, never prints, never exits.
@@ -49,6 +51,7 @@
 )]
 
 pub mod catalogue;
+pub mod demand;
 pub mod error;
 pub mod frame;
 pub mod scenario;
@@ -58,6 +61,7 @@ pub mod volume;
 pub use catalogue::{
     Catalogue, ClassId, Envelope, Layer, SystemClass, ThreatClass, ThreatId, Tier,
 };
+pub use demand::{Demand, Grid, SampleOrigin};
 pub use error::{Error, FeatureRef, Result};
 pub use frame::LocalFrame;
 pub use scenario::Scenario;
@@ -67,6 +71,7 @@ pub use volume::Footprint;
 /// The most used types, for `use skycover::prelude::*`.
 pub mod prelude {
     pub use crate::catalogue::{Catalogue, ClassId, Layer, ThreatId};
+    pub use crate::demand::Demand;
     pub use crate::error::{Error, Result};
     pub use crate::frame::LocalFrame;
     pub use crate::scenario::Scenario;

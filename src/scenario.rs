@@ -222,6 +222,9 @@ pub struct Settings {
     pub limits: Limits,
     /// Terrain model file named by the scenario (relative to the scenario file), if any.
     pub terrain: Option<String>,
+    /// Weight of one unit of asset value, in km² of priority-1 zone
+    /// (default [`crate::demand::DEFAULT_ASSET_VALUE_KM2`]).
+    pub asset_value_km2: f64,
 }
 
 /// A validated scenario in its local frame.
@@ -705,6 +708,7 @@ impl Scenario {
             "mutual_support",
             "limits",
             "terrain",
+            "asset_value_km2",
         ];
         for k in settings_v.keys() {
             if !KNOWN_SETTINGS.contains(&k.as_str()) {
@@ -911,6 +915,14 @@ impl Scenario {
                     _ => return Err(setting_err(format!("limits.{k}"), "unknown limit (known: max_grid_cells, max_candidates, max_matrix_nonzeros)")),
                 }
             }
+        }
+        let asset_value_km2 = setting_num(settings_v, "asset_value_km2")?
+            .unwrap_or(crate::demand::DEFAULT_ASSET_VALUE_KM2);
+        if asset_value_km2 < 0.0 {
+            return Err(setting_err(
+                "asset_value_km2",
+                format!("{asset_value_km2} is negative"),
+            ));
         }
         let terrain = settings_v
             .get("terrain")
@@ -1126,6 +1138,7 @@ impl Scenario {
                 extra_facings_deg,
                 limits,
                 terrain,
+                asset_value_km2,
             },
         };
         let mut site_refs = Vec::new();
