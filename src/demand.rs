@@ -55,7 +55,7 @@ impl Grid {
     /// [`Error::ResourceLimit`] when the grid would have more than `max_cells` cells
     /// (checked before allocating anything).
     pub fn covering(bbox: [f64; 4], cell_m: f64, max_cells: u64) -> Result<Grid> {
-        if !(cell_m > 0.0) || !cell_m.is_finite() {
+        if !cell_m.is_finite() || cell_m <= 0.0 {
             return Err(Error::InvalidInput {
                 what: "grid cell size".into(),
                 reason: format!("{cell_m} must be a finite number > 0"),
@@ -540,7 +540,7 @@ mod tests {
             (grid_area - zone_area).abs() < 0.03 * zone_area,
             "{grid_area} vs {zone_area}"
         );
-        assert_eq!(d.point_samples() >= s.assets().len(), true);
+        assert!(d.point_samples() >= s.assets().len());
         for (k, &c) in d.grid_cells().iter().enumerate() {
             assert_eq!(d.sample_of_cell(c as usize), Some(k));
         }

@@ -78,3 +78,8 @@ pub mod prelude {
     pub use crate::site::Site;
     pub use crate::volume::Footprint;
 }
+
+/// The README's code examples, compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1417,6 +1417,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_builtin_loads() {
+        for (name, _) in BUILTIN_SCENARIOS {
+            let s = Scenario::builtin(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!s.zones().is_empty() || !s.assets().is_empty(), "{name}");
+        }
+        assert!(matches!(
+            Scenario::builtin("atlantis"),
+            Err(Error::InvalidInput { .. })
+        ));
+    }
+
+    #[test]
     fn kyiv_loads() {
         let s = Scenario::builtin("kyiv").unwrap();
         assert!(!s.zones().is_empty());

@@ -36,7 +36,7 @@ fn bearing_vec(deg: f64) -> [f64; 2] {
 
 impl Sector {
     fn new(width_deg: f64, facing_deg: f64) -> Sector {
-        if !(width_deg < 360.0) {
+        if width_deg.is_nan() || width_deg >= 360.0 {
             return Sector::Full;
         }
         let h = width_deg / 2.0;
@@ -121,7 +121,12 @@ impl Footprint {
         let horizon = class.radar_horizon_m(altitude_m);
         let r2_max = (e.max_range_m * e.max_range_m - dh2).min(horizon * horizon);
         let r2_min = (e.min_range_m * e.min_range_m - dh2).max(0.0);
-        if !(r2_max >= 0.0) || r2_min > r2_max || !centre[0].is_finite() || !centre[1].is_finite() {
+        if r2_max.is_nan()
+            || r2_max < 0.0
+            || r2_min > r2_max
+            || !centre[0].is_finite()
+            || !centre[1].is_finite()
+        {
             return empty;
         }
         Footprint {
@@ -237,7 +242,7 @@ impl Footprint {
         nx: usize,
         mut emit: impl FnMut(usize, usize),
     ) {
-        if !self.active || nx == 0 || !(step > 0.0) {
+        if !self.active || nx == 0 || step.is_nan() || step <= 0.0 {
             return;
         }
         let cx = self.centre[0];
@@ -254,7 +259,7 @@ impl Footprint {
         let w = (self.r2_max - dy2).max(0.0).sqrt();
         let a = partition_near(0, s, guess(-w).ceil(), |i| {
             let d = xi(i);
-            !(d * d + dy2 <= self.r2_max)
+            d * d + dy2 > self.r2_max
         });
         let b = partition_near(s, nx, guess(w).floor() + 1.0, |i| {
             let d = xi(i);
@@ -269,7 +274,7 @@ impl Footprint {
             let wh = (self.r2_min - dy2).max(0.0).sqrt();
             let ha = partition_near(a, s.max(a), guess(-wh).ceil(), |i| {
                 let d = xi(i);
-                !(d * d + dy2 < self.r2_min)
+                d * d + dy2 >= self.r2_min
             });
             let hb = partition_near(s.min(b), b, guess(wh).floor() + 1.0, |i| {
                 let d = xi(i);
