@@ -18,6 +18,10 @@
 //!   with typed errors ([`Scenario`]).
 //! * [`demand`]: the scenario discretised into weighted samples: a zone grid (scanline fill),
 //!   asset points and corridor samples, each with its origin and required depth ([`Demand`]).
+//! * [`export`]: GeoJSON output (RFC 7946, right-hand rule) of sites, footprints and scenario
+//!   features.
+//! * [`map`]: map pictures (SVG and PNG) of zones, corridors, contact line and keep-out band,
+//!   footprints by class, sites, assets by status and gaps, with legend and scale bar.
 //!
 //! All computation is in metres in one local frame per scenario; inputs and outputs are
 //! WGS84 lon/lat. The library never panics on user input, never prints, never exits.
@@ -53,7 +57,9 @@
 pub mod catalogue;
 pub mod demand;
 pub mod error;
+pub mod export;
 pub mod frame;
+pub mod map;
 pub mod scenario;
 pub mod site;
 pub mod volume;

@@ -258,8 +258,15 @@ pub struct Scenario {
 }
 
 /// The sample scenarios shipped in `data/scenarios/`, by name.
-pub const BUILTIN_SCENARIOS: &[(&str, &str)] =
-    &[("kyiv", include_str!("../data/scenarios/kyiv.geojson"))];
+pub const BUILTIN_SCENARIOS: &[(&str, &str)] = &[
+    ("kyiv", include_str!("../data/scenarios/kyiv.geojson")),
+    ("odesa", include_str!("../data/scenarios/odesa.geojson")),
+    (
+        "corridor",
+        include_str!("../data/scenarios/corridor.geojson"),
+    ),
+    ("theatre", include_str!("../data/scenarios/theatre.geojson")),
+];
 
 // ---------------------------------------------------------------------------------------------
 // parsing helpers

@@ -166,6 +166,23 @@ impl Footprint {
         }
     }
 
+    /// The radar sector as `(start_bearing_deg, width_deg)`: the sector runs clockwise from
+    /// `start_bearing_deg` (in [0, 360)) over `width_deg`. `None` for an all-round footprint.
+    pub fn sector(&self) -> Option<(f64, f64)> {
+        match self.sector {
+            Sector::Full => None,
+            Sector::Convex { l, r } | Sector::Reflex { l, r } => {
+                let start = l[0].atan2(l[1]).to_degrees().rem_euclid(360.0);
+                let end = r[0].atan2(r[1]).to_degrees().rem_euclid(360.0);
+                let mut width = (end - start).rem_euclid(360.0);
+                if width == 0.0 {
+                    width = 360.0;
+                }
+                Some((start, width))
+            }
+        }
+    }
+
     /// True for an all-round (360°) footprint.
     pub fn is_all_round(&self) -> bool {
         matches!(self.sector, Sector::Full)

@@ -1,0 +1,2 @@
+//! Shared test fixtures.
+pub mod fuzz;
