@@ -18,6 +18,10 @@
 //!   with typed errors ([`Scenario`]).
 //! * [`demand`]: the scenario discretised into weighted samples: a zone grid (scanline fill),
 //!   asset points and corridor samples, each with its origin and required depth ([`Demand`]).
+//! * [`evaluate`]: [`Coverage`] of a set of sites: depth per (sample, layer), weighted
+//!   fractions and depth-aware scores per threat and overall, per-asset status; a raster fast
+//!   path, an R-tree path ([`index`]) and a reference path that agree exactly; [`gaps`]: the
+//!   failing cells per threat merged into valid polygons in lon/lat ([`GapMap`]).
 //!
 //! All computation is in metres in one local frame per scenario; inputs and outputs are
 //! WGS84 lon/lat. The library never panics on user input, never prints, never exits.
@@ -53,7 +57,10 @@
 pub mod catalogue;
 pub mod demand;
 pub mod error;
+pub mod evaluate;
 pub mod frame;
+pub mod gaps;
+pub mod index;
 pub mod scenario;
 pub mod site;
 pub mod volume;
@@ -63,7 +70,9 @@ pub use catalogue::{
 };
 pub use demand::{Demand, Grid, SampleOrigin};
 pub use error::{Error, FeatureRef, Result};
+pub use evaluate::{Coverage, EvalPath, Evaluator};
 pub use frame::LocalFrame;
+pub use gaps::GapMap;
 pub use scenario::Scenario;
 pub use site::Site;
 pub use volume::Footprint;
@@ -73,6 +82,7 @@ pub mod prelude {
     pub use crate::catalogue::{Catalogue, ClassId, Layer, ThreatId};
     pub use crate::demand::Demand;
     pub use crate::error::{Error, Result};
+    pub use crate::evaluate::{Coverage, EvalPath, Evaluator};
     pub use crate::frame::LocalFrame;
     pub use crate::scenario::Scenario;
     pub use crate::site::Site;
