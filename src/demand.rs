@@ -415,12 +415,11 @@ impl Demand {
             what: what.into(),
             reason,
         };
-        if !(grid.cell_m > 0.0 && grid.cell_m.is_finite())
-            || !grid.origin.iter().all(|v| v.is_finite())
-        {
+        let finite = grid.cell_m.is_finite() && grid.origin.iter().all(|v| v.is_finite());
+        if !finite || grid.cell_m <= 0.0 {
             return Err(bad("grid", format!("{grid:?} is not a valid grid")));
         }
-        let n = grid.nx.checked_mul(grid.ny).unwrap_or(usize::MAX);
+        let n = grid.nx.saturating_mul(grid.ny);
         if n >= u32::MAX as usize {
             return Err(bad("grid", format!("{n} cells, at most {}", u32::MAX - 1)));
         }

@@ -13,6 +13,7 @@
 
 use crate::catalogue::{Catalogue, Layer};
 use crate::demand::Demand;
+use crate::evaluate::spans::RowSpanner;
 use crate::site::Site;
 use crate::volume::Footprint;
 use rstar::primitives::GeomWithData;
@@ -245,8 +246,8 @@ impl FootprintIndex {
 
 /// Which demand samples a footprint covers, in increasing sample order.
 ///
-/// Grid samples are found through the footprint's exact row spans on the demand grid
-/// (O(rows + covered cells)), point samples (assets, corridors) through an R-tree of their
+/// Grid samples are found through the footprint's exact row spans on the demand grid (the
+/// same spans as [`Footprint::row_spans`]; O(rows + covered cells)), point samples (assets, corridors) through an R-tree of their
 /// positions (`bulk_load`; envelope query, then the exact predicate). The result is exactly
 /// `{ s : footprint.covers(demand.positions()[s]) }`.
 ///
@@ -303,12 +304,15 @@ impl<'d> DemandIndex<'d> {
         let d = self.demand;
         let grid = d.grid();
         let b = padded_bbox(footprint.bbox());
-        if d.grid_samples() > 0 && grid.nx > 0 {
+        if let (true, Some(rs)) = (
+            d.grid_samples() > 0 && grid.nx > 0,
+            RowSpanner::new(footprint),
+        ) {
             let (j0, j1) = row_range(grid, b[1], b[3]);
-            let x0 = grid.x(0);
+            let (x0, inv) = (grid.x(0), 1.0 / grid.cell_m);
             for j in j0..j1 {
                 let base = j * grid.nx;
-                footprint.row_spans(grid.y(j), x0, grid.cell_m, grid.nx, |a, e| {
+                rs.spans(grid.y(j), x0, grid.cell_m, inv, grid.nx, |a, e| {
                     for c in base + a..base + e {
                         if let Some(s) = d.sample_of_cell(c) {
                             f(s);

@@ -166,6 +166,25 @@ impl Footprint {
         matches!(self.sector, Sector::Full)
     }
 
+    /// The exact parameters of the predicate, for rasterisers elsewhere in the crate that must
+    /// reproduce [`covers`](Self::covers) bit for bit: `(centre, r2_min, r2_max, sector)` with
+    /// `sector = Some((l, r, reflex))` (boundary unit vectors, `reflex` for sectors wider than
+    /// 180°) or `None` all-round. `None` for an empty footprint.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn raw_parts(
+        &self,
+    ) -> Option<([f64; 2], f64, f64, Option<([f64; 2], [f64; 2], bool)>)> {
+        if !self.active {
+            return None;
+        }
+        let sector = match self.sector {
+            Sector::Full => None,
+            Sector::Convex { l, r } => Some((l, r, false)),
+            Sector::Reflex { l, r } => Some((l, r, true)),
+        };
+        Some((self.centre, self.r2_min, self.r2_max, sector))
+    }
+
     /// Axis-aligned bounding box `[min_x, min_y, max_x, max_y]` (of the full disc).
     pub fn bbox(&self) -> [f64; 4] {
         let r = self.max_ground_range_m();

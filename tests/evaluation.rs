@@ -297,7 +297,13 @@ fn one_site_gap_area_is_zone_minus_footprint() {
         [-30_000.0, 30_000.0],
     ];
     for cell in [250.0, 500.0, 1_000.0] {
-        let scenario = scenario_from_local(&[sq.clone()], &[], None, cell, Catalogue::builtin());
+        let scenario = scenario_from_local(
+            std::slice::from_ref(&sq),
+            &[],
+            None,
+            cell,
+            Catalogue::builtin(),
+        );
         let cat = scenario.catalogue();
         let zone_m2 = scenario.zones()[0].local.unsigned_area();
         let b = scenario.demand_bbox();

@@ -19,6 +19,7 @@
 //! chunks in a fixed order.
 
 mod raster;
+pub(crate) mod spans;
 mod summary;
 
 pub use summary::{AssetStatus, Summary, ThreatCoverage};

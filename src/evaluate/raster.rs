@@ -1,17 +1,17 @@
 //! The raster path: grid samples by rasterising footprints row by row.
 //!
 //! For each layer and each band of grid rows (the parallel work items), every footprint whose
-//! rows meet the band adds its exact per-row spans ([`Footprint::row_spans`]) to a difference
+//! rows meet the band adds its exact per-row spans ([`crate::Footprint::row_spans`], in a faster form: [`RowSpanner`]) to a difference
 //! array (+1 at the start, −1 at the end of each span); one prefix sum per row then gives the
 //! depth of every cell, and the cells that are samples are gathered. Cost per layer:
 //! O(sites × rows + cells), whatever the footprints' areas.
 
+use super::spans::RowSpanner;
 use super::{layer_footprints, DepthMap};
 use crate::catalogue::Catalogue;
 use crate::demand::{Demand, Grid};
 use crate::index::{padded_bbox, row_range};
 use crate::site::Site;
-use crate::volume::Footprint;
 use rayon::prelude::*;
 
 /// Grid rows per parallel work item.
@@ -19,7 +19,7 @@ const BAND_ROWS: usize = 16;
 
 /// A footprint and the grid rows `j0..j1` it may cover.
 struct RowFootprint {
-    fp: Footprint,
+    fp: RowSpanner,
     j0: usize,
     j1: usize,
 }
@@ -53,10 +53,14 @@ pub(super) fn grid_depths(
         .map(|layer| {
             layer_footprints(catalogue, sites, layer)
                 .into_iter()
-                .map(|fp| {
+                .filter_map(|fp| {
                     let b = padded_bbox(fp.bbox());
                     let (j0, j1) = row_range(&grid, b[1], b[3]);
-                    RowFootprint { fp, j0, j1 }
+                    Some(RowFootprint {
+                        fp: RowSpanner::new(&fp)?,
+                        j0,
+                        j1,
+                    })
                 })
                 .filter(|r| r.j0 < r.j1)
                 .collect()
@@ -107,6 +111,7 @@ fn band(
     let mut diff = vec![0i32; nx + 1];
     let mut rowbuf = vec![0u8; nx];
     let x0 = grid.x(0);
+    let inv_step = 1.0 / grid.cell_m;
     let base_sample = row_first[j0];
     for j in j0..j1 {
         let (sa, sb) = (row_first[j], row_first[j + 1]);
@@ -114,37 +119,43 @@ fn band(
             continue;
         }
         let y = grid.y(j);
-        let mut any = false;
+        // touched cells lo..hi; the difference array is zero elsewhere
+        let (mut lo, mut hi) = (nx, 0);
         for f in &active {
             if j >= f.j0 && j < f.j1 {
-                f.fp.row_spans(y, x0, grid.cell_m, nx, |a, b| {
+                f.fp.spans(y, x0, grid.cell_m, inv_step, nx, |a, b| {
                     diff[a] += 1;
                     diff[b] -= 1;
-                    any = true;
+                    lo = lo.min(a);
+                    hi = hi.max(b);
                 });
             }
         }
-        if !any {
+        if lo >= hi {
             continue; // depths stay 0
         }
         let row_out = &mut out[sa - base_sample..sb - base_sample];
+        // Prefix sums are ≥ 0: every span adds +1 before its −1.
         let mut acc = 0i32;
         if sb - sa == nx {
             // every cell of the row is a sample, in order
-            for (o, d) in row_out.iter_mut().zip(diff.iter_mut()) {
+            for (o, d) in row_out[lo..hi].iter_mut().zip(diff[lo..hi].iter_mut()) {
                 acc += std::mem::take(d);
-                *o = acc.clamp(0, 255) as u8;
+                *o = acc.min(255) as u8;
             }
         } else {
-            for (r, d) in rowbuf.iter_mut().zip(diff.iter_mut()) {
+            for (r, d) in rowbuf[lo..hi].iter_mut().zip(diff[lo..hi].iter_mut()) {
                 acc += std::mem::take(d);
-                *r = acc.clamp(0, 255) as u8;
+                *r = acc.min(255) as u8;
             }
             let base = j * nx;
             for (o, &c) in row_out.iter_mut().zip(&cells[sa..sb]) {
-                *o = rowbuf[c as usize - base];
+                let i = c as usize - base;
+                if i >= lo && i < hi {
+                    *o = rowbuf[i];
+                }
             }
         }
-        diff[nx] = 0;
+        diff[hi] = 0;
     }
 }

@@ -105,34 +105,64 @@ pub(super) fn summarise(catalogue: &Catalogue, demand: &Demand, depth: DepthMap)
                 gap: vec![0; nt],
                 bits: Vec::with_capacity(nt),
             };
-            let mut mind = vec![0u8; s1 - s0];
-            let mut sc = vec![0.0f64; s1 - s0];
+            let len = s1 - s0;
+            // required depth per threat for the chunk, threat-major
+            let mut kreq = vec![0u8; nt * len];
+            for k in 0..len {
+                for (t, &r) in demand.required_depths(s0 + k).iter().enumerate() {
+                    kreq[t * len + k] = r;
+                }
+            }
+            let mut mind = vec![0u8; len];
+            let mut smin = vec![0u16; len];
             for (t, layers) in by_threat.iter().enumerate() {
+                let kr = &kreq[t * len..(t + 1) * len];
                 mind.fill(u8::MAX);
-                sc.fill(0.0);
+                smin.fill(0);
+                // integer pass over the layers (vectorises): min depth, Σ min(depth, k)
                 for &l in layers {
                     let d = &depth.layer(l)[s0..s1];
-                    for (k, ((m, s), &dv)) in mind.iter_mut().zip(sc.iter_mut()).zip(d).enumerate()
+                    for (((m, sm), &dv), &k) in mind.iter_mut().zip(smin.iter_mut()).zip(d).zip(kr)
                     {
-                        let req = demand.required_depth(s0 + k, ThreatId(t));
                         *m = (*m).min(dv);
-                        *s += f64::from(dv.min(req)) * inv_k[req as usize];
+                        *sm += u16::from(dv.min(k));
                     }
                 }
-                let mut words = vec![0u64; (s1 - s0).div_ceil(64)];
-                let (mut cov, mut score, mut failing, mut gap) = (0.0, 0.0, 0, 0);
-                for (k, ((&m, &s), &wk)) in mind.iter().zip(&sc).zip(w).enumerate() {
-                    let req = demand.required_depth(s0 + k, ThreatId(t));
-                    score += wk * s;
-                    if layers.is_empty() || m >= req {
-                        cov += wk;
-                    } else {
-                        failing += 1;
-                        if s0 + k < ng {
-                            gap += 1;
-                        }
-                        words[k / 64] |= 1 << (k % 64);
+                // weighted sums with four interleaved accumulators (a fixed order: the
+                // result does not depend on the thread count)
+                let (mut cov4, mut score4) = ([0.0f64; 4], [0.0f64; 4]);
+                for (q, (((&m, &sm), &wk), &req)) in
+                    mind.iter().zip(&smin).zip(w).zip(kr).enumerate()
+                {
+                    score4[q & 3] += wk * (f64::from(sm) * inv_k[req as usize]);
+                    cov4[q & 3] += if m >= req { wk } else { 0.0 };
+                }
+                let cov = (cov4[0] + cov4[1]) + (cov4[2] + cov4[3]);
+                let score = (score4[0] + score4[1]) + (score4[2] + score4[3]);
+                // failing bits, 64 samples per word
+                let mut words = vec![0u64; len.div_ceil(64)];
+                let (mut failing, mut gap) = (0usize, 0usize);
+                for (b, (word, (ms, ks))) in words
+                    .iter_mut()
+                    .zip(mind.chunks(64).zip(kr.chunks(64)))
+                    .enumerate()
+                {
+                    let mut bits = 0u64;
+                    for (k, (&m, &req)) in ms.iter().zip(ks).enumerate() {
+                        bits |= u64::from(m < req) << k;
                     }
+                    *word = bits;
+                    failing += bits.count_ones() as usize;
+                    // grid samples are s < ng: keep the bits of those
+                    let first = s0 + b * 64;
+                    let grid_bits = if first + 64 <= ng {
+                        bits
+                    } else if first >= ng {
+                        0
+                    } else {
+                        bits & ((1u64 << (ng - first)) - 1)
+                    };
+                    gap += grid_bits.count_ones() as usize;
                 }
                 st.covered_w[t] = cov;
                 st.score[t] = score;
@@ -169,7 +199,8 @@ pub(super) fn summarise(catalogue: &Catalogue, demand: &Demand, depth: DepthMap)
     // Assets.
     let layers = catalogue.layers().to_vec();
     let mut assets = Vec::new();
-    for (s, o) in demand.origins().iter().enumerate() {
+    // grid samples are zone cells: assets are among the point samples
+    for (s, o) in demand.origins().iter().enumerate().skip(ng) {
         let SampleOrigin::Asset(a) = *o else { continue };
         let required = demand.required_depths(s).to_vec();
         let depth_t: Vec<u8> = by_threat
