@@ -496,7 +496,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(256))]
         /// Random rasters trace into valid polygons whose area is the cell count.
         #[test]
-        fn random_rasters(nx in 1usize..12, ny in 1usize..12, density in 0.1f64..0.9, seed in any::<u64>()) {
+        fn random_rasters(nx in 1usize..20, ny in 1usize..20, density in 0.1f64..0.9, seed in any::<u64>()) {
             let mut x = seed | 1;
             let mask: Vec<bool> = (0..nx * ny)
                 .map(|_| {

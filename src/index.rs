@@ -13,7 +13,9 @@
 
 use crate::catalogue::{Catalogue, Layer};
 use crate::demand::Demand;
+use crate::error::Result;
 use crate::evaluate::spans::RowSpanner;
+use crate::evaluate::validate_sites;
 use crate::site::Site;
 use crate::volume::Footprint;
 use rstar::primitives::GeomWithData;
@@ -53,9 +55,12 @@ fn bearing_vec(deg: f64) -> [f64; 2] {
 /// let cuas = cat.class_id("counter_uas")?;
 /// let layer = &cat.layers()[cat.layers().len() - 1];
 /// let sites = [Site::new(cuas, [0.0, 0.0], 0.0), Site::new(cuas, [3_000.0, 0.0], 0.0)];
-/// let tree = RTree::bulk_load(
-///     sites.iter().enumerate().map(|(i, s)| SiteFootprint::new(&cat, s, i, layer)).collect(),
-/// );
+/// let objects = sites
+///     .iter()
+///     .enumerate()
+///     .map(|(i, s)| SiteFootprint::new(&cat, s, i, layer))
+///     .collect::<Result<Vec<_>, _>>()?;
+/// let tree = RTree::bulk_load(objects);
 /// assert_eq!(tree.locate_all_at_point(&[1_500.0, 0.0]).count(), 2);
 /// assert_eq!(tree.locate_all_at_point(&[-3_000.0, 0.0]).count(), 1);
 /// # Ok::<(), skycover::Error>(())
@@ -72,8 +77,26 @@ pub struct SiteFootprint {
 impl SiteFootprint {
     /// The footprint of `site` (the `index`-th site of its set) on `layer`.
     ///
-    /// `site.class` must be a class of `catalogue` (the evaluation entry points validate this).
-    pub fn new(catalogue: &Catalogue, site: &Site, index: usize, layer: &Layer) -> SiteFootprint {
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for a site whose class is not in
+    /// `catalogue`, or with a non-finite position or facing.
+    pub fn new(
+        catalogue: &Catalogue,
+        site: &Site,
+        index: usize,
+        layer: &Layer,
+    ) -> Result<SiteFootprint> {
+        validate_sites(catalogue, std::slice::from_ref(site))?;
+        Ok(Self::new_unchecked(catalogue, site, index, layer))
+    }
+
+    /// [`new`](Self::new) for a validated site.
+    fn new_unchecked(
+        catalogue: &Catalogue,
+        site: &Site,
+        index: usize,
+        layer: &Layer,
+    ) -> SiteFootprint {
         let footprint = Footprint::new(catalogue, site, layer);
         let class = catalogue.class(site.class);
         let rays = if footprint.is_all_round() {
@@ -186,7 +209,7 @@ impl PointDistance for SiteFootprint {
 ///     Site::new(medium, [0.0, 0.0], 0.0),
 ///     Site::new(medium, [10_000.0, 0.0], 0.0),
 /// ];
-/// let index = FootprintIndex::new(&cat, &sites);
+/// let index = FootprintIndex::new(&cat, &sites)?;
 /// let drone_low = cat.layers_of(cat.threat_id("drone")?).next().unwrap().index;
 /// assert_eq!(index.depth_at(drone_low, [5_000.0, 0.0]), 2);
 /// assert_eq!(index.depth_at(drone_low, [500.0, 0.0]), 1); // inside the first one's dead zone
@@ -200,9 +223,19 @@ pub struct FootprintIndex {
 impl FootprintIndex {
     /// Builds the trees (`bulk_load`), skipping empty footprints.
     ///
-    /// Every site's class must belong to `catalogue` (validated by the evaluation entry
-    /// points). Complexity: O(layers × sites × log sites).
-    pub fn new(catalogue: &Catalogue, sites: &[Site]) -> FootprintIndex {
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for a site whose class is not in
+    /// `catalogue`, or with a non-finite position or facing.
+    ///
+    /// # Complexity
+    /// O(layers × sites × log sites).
+    pub fn new(catalogue: &Catalogue, sites: &[Site]) -> Result<FootprintIndex> {
+        validate_sites(catalogue, sites)?;
+        Ok(Self::build(catalogue, sites))
+    }
+
+    /// [`new`](Self::new) for validated sites.
+    pub(crate) fn build(catalogue: &Catalogue, sites: &[Site]) -> FootprintIndex {
         let trees = catalogue
             .layers()
             .iter()
@@ -210,7 +243,7 @@ impl FootprintIndex {
                 let objects: Vec<SiteFootprint> = sites
                     .iter()
                     .enumerate()
-                    .map(|(i, s)| SiteFootprint::new(catalogue, s, i, layer))
+                    .map(|(i, s)| SiteFootprint::new_unchecked(catalogue, s, i, layer))
                     .filter(|f| !f.footprint.is_empty())
                     .collect();
                 RTree::bulk_load(objects)
@@ -385,7 +418,7 @@ mod tests {
             cat = Catalogue::from_classes("t".into(), cat.threats().to_vec(), systems).unwrap();
             let layer = cat.layers()[li];
             let site = Site::new(crate::ClassId(class), [0.0, 0.0], facing);
-            let sf = SiteFootprint::new(&cat, &site, 0, &layer);
+            let sf = SiteFootprint::new(&cat, &site, 0, &layer).unwrap();
             prop_assume!(!sf.footprint().is_empty());
             let d2 = sf.distance_2(&[px, py]);
             if sf.contains_point(&[px, py]) {

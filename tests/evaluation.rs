@@ -417,6 +417,12 @@ fn invalid_input_is_typed() {
             );
         }
     }
+    assert!(skycover::index::FootprintIndex::new(&cat, &[site(9, [0.0; 2], 0.0)]).is_err());
+    let layer = &cat.layers()[0];
+    assert!(
+        skycover::index::SiteFootprint::new(&cat, &site(0, [f64::NAN, 0.0], 0.0), 0, layer)
+            .is_err()
+    );
     let three = Demand::from_points(vec![[0.0, 0.0]], vec![1.0], vec![1; 3], 3).unwrap();
     assert!(matches!(
         Coverage::evaluate(&cat, &three, &[]),

@@ -85,13 +85,10 @@ impl DepthMap {
     /// Depth of `sample` on `layer` (0 when either is out of range).
     #[inline]
     pub fn get(&self, sample: usize, layer: usize) -> u8 {
-        if sample >= self.samples {
+        if sample >= self.samples || layer >= self.layers {
             return 0;
         }
-        self.depth
-            .get(layer * self.samples + sample)
-            .copied()
-            .unwrap_or(0)
+        self.depth[layer * self.samples + sample]
     }
 
     /// Depths of all samples on `layer` (empty when out of range).
@@ -198,6 +195,7 @@ impl Evaluator {
 
 /// Checks that `sites` and `demand` fit `catalogue`.
 fn validate(catalogue: &Catalogue, demand: &Demand, sites: &[Site]) -> Result<()> {
+    validate_sites(catalogue, sites)?;
     if demand.n_threats() != catalogue.threats().len() {
         return Err(Error::InvalidInput {
             what: "demand".into(),
@@ -208,6 +206,11 @@ fn validate(catalogue: &Catalogue, demand: &Demand, sites: &[Site]) -> Result<()
             ),
         });
     }
+    Ok(())
+}
+
+/// Checks that every site has a class of `catalogue`, a finite position and a finite facing.
+pub(crate) fn validate_sites(catalogue: &Catalogue, sites: &[Site]) -> Result<()> {
     for (i, s) in sites.iter().enumerate() {
         let what = || match &s.id {
             Some(id) => format!("site {i} (\"{id}\")"),
@@ -302,7 +305,7 @@ fn reference(
 
 /// R-tree path for samples `from..`.
 fn rtree(catalogue: &Catalogue, demand: &Demand, sites: &[Site], map: &mut DepthMap, from: usize) {
-    let index = FootprintIndex::new(catalogue, sites);
+    let index = FootprintIndex::build(catalogue, sites);
     let pos = demand.positions();
     sample_chunks(map, from)
         .into_par_iter()
