@@ -363,8 +363,35 @@ pub struct Coverage {
 impl Coverage {
     /// Evaluates `sites` over `demand` on the fastest path (see [`Evaluator`]).
     ///
+    /// # Parameters
+    /// * `catalogue`: the classes and layers; `demand` must have one required depth per
+    ///   threat of it.
+    /// * `demand`: the samples (grid and points), in the sites' local frame.
+    /// * `sites`: the placed systems (any number, including none).
+    ///
+    /// # Returns
+    /// Depths per (sample, layer) and their summaries; see [`Coverage`].
+    ///
     /// # Errors
     /// As [`Evaluator::depths`].
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::{Catalogue, Coverage, Demand, Site};
+    ///
+    /// let cat = Catalogue::builtin();
+    /// // two points, needing depth 2 against drones (threat 3) and 1 against the rest
+    /// let demand = Demand::from_points(
+    ///     vec![[0.0, 0.0], [15_000.0, 0.0]], vec![1.0, 1.0], vec![1, 1, 1, 2, 1, 1, 1, 2], 4)?;
+    /// let cuas = cat.class_id("counter_uas")?;
+    /// let sites = [Site::new(cuas, [1_000.0, 0.0], 0.0), Site::new(cuas, [-1_000.0, 0.0], 0.0)];
+    /// let c = Coverage::evaluate(&cat, &demand, &sites)?;
+    /// let drone = cat.threat_id("drone")?;
+    /// assert_eq!(c.threat_depth(0, drone), 2);
+    /// assert_eq!(c.threat(drone).unwrap().fraction, 0.5); // the far point is uncovered
+    /// assert_eq!(c.assets()[1].failing_layers.len(), cat.layers().len());
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
     pub fn evaluate(catalogue: &Catalogue, demand: &Demand, sites: &[Site]) -> Result<Coverage> {
         Evaluator::new().evaluate(catalogue, demand, sites)
     }
