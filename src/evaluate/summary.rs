@@ -131,11 +131,17 @@ pub(super) fn summarise(catalogue: &Catalogue, demand: &Demand, depth: DepthMap)
                 // weighted sums with four interleaved accumulators (a fixed order: the
                 // result does not depend on the thread count)
                 let (mut cov4, mut score4) = ([0.0f64; 4], [0.0f64; 4]);
-                for (q, (((&m, &sm), &wk), &req)) in
-                    mind.iter().zip(&smin).zip(w).zip(kr).enumerate()
-                {
-                    score4[q & 3] += wk * (f64::from(sm) * inv_k[req as usize]);
-                    cov4[q & 3] += if m >= req { wk } else { 0.0 };
+                let lanes = mind
+                    .chunks(4)
+                    .zip(smin.chunks(4))
+                    .zip(w.chunks(4))
+                    .zip(kr.chunks(4));
+                for (((m, sm), wk), req) in lanes {
+                    for q in 0..m.len() {
+                        let ik = inv_k[req[q] as usize];
+                        score4[q] += wk[q] * (f64::from(sm[q]) * ik);
+                        cov4[q] += if m[q] >= req[q] { wk[q] } else { 0.0 };
+                    }
                 }
                 let cov = (cov4[0] + cov4[1]) + (cov4[2] + cov4[3]);
                 let score = (score4[0] + score4[1]) + (score4[2] + score4[3]);
