@@ -1,1 +1,99 @@
-fn main() {}
+//! Coverage evaluation, the hot path: each evaluation path on synthetic square grids.
+//!
+//! Inputs (built outside the timed loop, fixed seeds): a square zone of 200 km × 200 km
+//! discretised into about 100 k or 1 M cells, every layer of the built-in catalogue, and 50 or
+//! 500 mixed sites spread uniformly over the zone (10 % Patriot-class with random facings,
+//! 30 % medium-range, 60 % counter-UAS). Each iteration is a full `Evaluator::evaluate`
+//! (depths and summaries), flat terrain.
+//!
+//! Run: `cargo bench --bench coverage`.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg64;
+use skycover::evaluate::{EvalPath, Evaluator};
+use skycover::{Catalogue, Demand, Grid, Site};
+use std::hint::black_box;
+use std::time::Duration;
+
+/// Side of the square zone, metres.
+const SIDE_M: f64 = 200_000.0;
+
+/// A square grid demand of about `cells` cells over the zone.
+fn demand(cells: usize) -> Demand {
+    let n = (cells as f64).sqrt().round() as usize;
+    let cell_m = SIDE_M / n as f64;
+    let grid = Grid {
+        origin: [-SIDE_M / 2.0 + cell_m / 2.0; 2],
+        cell_m,
+        nx: n,
+        ny: n,
+    };
+    Demand::from_grid(grid, &vec![true; grid.len()], &[1, 1, 2, 2]).expect("valid grid")
+}
+
+/// `n` mixed sites uniformly over the zone (seeded).
+fn sites(cat: &Catalogue, n: usize, seed: u64) -> Vec<Site> {
+    let mut rng = Pcg64::seed_from_u64(seed);
+    let patriot = cat.class_id("patriot_class").expect("built-in class");
+    let medium = cat.class_id("medium_range").expect("built-in class");
+    let cuas = cat.class_id("counter_uas").expect("built-in class");
+    (0..n)
+        .map(|k| {
+            let class = match k % 10 {
+                0 => patriot,
+                1..=3 => medium,
+                _ => cuas,
+            };
+            let p = [
+                rng.random_range(-SIDE_M / 2.0..SIDE_M / 2.0),
+                rng.random_range(-SIDE_M / 2.0..SIDE_M / 2.0),
+            ];
+            Site::new(class, p, rng.random_range(0.0..360.0))
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let cat = Catalogue::builtin();
+    let site_sets: Vec<(usize, Vec<Site>)> = [50, 500]
+        .into_iter()
+        .map(|n| (n, sites(&cat, n, 0x5eed + n as u64)))
+        .collect();
+
+    let d100k = demand(100_000);
+    let mut g = c.benchmark_group("coverage_100k_cells");
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    for (n, s) in &site_sets {
+        for (name, path) in [
+            ("raster", EvalPath::Raster),
+            ("rtree", EvalPath::RTree),
+            ("reference", EvalPath::Reference),
+        ] {
+            let eval = Evaluator::with_path(path);
+            g.bench_with_input(BenchmarkId::new(name, n), s, |b, s| {
+                b.iter(|| black_box(eval.evaluate(&cat, &d100k, s).expect("valid input")))
+            });
+        }
+    }
+    g.finish();
+    drop(d100k);
+
+    let d1m = demand(1_000_000);
+    let mut g = c.benchmark_group("coverage_1m_cells");
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    for (n, s) in &site_sets {
+        let eval = Evaluator::with_path(EvalPath::Raster);
+        g.bench_with_input(BenchmarkId::new("raster", n), s, |b, s| {
+            b.iter(|| black_box(eval.evaluate(&cat, &d1m, s).expect("valid input")))
+        });
+        let eval = Evaluator::with_path(EvalPath::Raster);
+        g.bench_with_input(BenchmarkId::new("raster_depths_only", n), s, |b, s| {
+            b.iter(|| black_box(eval.depths(&cat, &d1m, s).expect("valid input")))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -396,11 +396,19 @@ impl Catalogue {
     }
 
     /// The threat class with this id.
+    ///
+    /// # Panics
+    /// If `id` does not come from this catalogue (ids from [`threat_id`](Self::threat_id) and
+    /// [`layers`](Self::layers) always do).
     pub fn threat(&self, id: ThreatId) -> &ThreatClass {
         &self.threats[id.0]
     }
 
     /// The system class with this id.
+    ///
+    /// # Panics
+    /// If `id` does not come from this catalogue (ids from [`class_id`](Self::class_id) and
+    /// from a validated [`Scenario`](crate::Scenario) always do).
     pub fn class(&self, id: ClassId) -> &SystemClass {
         &self.systems[id.0]
     }
@@ -465,7 +473,7 @@ impl Catalogue {
 
     /// The envelope of `class` against `threat`, if it can engage it.
     pub fn envelope(&self, class: ClassId, threat: ThreatId) -> Option<&Envelope> {
-        self.envelopes[class.0][threat.0].as_ref()
+        self.envelopes.get(class.0)?.get(threat.0)?.as_ref()
     }
 
     /// All layers: for each threat in catalogue order, each of its altitudes in order.

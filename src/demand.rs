@@ -401,6 +401,69 @@ impl Demand {
         })
     }
 
+    /// Builds demand from a grid and a cell mask (no scenario): every cell `c = j·nx + i` with
+    /// `mask[c]` becomes a grid sample at the cell centre, in row-major order, with weight
+    /// = cell area in km², origin [`SampleOrigin::Zone`]`(0)` and required depth `required[t]`
+    /// against threat `t`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a non-finite origin, a non-positive cell size, a mask whose
+    /// length is not `nx·ny`, a grid of more than 2³² − 1 cells, no threats, or depths outside
+    /// 1..=8.
+    pub fn from_grid(grid: Grid, mask: &[bool], required: &[u8]) -> Result<Demand> {
+        let bad = |what: &str, reason: String| Error::InvalidInput {
+            what: what.into(),
+            reason,
+        };
+        let finite = grid.cell_m.is_finite() && grid.origin.iter().all(|v| v.is_finite());
+        if !finite || grid.cell_m <= 0.0 {
+            return Err(bad("grid", format!("{grid:?} is not a valid grid")));
+        }
+        let n = grid.nx.saturating_mul(grid.ny);
+        if n >= u32::MAX as usize {
+            return Err(bad("grid", format!("{n} cells, at most {}", u32::MAX - 1)));
+        }
+        if mask.len() != n {
+            return Err(bad(
+                "grid mask",
+                format!("{} entries for {n} cells", mask.len()),
+            ));
+        }
+        if required.is_empty()
+            || required
+                .iter()
+                .any(|r| *r == 0 || *r > crate::scenario::MAX_REQUIRED_DEPTH)
+        {
+            return Err(bad(
+                "required depths",
+                "need one per threat, each in 1..=8".into(),
+            ));
+        }
+        let mut d = Demand {
+            grid,
+            n_grid: 0,
+            cells: Vec::new(),
+            cell_sample: vec![0; n],
+            positions: Vec::new(),
+            weights: Vec::new(),
+            origins: Vec::new(),
+            required: Vec::new(),
+            n_threats: required.len(),
+        };
+        let area = grid.cell_area_km2();
+        for (c, _) in mask.iter().enumerate().filter(|(_, m)| **m) {
+            let (i, j) = (c % grid.nx, c / grid.nx);
+            d.cells.push(c as u32);
+            d.cell_sample[c] = d.positions.len() as u32 + 1;
+            d.positions.push(grid.centre(i, j));
+            d.weights.push(area);
+            d.origins.push(SampleOrigin::Zone(0));
+            d.required.extend_from_slice(required);
+        }
+        d.n_grid = d.positions.len();
+        Ok(d)
+    }
+
     /// Number of samples.
     pub fn len(&self) -> usize {
         self.positions.len()

@@ -22,6 +22,10 @@
 //!   features.
 //! * [`map`]: map pictures (SVG and PNG) of zones, corridors, contact line and keep-out band,
 //!   footprints by class, sites, assets by status and gaps, with legend and scale bar.
+//! * [`evaluate`]: [`Coverage`] of a set of sites: depth per (sample, layer), weighted
+//!   fractions and depth-aware scores per threat and overall, per-asset status; a raster fast
+//!   path, an R-tree path ([`index`]) and a reference path that agree exactly; [`gaps`]: the
+//!   failing cells per threat merged into valid polygons in lon/lat ([`GapMap`]).
 //!
 //! All computation is in metres in one local frame per scenario; inputs and outputs are
 //! WGS84 lon/lat. The library never panics on user input, never prints, never exits.
@@ -57,8 +61,11 @@
 pub mod catalogue;
 pub mod demand;
 pub mod error;
+pub mod evaluate;
 pub mod export;
 pub mod frame;
+pub mod gaps;
+pub mod index;
 pub mod map;
 pub mod scenario;
 pub mod site;
@@ -69,7 +76,9 @@ pub use catalogue::{
 };
 pub use demand::{Demand, Grid, SampleOrigin};
 pub use error::{Error, FeatureRef, Result};
+pub use evaluate::{Coverage, EvalPath, Evaluator};
 pub use frame::LocalFrame;
+pub use gaps::GapMap;
 pub use scenario::Scenario;
 pub use site::Site;
 pub use volume::Footprint;
@@ -79,6 +88,7 @@ pub mod prelude {
     pub use crate::catalogue::{Catalogue, ClassId, Layer, ThreatId};
     pub use crate::demand::Demand;
     pub use crate::error::{Error, Result};
+    pub use crate::evaluate::{Coverage, EvalPath, Evaluator};
     pub use crate::frame::LocalFrame;
     pub use crate::scenario::Scenario;
     pub use crate::site::Site;

@@ -90,8 +90,16 @@ impl Footprint {
     ///
     /// A class without an envelope for the layer's threat, or a layer outside its altitude band,
     /// gives an empty footprint ([`is_empty`](Self::is_empty)).
+    ///
+    /// A site whose class or a layer whose threat is not in `catalogue` also gives an empty
+    /// footprint (never a panic).
     pub fn new(catalogue: &Catalogue, site: &Site, layer: &Layer) -> Footprint {
-        let class = catalogue.class(site.class);
+        let (Some(class), true) = (
+            catalogue.systems().get(site.class.0),
+            layer.threat.0 < catalogue.threats().len(),
+        ) else {
+            return Self::from_parts(&catalogue.systems()[0], None, site.position, 0.0, 0.0);
+        };
         let env = catalogue.envelope(site.class, layer.threat);
         Self::from_parts(class, env, site.position, site.facing_deg, layer.altitude_m)
     }
@@ -186,6 +194,25 @@ impl Footprint {
     /// True for an all-round (360°) footprint.
     pub fn is_all_round(&self) -> bool {
         matches!(self.sector, Sector::Full)
+    }
+
+    /// The exact parameters of the predicate, for rasterisers elsewhere in the crate that must
+    /// reproduce [`covers`](Self::covers) bit for bit: `(centre, r2_min, r2_max, sector)` with
+    /// `sector = Some((l, r, reflex))` (boundary unit vectors, `reflex` for sectors wider than
+    /// 180°) or `None` all-round. `None` for an empty footprint.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn raw_parts(
+        &self,
+    ) -> Option<([f64; 2], f64, f64, Option<([f64; 2], [f64; 2], bool)>)> {
+        if !self.active {
+            return None;
+        }
+        let sector = match self.sector {
+            Sector::Full => None,
+            Sector::Convex { l, r } => Some((l, r, false)),
+            Sector::Reflex { l, r } => Some((l, r, true)),
+        };
+        Some((self.centre, self.r2_min, self.r2_max, sector))
     }
 
     /// Axis-aligned bounding box `[min_x, min_y, max_x, max_y]` (of the full disc).

@@ -1,0 +1,473 @@
+//! Coverage evaluation: how deep each demand sample is covered on each layer, and what that
+//! means per threat, overall and per defended asset.
+//!
+//! The hot path of skycover. Three evaluation paths compute the same depths, bit for bit,
+//! because they all reduce to the one predicate [`Footprint::covers`] evaluated at the same
+//! sample positions:
+//!
+//! * [`EvalPath::Raster`]: grid samples by rasterising each footprint row by row
+//!   ([`Footprint::row_spans`]) into a difference array, one prefix sum per row; cost
+//!   O(layers × (sites × rows + cells)), independent of how many cells each footprint covers.
+//!   Point samples (assets, corridors) go through the R-tree.
+//! * [`EvalPath::RTree`]: every sample queried against an R-tree of footprints per layer
+//!   ([`FootprintIndex`]); cost O(layers × samples × (log sites + candidates)).
+//! * [`EvalPath::Reference`]: every sample against every footprint; kept for tests.
+//!
+//! [`EvalPath::Auto`] (the default) picks the raster path for grid samples and the R-tree for
+//! point samples. All paths run in parallel with rayon and give the same result on any number
+//! of threads: depths are integer counts, and the weighted summaries are summed over fixed
+//! chunks in a fixed order.
+
+mod raster;
+pub(crate) mod spans;
+mod summary;
+
+pub use summary::{AssetStatus, Summary, ThreatCoverage};
+
+use crate::catalogue::{Catalogue, Layer, ThreatId};
+use crate::demand::Demand;
+use crate::error::{Error, Result};
+use crate::index::FootprintIndex;
+use crate::scenario::Scenario;
+use crate::site::Site;
+use crate::volume::Footprint;
+use rayon::prelude::*;
+
+/// Samples per parallel work item of the per-sample paths and of the summaries.
+/// A multiple of 64 (the summaries pack per-sample bits into `u64` words per chunk).
+pub(crate) const CHUNK: usize = 4096;
+
+/// Which evaluation path computes the depths. All give identical results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum EvalPath {
+    /// Raster for grid samples, R-tree for point samples (the fastest choice).
+    #[default]
+    Auto,
+    /// Every sample against every site footprint: the plain reference, for tests.
+    Reference,
+    /// Every sample queried against an R-tree of footprints per layer.
+    RTree,
+    /// Row-by-row rasterisation of footprints for grid samples; point samples through the
+    /// R-tree (same as [`Auto`](Self::Auto)).
+    Raster,
+}
+
+/// Coverage depth per (layer, sample): how many sites cover each demand sample on each layer,
+/// saturating at 255.
+///
+/// Stored layer-major as `u8`: `depth[layer · samples + sample]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepthMap {
+    samples: usize,
+    layers: usize,
+    depth: Vec<u8>,
+}
+
+impl DepthMap {
+    fn zeros(samples: usize, layers: usize) -> DepthMap {
+        DepthMap {
+            samples,
+            layers,
+            depth: vec![0; samples * layers],
+        }
+    }
+
+    /// Number of samples.
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+
+    /// Number of layers.
+    pub fn layers(&self) -> usize {
+        self.layers
+    }
+
+    /// Depth of `sample` on `layer` (0 when either is out of range).
+    #[inline]
+    pub fn get(&self, sample: usize, layer: usize) -> u8 {
+        if sample >= self.samples || layer >= self.layers {
+            return 0;
+        }
+        self.depth[layer * self.samples + sample]
+    }
+
+    /// Depths of all samples on `layer` (empty when out of range).
+    pub fn layer(&self, layer: usize) -> &[u8] {
+        if layer >= self.layers {
+            return &[];
+        }
+        &self.depth[layer * self.samples..(layer + 1) * self.samples]
+    }
+
+    /// All depths, layer-major.
+    pub fn as_slice(&self) -> &[u8] {
+        &self.depth
+    }
+}
+
+/// Evaluates coverage with a chosen [`EvalPath`].
+///
+/// # Examples
+/// ```
+/// use skycover::evaluate::{EvalPath, Evaluator};
+/// use skycover::{Catalogue, Demand, Grid, Site};
+///
+/// let cat = Catalogue::builtin();
+/// let grid = Grid::covering([-20_000.0, -20_000.0, 20_000.0, 20_000.0], 1_000.0, 1 << 20)?;
+/// let demand = Demand::from_grid(grid, &vec![true; grid.len()], &[1; 4])?;
+/// let sites = vec![Site::new(cat.class_id("medium_range")?, [0.0, 0.0], 0.0)];
+/// let fast = Evaluator::new().evaluate(&cat, &demand, &sites)?;
+/// let slow = Evaluator::with_path(EvalPath::Reference).evaluate(&cat, &demand, &sites)?;
+/// assert_eq!(fast.depths(), slow.depths());
+/// # Ok::<(), skycover::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Evaluator {
+    path: EvalPath,
+}
+
+impl Evaluator {
+    /// An evaluator on the automatic (fastest) path.
+    pub fn new() -> Evaluator {
+        Evaluator::default()
+    }
+
+    /// An evaluator forced onto `path`.
+    pub fn with_path(path: EvalPath) -> Evaluator {
+        Evaluator { path }
+    }
+
+    /// The path this evaluator uses.
+    pub fn path(&self) -> EvalPath {
+        self.path
+    }
+
+    /// Depth per (sample, layer) of `sites` over `demand`, without the summaries.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `demand` was built for a different number of threats than
+    /// `catalogue` has, or a site has a class not in `catalogue`, a non-finite position or a
+    /// non-finite facing.
+    ///
+    /// # Complexity
+    /// Raster: O(layers × (sites × grid rows + grid cells)) for grid samples, plus
+    /// O(layers × points × (log sites + k)) for point samples. Reference:
+    /// O(layers × samples × sites). Memory: one byte per (sample, layer).
+    pub fn depths(
+        &self,
+        catalogue: &Catalogue,
+        demand: &Demand,
+        sites: &[Site],
+    ) -> Result<DepthMap> {
+        validate(catalogue, demand, sites)?;
+        let layers = catalogue.layers();
+        let mut map = DepthMap::zeros(demand.len(), layers.len());
+        if demand.is_empty() || layers.is_empty() || sites.is_empty() {
+            return Ok(map);
+        }
+        match self.path {
+            EvalPath::Reference => reference(catalogue, demand, sites, &mut map, 0),
+            EvalPath::RTree => rtree(catalogue, demand, sites, &mut map, 0),
+            EvalPath::Auto | EvalPath::Raster => {
+                raster::grid_depths(catalogue, demand, sites, &mut map);
+                if demand.point_samples() > 0 {
+                    rtree(catalogue, demand, sites, &mut map, demand.grid_samples());
+                }
+            }
+        }
+        Ok(map)
+    }
+
+    /// Full coverage evaluation: depths, per-threat and overall summaries, asset status.
+    ///
+    /// # Errors
+    /// As [`depths`](Self::depths).
+    pub fn evaluate(
+        &self,
+        catalogue: &Catalogue,
+        demand: &Demand,
+        sites: &[Site],
+    ) -> Result<Coverage> {
+        let depth = self.depths(catalogue, demand, sites)?;
+        Ok(summary::summarise(catalogue, demand, depth))
+    }
+}
+
+/// Checks that `sites` and `demand` fit `catalogue`.
+fn validate(catalogue: &Catalogue, demand: &Demand, sites: &[Site]) -> Result<()> {
+    validate_sites(catalogue, sites)?;
+    if demand.n_threats() != catalogue.threats().len() {
+        return Err(Error::InvalidInput {
+            what: "demand".into(),
+            reason: format!(
+                "built for {} threats, the catalogue has {}",
+                demand.n_threats(),
+                catalogue.threats().len()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Checks that every site has a class of `catalogue`, a finite position and a finite facing.
+pub(crate) fn validate_sites(catalogue: &Catalogue, sites: &[Site]) -> Result<()> {
+    for (i, s) in sites.iter().enumerate() {
+        let what = || match &s.id {
+            Some(id) => format!("site {i} (\"{id}\")"),
+            None => format!("site {i}"),
+        };
+        if s.class.0 >= catalogue.systems().len() {
+            return Err(Error::InvalidInput {
+                what: what(),
+                reason: format!(
+                    "class index {} is not in the catalogue ({} classes: {})",
+                    s.class.0,
+                    catalogue.systems().len(),
+                    catalogue.class_names()
+                ),
+            });
+        }
+        if !s.position.iter().all(|v| v.is_finite()) {
+            return Err(Error::InvalidInput {
+                what: what(),
+                reason: format!("position {:?} is not finite", s.position),
+            });
+        }
+        if !s.facing_deg.is_finite() {
+            return Err(Error::InvalidInput {
+                what: what(),
+                reason: format!("facing {} is not finite", s.facing_deg),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The non-empty footprints of `sites` on `layer`.
+pub(crate) fn layer_footprints(
+    catalogue: &Catalogue,
+    sites: &[Site],
+    layer: &Layer,
+) -> Vec<Footprint> {
+    sites
+        .iter()
+        .map(|s| Footprint::new(catalogue, s, layer))
+        .filter(|f| !f.is_empty())
+        .collect()
+}
+
+/// Splits the samples `from..` of every layer of `map` into chunks of [`CHUNK`] samples:
+/// `(layer, first sample, depths)`.
+fn sample_chunks(map: &mut DepthMap, from: usize) -> Vec<(usize, usize, &mut [u8])> {
+    let n = map.samples;
+    let mut out = Vec::new();
+    for (l, row) in map.depth.chunks_mut(n).enumerate() {
+        let mut s0 = from;
+        for chunk in row[from..].chunks_mut(CHUNK) {
+            let len = chunk.len();
+            out.push((l, s0, chunk));
+            s0 += len;
+        }
+    }
+    out
+}
+
+/// Reference path for samples `from..`: every sample against every footprint.
+fn reference(
+    catalogue: &Catalogue,
+    demand: &Demand,
+    sites: &[Site],
+    map: &mut DepthMap,
+    from: usize,
+) {
+    let fps: Vec<Vec<Footprint>> = catalogue
+        .layers()
+        .iter()
+        .map(|l| layer_footprints(catalogue, sites, l))
+        .collect();
+    let pos = demand.positions();
+    sample_chunks(map, from)
+        .into_par_iter()
+        .for_each(|(l, s0, out)| {
+            let fps = &fps[l];
+            for (k, o) in out.iter_mut().enumerate() {
+                let p = pos[s0 + k];
+                let mut d = 0u8;
+                for f in fps {
+                    if f.covers(p) {
+                        d = d.saturating_add(1);
+                    }
+                }
+                *o = d;
+            }
+        });
+}
+
+/// R-tree path for samples `from..`.
+fn rtree(catalogue: &Catalogue, demand: &Demand, sites: &[Site], map: &mut DepthMap, from: usize) {
+    let index = FootprintIndex::build(catalogue, sites);
+    let pos = demand.positions();
+    sample_chunks(map, from)
+        .into_par_iter()
+        .for_each(|(l, s0, out)| {
+            for (k, o) in out.iter_mut().enumerate() {
+                *o = index.depth_at(l, pos[s0 + k]);
+            }
+        });
+}
+
+/// The result of evaluating a set of sites over a demand: depth per (sample, layer), and
+/// what it means per threat, overall and per defended asset.
+///
+/// A sample **meets** a threat when its depth is at least its required depth against that
+/// threat on **every** layer of the threat. Per threat:
+///
+/// * `fraction`: weighted fraction of samples meeting the threat,
+/// * `score`: depth-aware score `Σ w · min(depth, k) / k / Σ w` (k = required depth),
+///   averaged over the threat's layers,
+/// * `gap_area_km2`: area of the grid samples that fail it,
+/// * `assets_failing`: the defended assets that fail it.
+///
+/// Overall figures weigh threats by their catalogue weights (equivalently, layers by
+/// [`Catalogue::layer_weight`]). With zero total sample weight, fractions and scores are 1
+/// (nothing weighted is uncovered).
+///
+/// # Examples
+/// ```
+/// use skycover::{Coverage, Scenario};
+///
+/// let mut scenario = Scenario::builtin("kyiv")?;
+/// let centre = scenario.frame().to_lonlat(0.0, 0.0);
+/// let site = scenario.site_at("medium_range", centre.0, centre.1, None)?;
+/// scenario.set_sites(vec![site]);
+/// let (demand, coverage) = Coverage::of_scenario(&scenario)?;
+/// let drone = scenario.catalogue().threat_id("drone")?;
+/// let t = coverage.threat(drone).unwrap();
+/// assert!(t.fraction > 0.0 && t.fraction < 1.0);
+/// assert!(t.gap_area_km2 > 0.0);
+/// assert_eq!(coverage.depths().samples(), demand.len());
+/// # Ok::<(), skycover::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coverage {
+    pub(crate) depth: DepthMap,
+    pub(crate) layers: Vec<Layer>,
+    pub(crate) threats: Vec<ThreatCoverage>,
+    pub(crate) overall: Summary,
+    pub(crate) assets: Vec<AssetStatus>,
+    /// Per threat, one bit per sample (set = fails the threat), in `u64` words.
+    pub(crate) failing: Vec<Vec<u64>>,
+    pub(crate) grid_samples: usize,
+}
+
+impl Coverage {
+    /// Evaluates `sites` over `demand` on the fastest path (see [`Evaluator`]).
+    ///
+    /// # Parameters
+    /// * `catalogue`: the classes and layers; `demand` must have one required depth per
+    ///   threat of it.
+    /// * `demand`: the samples (grid and points), in the sites' local frame.
+    /// * `sites`: the placed systems (any number, including none).
+    ///
+    /// # Returns
+    /// Depths per (sample, layer) and their summaries; see [`Coverage`].
+    ///
+    /// # Errors
+    /// As [`Evaluator::depths`].
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::{Catalogue, Coverage, Demand, Site};
+    ///
+    /// let cat = Catalogue::builtin();
+    /// // two points, needing depth 2 against drones (threat 3) and 1 against the rest
+    /// let demand = Demand::from_points(
+    ///     vec![[0.0, 0.0], [15_000.0, 0.0]], vec![1.0, 1.0], vec![1, 1, 1, 2, 1, 1, 1, 2], 4)?;
+    /// let cuas = cat.class_id("counter_uas")?;
+    /// let sites = [Site::new(cuas, [1_000.0, 0.0], 0.0), Site::new(cuas, [-1_000.0, 0.0], 0.0)];
+    /// let c = Coverage::evaluate(&cat, &demand, &sites)?;
+    /// let drone = cat.threat_id("drone")?;
+    /// assert_eq!(c.threat_depth(0, drone), 2);
+    /// assert_eq!(c.threat(drone).unwrap().fraction, 0.5); // the far point is uncovered
+    /// assert_eq!(c.assets()[1].failing_layers.len(), cat.layers().len());
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn evaluate(catalogue: &Catalogue, demand: &Demand, sites: &[Site]) -> Result<Coverage> {
+        Evaluator::new().evaluate(catalogue, demand, sites)
+    }
+
+    /// Discretises `scenario` ([`Demand::from_scenario`]) and evaluates its existing sites.
+    ///
+    /// # Errors
+    /// As [`Demand::from_scenario`] and [`Evaluator::depths`].
+    pub fn of_scenario(scenario: &Scenario) -> Result<(Demand, Coverage)> {
+        let demand = Demand::from_scenario(scenario)?;
+        let coverage = Coverage::evaluate(scenario.catalogue(), &demand, scenario.sites())?;
+        Ok((demand, coverage))
+    }
+
+    /// Depths per (sample, layer).
+    pub fn depths(&self) -> &DepthMap {
+        &self.depth
+    }
+
+    /// Depth of `sample` on layer `layer` (0 when out of range).
+    pub fn depth(&self, sample: usize, layer: usize) -> u8 {
+        self.depth.get(sample, layer)
+    }
+
+    /// Depth of `sample` against `threat`: the minimum over the threat's layers (0 when out of
+    /// range).
+    pub fn threat_depth(&self, sample: usize, threat: ThreatId) -> u8 {
+        self.layers
+            .iter()
+            .filter(|l| l.threat == threat)
+            .map(|l| self.depth.get(sample, l.index))
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// True when `sample` fails `threat` (some layer of the threat below the required depth).
+    /// False when out of range.
+    pub fn fails(&self, sample: usize, threat: ThreatId) -> bool {
+        self.failing
+            .get(threat.0)
+            .and_then(|bits| bits.get(sample / 64))
+            .is_some_and(|w| w >> (sample % 64) & 1 == 1)
+    }
+
+    /// Number of samples.
+    pub fn samples(&self) -> usize {
+        self.depth.samples
+    }
+
+    /// Number of grid samples (samples `0..grid_samples()`).
+    pub fn grid_samples(&self) -> usize {
+        self.grid_samples
+    }
+
+    /// The catalogue layers the depths are indexed by.
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
+    /// Per-threat summaries, indexed by [`ThreatId`].
+    pub fn threats(&self) -> &[ThreatCoverage] {
+        &self.threats
+    }
+
+    /// The summary of one threat.
+    pub fn threat(&self, threat: ThreatId) -> Option<&ThreatCoverage> {
+        self.threats.get(threat.0)
+    }
+
+    /// Overall figures, threats weighted by their catalogue weights.
+    pub fn overall(&self) -> &Summary {
+        &self.overall
+    }
+
+    /// The status of every defended asset, in asset order.
+    pub fn assets(&self) -> &[AssetStatus] {
+        &self.assets
+    }
+}
