@@ -7,7 +7,9 @@
 
 use crate::catalogue::Layer;
 use crate::error::{Error, Result};
+use crate::evaluate::Coverage;
 use crate::frame::LocalFrame;
+use crate::gaps::GapMap;
 use crate::scenario::Scenario;
 use crate::site::Site;
 use crate::volume::Footprint;
@@ -234,6 +236,72 @@ pub fn scenario_features(scenario: &Scenario) -> Vec<Feature> {
     out
 }
 
+/// Point features for the defended assets with their coverage status: `kind = "asset"`,
+/// `name`, `category`, `value`, `covered` (bool), and per threat `depth.<threat>` and
+/// `required.<threat>`, plus `failing_layers` as `"threat@altitude"` strings.
+pub fn asset_features(scenario: &Scenario, coverage: &Coverage) -> Vec<Feature> {
+    let cat = scenario.catalogue();
+    coverage
+        .assets()
+        .iter()
+        .filter_map(|st| {
+            let a = scenario.assets().get(st.asset)?;
+            let mut p = props(&[
+                ("kind", "asset".into()),
+                ("name", a.name.clone().into()),
+                ("category", a.category.clone().into()),
+                ("value", a.value.into()),
+                ("covered", st.is_covered().into()),
+            ]);
+            let mut depth = JsonObject::new();
+            let mut required = JsonObject::new();
+            for (ti, t) in cat.threats().iter().enumerate() {
+                depth.insert(t.id.clone(), st.depth.get(ti).copied().unwrap_or(0).into());
+                required.insert(
+                    t.id.clone(),
+                    st.required.get(ti).copied().unwrap_or(1).into(),
+                );
+            }
+            p.insert("depth".into(), JsonValue::Object(depth));
+            p.insert("required".into(), JsonValue::Object(required));
+            let failing: Vec<JsonValue> = st
+                .failing_layers
+                .iter()
+                .filter_map(|&l| cat.layers().get(l))
+                .map(|l| format!("{}@{:.0}m", cat.threat(l.threat).id, l.altitude_m).into())
+                .collect();
+            p.insert("failing_layers".into(), JsonValue::Array(failing));
+            let mut f = feature(geojson::Value::Point(vec![a.lonlat[0], a.lonlat[1]]), p);
+            f.id = Some(geojson::feature::Id::String(a.id.clone()));
+            Some(f)
+        })
+        .collect()
+}
+
+/// Gap polygons per threat (lon/lat MultiPolygons): `kind = "gap"`, `threat`, `cells`,
+/// `area_km2`. Threats without gaps are omitted.
+pub fn gap_features(scenario: &Scenario, gaps: &GapMap) -> Vec<Feature> {
+    let cat = scenario.catalogue();
+    gaps.threats()
+        .iter()
+        .filter(|g| g.cells > 0)
+        .map(|g| {
+            let id = &cat.threat(g.threat).id;
+            let mut f = feature(
+                geojson::Value::from(&g.lonlat.clone().orient(Direction::Default)),
+                props(&[
+                    ("kind", "gap".into()),
+                    ("threat", id.clone().into()),
+                    ("cells", g.cells.into()),
+                    ("area_km2", g.area_km2.into()),
+                ]),
+            );
+            f.id = Some(geojson::feature::Id::String(format!("gap/{id}")));
+            f
+        })
+        .collect()
+}
+
 /// A feature collection from features.
 pub fn collection(features: Vec<Feature>) -> FeatureCollection {
     FeatureCollection {
@@ -292,6 +360,41 @@ mod tests {
                     assert!(fp.covers(q));
                     assert!(p.contains(&Point::new(q[0], q[1])));
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn asset_and_gap_features_round_trip() {
+        let s = Scenario::builtin("kyiv").unwrap();
+        let (demand, cov) = Coverage::of_scenario(&s).unwrap();
+        let gaps = GapMap::new(&cov, &demand, s.frame()).unwrap();
+        let assets = asset_features(&s, &cov);
+        assert_eq!(assets.len(), s.assets().len());
+        let covered = assets
+            .iter()
+            .filter(|f| f.property("covered") == Some(&JsonValue::Bool(true)))
+            .count();
+        assert_eq!(
+            covered,
+            cov.assets().iter().filter(|a| a.is_covered()).count()
+        );
+        let gf = gap_features(&s, &gaps);
+        assert!(!gf.is_empty());
+        let text = serde_json::to_string(&collection(gf)).unwrap();
+        let geojson::GeoJson::FeatureCollection(fc) = text.parse().unwrap() else {
+            panic!()
+        };
+        for f in fc.features {
+            let g: geo::Geometry<f64> = f.geometry.unwrap().try_into().unwrap();
+            let geo::Geometry::MultiPolygon(mp) = g else {
+                panic!("gaps are multipolygons")
+            };
+            assert!(mp.is_valid(), "{:?}", mp.validation_errors());
+            for p in &mp.0 {
+                use geo::Winding;
+                assert!(p.exterior().is_ccw(), "right-hand rule: exterior counter-clockwise");
+                assert!(p.interiors().iter().all(|h| h.is_cw()), "holes clockwise");
             }
         }
     }

@@ -124,6 +124,25 @@ pub fn country_outlines() -> Vec<(String, MultiPolygon<f64>)> {
     out
 }
 
+impl AssetMark {
+    /// The mark of an evaluated asset: covered when every layer meets its required depth,
+    /// uncovered when some threat has depth 0, thin otherwise.
+    pub fn from_status(status: &crate::evaluate::AssetStatus) -> AssetMark {
+        if status.is_covered() {
+            AssetMark::Covered
+        } else if status
+            .depth
+            .iter()
+            .zip(&status.required)
+            .any(|(d, r)| *d == 0 && *r > 0)
+        {
+            AssetMark::Uncovered
+        } else {
+            AssetMark::Thin
+        }
+    }
+}
+
 impl MapContent {
     /// The scenario's zones, exclusions, corridors, contact lines, existing sites and assets
     /// (status unknown), over the country outlines, titled with the scenario's name.
