@@ -393,7 +393,10 @@ mod tests {
             assert!(mp.is_valid(), "{:?}", mp.validation_errors());
             for p in &mp.0 {
                 use geo::Winding;
-                assert!(p.exterior().is_ccw(), "right-hand rule: exterior counter-clockwise");
+                assert!(
+                    p.exterior().is_ccw(),
+                    "right-hand rule: exterior counter-clockwise"
+                );
                 assert!(p.interiors().iter().all(|h| h.is_cw()), "holes clockwise");
             }
         }

@@ -1,0 +1,128 @@
+//! Gap report: per threat, the gap area and its largest gap polygons (worst first), and the
+//! defended assets at risk (highest value short of its required depth first).
+//!
+//! ```text
+//! cargo run --release --example gap_report                 # Kyiv, existing sites
+//! cargo run --release --example gap_report -- odesa        # or corridor, theatre, or a path
+//! cargo run --release --example gap_report -- kyiv --geojson out/kyiv/gaps.geojson
+//! ```
+
+use geo::{Area, Centroid};
+use skycover::export::{collection, gap_features, write_geojson};
+use skycover::gaps::GapMap;
+use skycover::scenario::BUILTIN_SCENARIOS;
+use skycover::{Catalogue, Coverage, Scenario};
+use std::process::ExitCode;
+
+fn load(arg: Option<&str>) -> skycover::Result<Scenario> {
+    match arg {
+        None => Scenario::builtin("kyiv"),
+        Some(n) if BUILTIN_SCENARIOS.iter().any(|(b, _)| *b == n) => Scenario::builtin(n),
+        Some(path) => Scenario::from_path(path, Catalogue::builtin()),
+    }
+}
+
+fn run() -> skycover::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let positional = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
+        .map(String::as_str);
+    let geojson_out = args
+        .iter()
+        .position(|a| a == "--geojson")
+        .and_then(|i| args.get(i + 1));
+    let scenario = load(positional)?;
+    let cat = scenario.catalogue();
+    let (demand, coverage) = Coverage::of_scenario(&scenario)?;
+    let gaps = GapMap::new(&coverage, &demand, scenario.frame())?;
+    let zone_km2: f64 = scenario.zones().iter().map(|z| z.area_km2()).sum();
+    println!(
+        "Gap report: {} ({} existing sites, {:.0} km² of zones)",
+        scenario.name(),
+        scenario.sites().len(),
+        zone_km2
+    );
+
+    // threats, worst first by gap area
+    let mut threats: Vec<_> = gaps.threats().iter().collect();
+    threats.sort_by(|a, b| b.area_km2.total_cmp(&a.area_km2));
+    for g in threats {
+        let t = cat.threat(g.threat);
+        let tc = coverage.threat(g.threat);
+        println!(
+            "\n{}: {:.0} km² uncovered ({:.1} % of the zones), {} gap polygon(s); covered {:.1} %",
+            t.id,
+            g.area_km2,
+            if zone_km2 > 0.0 {
+                100.0 * g.area_km2 / zone_km2
+            } else {
+                0.0
+            },
+            g.local.0.len(),
+            tc.map(|c| 100.0 * c.fraction).unwrap_or(0.0)
+        );
+        let mut polys: Vec<_> = g.local.0.iter().zip(&g.lonlat.0).collect();
+        polys.sort_by(|a, b| b.0.unsigned_area().total_cmp(&a.0.unsigned_area()));
+        for (local, ll) in polys.iter().take(5) {
+            let c = ll.centroid().map(|p| (p.x(), p.y())).unwrap_or((0.0, 0.0));
+            println!(
+                "    {:>8.1} km² around {:.3}°E {:.3}°N",
+                local.unsigned_area() / 1e6,
+                c.0,
+                c.1
+            );
+        }
+        if polys.len() > 5 {
+            println!("    ... and {} smaller", polys.len() - 5);
+        }
+    }
+
+    // assets at risk, highest value first
+    let mut at_risk: Vec<_> = coverage
+        .assets()
+        .iter()
+        .filter(|a| !a.is_covered())
+        .collect();
+    at_risk.sort_by(|a, b| {
+        let va = scenario.assets()[a.asset].value;
+        let vb = scenario.assets()[b.asset].value;
+        vb.total_cmp(&va).then(a.asset.cmp(&b.asset))
+    });
+    println!(
+        "\nAssets at risk ({} of {}), highest value first:",
+        at_risk.len(),
+        coverage.assets().len()
+    );
+    for st in at_risk {
+        let a = &scenario.assets()[st.asset];
+        let short: Vec<String> = cat
+            .threats()
+            .iter()
+            .enumerate()
+            .filter(|(ti, _)| st.depth[*ti] < st.required[*ti])
+            .map(|(ti, t)| format!("{} {}/{}", t.id, st.depth[ti], st.required[ti]))
+            .collect();
+        println!(
+            "  {:>4.1}  {:<40} {}",
+            a.value,
+            a.name.chars().take(40).collect::<String>(),
+            short.join(", ")
+        );
+    }
+    if let Some(path) = geojson_out {
+        write_geojson(path, &collection(gap_features(&scenario, &gaps)))?;
+        println!("\nwrote {path}");
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
