@@ -18,6 +18,10 @@
 //!   with typed errors ([`Scenario`]).
 //! * [`demand`]: the scenario discretised into weighted samples: a zone grid (scanline fill),
 //!   asset points and corridor samples, each with its origin and required depth ([`Demand`]).
+//! * [`terrain`]: terrain masking: DEMs from ESRI ASCII grids and GeoTIFFs ([`terrain::Dem`]),
+//!   a local-frame elevation model ([`Terrain`], flat by default), line of sight with Earth
+//!   curvature and refraction, per-site viewsheds by radial sweep with a thread-safe cache
+//!   ([`terrain::Viewshed`], [`terrain::ViewshedCache`]), and synthetic terrains.
 //!
 //! All computation is in metres in one local frame per scenario; inputs and outputs are
 //! WGS84 lon/lat. The library never panics on user input, never prints, never exits.
@@ -56,6 +60,7 @@ pub mod error;
 pub mod frame;
 pub mod scenario;
 pub mod site;
+pub mod terrain;
 pub mod volume;
 
 pub use catalogue::{
@@ -66,6 +71,7 @@ pub use error::{Error, FeatureRef, Result};
 pub use frame::LocalFrame;
 pub use scenario::Scenario;
 pub use site::Site;
+pub use terrain::{Terrain, Viewshed};
 pub use volume::Footprint;
 
 /// The most used types, for `use skycover::prelude::*`.
