@@ -56,7 +56,10 @@ pub mod viewshed;
 
 pub use dem::{Dem, DemCrs, BUILTIN_DEMS, MAX_DEM_CELLS};
 pub use los::{line_of_sight, sight_margin};
-pub use viewshed::{Viewshed, ViewshedCache, ViewshedKey, ViewshedTarget};
+pub use viewshed::{
+    Viewshed, ViewshedCache, ViewshedKey, ViewshedTarget, BEARING_ERROR_RAD, DEFAULT_CACHE_BYTES,
+    MAX_VIEWSHED_SAMPLES, RANGE_TOLERANCE,
+};
 
 use crate::error::{Error, Result};
 use crate::frame::LocalFrame;
@@ -87,6 +90,9 @@ pub const MAX_TERRAIN_CELLS: u64 = 64_000_000;
 pub struct ElevationGrid {
     origin: [f64; 2],
     cell_m: f64,
+    inv_cell: f64,
+    /// `[nx − 1, ny − 1]`: the largest cell coordinates
+    max_cell: [f64; 2],
     nx: usize,
     ny: usize,
     z: Vec<f32>,
@@ -138,6 +144,8 @@ impl ElevationGrid {
         Ok(ElevationGrid {
             origin,
             cell_m,
+            inv_cell: 1.0 / cell_m,
+            max_cell: [(nx - 1) as f64, (ny - 1) as f64],
             nx,
             ny,
             z,
@@ -187,24 +195,32 @@ impl ElevationGrid {
     /// Complexity: O(1).
     #[inline(always)]
     pub fn elevation(&self, x: f64, y: f64) -> f64 {
-        let fx = (x - self.origin[0]) / self.cell_m;
-        let fy = (y - self.origin[1]) / self.cell_m;
-        let (mx, my) = ((self.nx - 1) as f64, (self.ny - 1) as f64);
-        if !(fx >= -0.5 && fx <= mx + 0.5 && fy >= -0.5 && fy <= my + 0.5) {
-            return 0.0;
+        self.elevation_cells(
+            (x - self.origin[0]) * self.inv_cell,
+            (y - self.origin[1]) * self.inv_cell,
+        )
+    }
+
+    /// [`elevation`](Self::elevation) at continuous cell coordinates `(fx, fy)`
+    /// (cell `(i, j)`'s centre is at `(i, j)`).
+    #[inline(always)]
+    pub(crate) fn elevation_cells(&self, fx: f64, fy: f64) -> f64 {
+        self.view().at(fx, fy)
+    }
+
+    /// A copyable view for hot loops (its fields stay in registers).
+    #[inline(always)]
+    pub(crate) fn view(&self) -> BilinearView<'_> {
+        BilinearView {
+            z: &self.z,
+            nx: self.nx,
+            mx: self.max_cell[0],
+            my: self.max_cell[1],
+            imax: self.nx as i64 - 2,
+            jmax: self.ny as i64 - 2,
+            lim_x: ((self.nx - 1) as u64) << 32,
+            lim_y: ((self.ny - 1) as u64) << 32,
         }
-        let fx = fx.clamp(0.0, mx);
-        let fy = fy.clamp(0.0, my);
-        let i = (fx as usize).min(self.nx - 2);
-        let j = (fy as usize).min(self.ny - 2);
-        let (tx, ty) = (fx - i as f64, fy - j as f64);
-        let n = j * self.nx + i;
-        let z = &self.z;
-        let (a, b) = (f64::from(z[n]), f64::from(z[n + 1]));
-        let (c, d) = (f64::from(z[n + self.nx]), f64::from(z[n + self.nx + 1]));
-        let lo = a + (b - a) * tx;
-        let hi = c + (d - c) * tx;
-        lo + (hi - lo) * ty
     }
 
     /// An upper bound on the slope (|gradient|, metres per metre) of the bilinear surface
@@ -227,6 +243,72 @@ impl ElevationGrid {
             }
         }
         worst
+    }
+}
+
+/// Bilinear sampling of an [`ElevationGrid`] in cell coordinates, with everything a hot loop
+/// needs held by value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BilinearView<'a> {
+    z: &'a [f32],
+    nx: usize,
+    mx: f64,
+    my: f64,
+    imax: i64,
+    jmax: i64,
+    /// fixed-point limits: `(n − 1)·2³²`
+    lim_x: u64,
+    lim_y: u64,
+}
+
+/// 2⁻³²: one unit of the fixed-point cell coordinates of [`BilinearView::at_fixed`].
+pub(crate) const FIXED_UNIT: f64 = 1.0 / 4_294_967_296.0;
+
+impl BilinearView<'_> {
+    /// [`at`](Self::at) for fixed-point cell coordinates (cells × 2³²): positions strictly
+    /// inside the lattice of cell centres take a branch-light path with integer cell indices;
+    /// others go through [`at`](Self::at). Agrees with `at(px·2⁻³², py·2⁻³²)` up to rounding.
+    #[inline(always)]
+    pub(crate) fn at_fixed(&self, px: i64, py: i64) -> f64 {
+        if (px as u64) < self.lim_x && (py as u64) < self.lim_y {
+            let (i, j) = ((px >> 32) as usize, (py >> 32) as usize);
+            let tx = (px & 0xFFFF_FFFF) as f64 * FIXED_UNIT;
+            let ty = (py & 0xFFFF_FFFF) as f64 * FIXED_UNIT;
+            let n = j * self.nx + i;
+            let w = &self.z[n..n + self.nx + 2];
+            let (a, b) = (f64::from(w[0]), f64::from(w[1]));
+            let (c, d) = (f64::from(w[self.nx]), f64::from(w[self.nx + 1]));
+            let lo = a + (b - a) * tx;
+            let hi = c + (d - c) * tx;
+            lo + (hi - lo) * ty
+        } else {
+            self.at(px as f64 * FIXED_UNIT, py as f64 * FIXED_UNIT)
+        }
+    }
+
+    /// Elevation at cell coordinates `(fx, fy)`: bilinear between cell centres, clamped to
+    /// the edge cells within the outer half cell, 0 outside (and for NaN).
+    #[inline(always)]
+    pub(crate) fn at(&self, fx: f64, fy: f64) -> f64 {
+        let (mx, my) = (self.mx, self.my);
+        if !(fx >= -0.5 && fx <= mx + 0.5 && fy >= -0.5 && fy <= my + 0.5) {
+            return 0.0;
+        }
+        // clamp into [0, m] (not f64::clamp, which re-checks its bounds on every call)
+        let fx = fx.max(0.0).min(mx);
+        let fy = fy.max(0.0).min(my);
+        // non-negative: truncation is floor; the last cell interpolates from its left/lower
+        // neighbour (i64: single-instruction conversions on x86-64)
+        let i = (fx as i64).min(self.imax);
+        let j = (fy as i64).min(self.jmax);
+        let (tx, ty) = (fx - i as f64, fy - j as f64);
+        let n = j as usize * self.nx + i as usize;
+        let w = &self.z[n..n + self.nx + 2];
+        let (a, b) = (f64::from(w[0]), f64::from(w[1]));
+        let (c, d) = (f64::from(w[self.nx]), f64::from(w[self.nx + 1]));
+        let lo = a + (b - a) * tx;
+        let hi = c + (d - c) * tx;
+        lo + (hi - lo) * ty
     }
 }
 

@@ -34,7 +34,7 @@
 //! On [`Terrain::Flat`] every cell within range is visible (the smooth-earth horizon is the
 //! footprint's job), and nothing is sampled.
 
-use super::{ElevationGrid, Terrain};
+use super::{BilinearView, ElevationGrid, Terrain, FIXED_UNIT};
 use crate::catalogue::EARTH_RADIUS_M;
 use crate::demand::Grid;
 use crate::error::{Error, Result};
@@ -55,6 +55,20 @@ pub const RANGE_TOLERANCE: f64 = 1e-9;
 
 /// Neighbouring rays are at most this many evaluation cells apart at the largest range.
 const RIM_SPACING_CELLS: f64 = 1.0;
+
+/// Rays are swept in blocks of this many (the ray count is a multiple of it).
+const LANES: usize = 16;
+
+/// Horizon of rays (or parts of rays) that were not swept: far below any real slope, and
+/// finite so that interpolating with it needs no special case.
+const NO_HORIZON: f32 = -1e30;
+
+/// Rays walk in fixed-point cell coordinates when they stay within this many cells of the
+/// terrain origin (so that cells × 2³² fits an i64 with room to spare).
+const FIXED_SPAN: f64 = 1_073_741_824.0;
+
+/// Cells are classified by square tiles of this many cells a side.
+const TILE: usize = 32;
 
 /// One target layer of a viewshed computation: its height above ground and the range out to
 /// which cells are evaluated.
@@ -139,52 +153,101 @@ impl Window {
 }
 
 /// Horizon profiles of the rays from one site.
-struct Horizons {
+struct Horizons<'a> {
+    view: BilinearView<'a>,
+    origin: [f64; 2],
+    inv_cell: f64,
     rays: usize,
+    rays_per_radian: f64,
+    inv_step: f64,
     per_ray: usize,
-    lens: Vec<u32>,
+    /// running maxima, tiled: block of rays, then sample index, then lane
     h: Vec<f32>,
     step: f64,
 }
 
-impl Horizons {
-    /// Interpolated horizon for a cell at angle fraction `f` (in rays) with `m ≥ 1` samples
-    /// before it; `None` when neither bracketing ray has samples.
+impl Horizons<'_> {
+    /// Cell coordinate to fixed point (saturating far outside the terrain, where the
+    /// elevation is 0 anyway).
     #[inline(always)]
-    fn at(&self, f: f64, m: usize) -> Option<f64> {
-        let fl = f.floor();
-        let t = f - fl;
-        let k0 = (fl as usize) % self.rays;
-        let k1 = (k0 + 1) % self.rays;
-        let get = |k: usize| -> Option<f64> {
-            let len = self.lens[k] as usize;
-            if len == 0 {
-                None
-            } else {
-                Some(f64::from(self.h[k * self.per_ray + m.min(len) - 1]))
-            }
-        };
-        match (get(k0), get(k1)) {
-            (Some(a), Some(b)) => Some(a + (b - a) * t),
-            (Some(a), None) => Some(a),
-            (None, Some(b)) => Some(b),
-            (None, None) => None,
+    fn fixed(&self, v: f64) -> i64 {
+        (v.clamp(-FIXED_SPAN, FIXED_SPAN) / FIXED_UNIT) as i64
+    }
+
+    /// Interpolated horizon for a cell at angle fraction `f` in `[0, rays]` (in units of the
+    /// ray spacing) with `m ≥ 1` samples before it (clamped to the samples swept);
+    /// [`NO_HORIZON`] (no obstruction) on rays that were not swept.
+    #[inline(always)]
+    fn at(&self, f: f64, m: usize) -> f64 {
+        let k = f as i64; // f ≥ 0: truncation is floor
+        let t = f - k as f64;
+        let mut k0 = k.max(0) as usize;
+        if k0 >= self.rays {
+            k0 -= self.rays;
         }
+        let k1 = if k0 + 1 == self.rays { 0 } else { k0 + 1 };
+        let m = m.min(self.per_ray) - 1;
+        let get =
+            |k: usize| f64::from(self.h[((k / LANES) * self.per_ray + m) * LANES + k % LANES]);
+        let (a, b) = (get(k0), get(k1));
+        a + (b - a) * t
     }
 }
 
 /// Number of reference samples strictly before distance `dist` (`m ≥ 1`, `m·step < dist`),
-/// computed exactly as [`line_of_sight`](super::line_of_sight) counts them.
+/// computed exactly as [`line_of_sight`](super::line_of_sight) counts them (`inv_step` is
+/// `1 / step`, used only for the first guess).
 #[inline(always)]
-fn samples_before(dist: f64, step: f64) -> usize {
-    let mut m = ((dist / step).ceil() as usize).saturating_sub(1);
-    while m >= 1 && (m as f64 * step) >= dist {
-        m -= 1;
+fn samples_before(dist: f64, step: f64, inv_step: f64) -> usize {
+    // The guess trunc(dist / step) is the count, or one more when dist is (nearly) a
+    // multiple of step, or one less when rounding pushed it below a multiple: one check each
+    // way makes it exact. Written without loops: a data-dependent `while` here gets
+    // vectorised into a slow search. (i64: single-instruction conversions on x86-64.)
+    let mut m = (dist * inv_step) as i64;
+    m -= i64::from(m >= 1 && m as f64 * step >= dist);
+    m += i64::from(((m + 1) as f64 * step) < dist);
+    m.max(0) as usize
+}
+
+/// Largest error, in radians, of the bearing the sweep computes for a cell (a polynomial
+/// arctangent; checked by a unit test). It adds `max_slope · BEARING_ERROR_RAD` to the
+/// horizon error bound of the [module docs](self).
+pub const BEARING_ERROR_RAD: f64 = 2e-5;
+
+/// `atan2(y, x)` in `[0, 2π)` by octant reduction and a degree-11 odd polynomial: pure
+/// arithmetic, within [`BEARING_ERROR_RAD`] of the exact angle.
+#[inline(always)]
+fn fast_atan2(y: f64, x: f64) -> f64 {
+    use std::f64::consts::{FRAC_PI_2, PI};
+    let (ax, ay) = (x.abs(), y.abs());
+    let (num, den, swap) = if ay > ax {
+        (ax, ay, true)
+    } else {
+        (ay, ax, false)
+    };
+    if den == 0.0 {
+        return 0.0;
     }
-    while ((m + 1) as f64 * step) < dist {
-        m += 1;
+    let q = num / den; // in [0, 1]
+    let q2 = q * q;
+    let mut a = q
+        * (0.999_977_26
+            + q2 * (-0.332_623_47
+                + q2 * (0.193_543_46
+                    + q2 * (-0.116_432_87 + q2 * (0.052_653_32 + q2 * -0.011_721_20)))));
+    if swap {
+        a = FRAC_PI_2 - a;
     }
-    m
+    if x < 0.0 {
+        a = PI - a;
+    }
+    if y < 0.0 {
+        a = TAU - a;
+    }
+    if a >= TAU {
+        a -= TAU;
+    }
+    a
 }
 
 fn invalid(what: &str, reason: String) -> Error {
@@ -332,6 +395,7 @@ impl Viewshed {
             },
         );
         let two_kr = 2.0 * k * EARTH_RADIUS_M;
+        let inv_two_kr = 1.0 / two_kr;
         let horizons = match terrain {
             Terrain::Flat => None,
             Terrain::Raster(g) => Some(sweep_rays(g, site, antenna_h, two_kr, &union, grid)?),
@@ -340,78 +404,128 @@ impl Viewshed {
         let heights: Vec<f64> = targets.iter().map(|t| t.height_agl_m).collect();
         let rays = horizons.as_ref().map_or(0, |h| h.rays);
 
-        // rows of the union window in parallel; each returns its row words per target
-        let rows: Vec<Vec<Vec<u64>>> = (union.j0..union.j1)
-            .into_par_iter()
-            .map(|j| {
-                let y = grid.y(j);
-                let dy = y - site[1];
-                let mut row_words: Vec<Vec<u64>> = live
-                    .iter()
-                    .map(|&n| {
-                        let w = &windows[n];
-                        if j >= w.j0 && j < w.j1 {
-                            vec![0u64; out[n].stride]
-                        } else {
-                            Vec::new()
-                        }
-                    })
-                    .collect();
-                for i in union.i0..union.i1 {
-                    let dx = grid.x(i) - site[0];
-                    let d2 = dx * dx + dy * dy;
-                    if d2 > union.r2 {
-                        continue;
-                    }
-                    // per-cell quantities shared by all targets
-                    let (dist, horizon, ground) = match &horizons {
-                        None => (0.0, None, 0.0),
-                        Some(hz) => {
-                            let dist = d2.sqrt();
-                            let m = samples_before(dist, hz.step);
-                            let h = if m == 0 {
-                                None
-                            } else {
-                                let mut theta = dy.atan2(dx);
-                                if theta < 0.0 {
-                                    theta += TAU;
-                                }
-                                hz.at(theta * (hz.rays as f64 / TAU), m)
-                            };
-                            (dist, h, terrain.elevation(grid.x(i), y))
-                        }
-                    };
-                    for (slot, &n) in live.iter().enumerate() {
-                        let w = &windows[n];
-                        if d2 > w.r2 || j < w.j0 || j >= w.j1 || i < w.i0 || i >= w.i1 {
-                            continue;
-                        }
-                        let visible = match horizon {
-                            None => true,
-                            Some(hz) => {
-                                let zt = ground + heights[n];
-                                let st = (zt - d2 / two_kr - za) / dist;
-                                st >= hz
-                            }
-                        };
-                        if visible {
-                            let b = i - w.i0;
-                            row_words[slot][b / 64] |= 1u64 << (b % 64);
-                        }
-                    }
+        // Cells of the union window, by bands of TILE rows in parallel and, within a band,
+        // by TILE × TILE tiles: a tile spans few rays and sample indices, so its horizon
+        // reads stay in cache. Bits go to `all`: per band, per row, per live target, one
+        // row of the union window.
+        let nt = live.len();
+        let (uw, uh) = (union.i1 - union.i0, union.j1 - union.j0);
+        let ustride = uw.div_ceil(64);
+        let band_words = TILE * nt * ustride;
+        let mut all = vec![0u64; uh.div_ceil(TILE) * band_words];
+        let xs: Vec<f64> = (union.i0..union.i1).map(|i| grid.x(i)).collect();
+        // per live target: squared range, window rows, window columns relative to the union
+        struct Live {
+            r2: f64,
+            j0: usize,
+            j1: usize,
+            u0: usize,
+            u1: usize,
+            height: f64,
+        }
+        let lives: Vec<Live> = live
+            .iter()
+            .map(|&n| {
+                let w = &windows[n];
+                Live {
+                    r2: w.r2,
+                    j0: w.j0,
+                    j1: w.j1,
+                    u0: w.i0 - union.i0,
+                    u1: w.i1 - union.i0,
+                    height: heights[n],
                 }
-                row_words
             })
             .collect();
-        for (r, row_words) in rows.into_iter().enumerate() {
-            let j = union.j0 + r;
-            for (slot, words) in row_words.into_iter().enumerate() {
-                if words.is_empty() {
-                    continue;
+        let (x0, c) = (grid.x(union.i0), grid.cell_m);
+        all.par_chunks_mut(band_words)
+            .enumerate()
+            .for_each(|(band, chunk)| {
+                let jb0 = union.j0 + band * TILE;
+                let jb1 = (jb0 + TILE).min(union.j1);
+                for t0 in (0..uw).step_by(TILE) {
+                    let t1 = (t0 + TILE).min(uw);
+                    for j in jb0..jb1 {
+                        let y = grid.y(j);
+                        let dy = y - site[1];
+                        let dy2 = dy * dy;
+                        if dy2 > union.r2 {
+                            continue;
+                        }
+                        // columns of this tile row that can be in range (exact test below)
+                        let half = (union.r2 - dy2).sqrt();
+                        let ua = (((site[0] - half - x0) / c).floor().max(0.0) as usize).max(t0);
+                        let ub =
+                            ((((site[0] + half - x0) / c).ceil() + 1.0).max(0.0) as usize).min(t1);
+                        if ua >= ub {
+                            continue;
+                        }
+                        let row_base = (j - jb0) * nt * ustride;
+                        let Some(hz) = &horizons else {
+                            // flat: every cell in range is visible
+                            for (u, &x) in xs.iter().enumerate().take(ub).skip(ua) {
+                                let dx = x - site[0];
+                                let d2 = dx * dx + dy2;
+                                for (slot, t) in lives.iter().enumerate() {
+                                    if d2 <= t.r2 && j >= t.j0 && j < t.j1 && u >= t.u0 && u < t.u1
+                                    {
+                                        chunk[row_base + slot * ustride + u / 64] |=
+                                            1u64 << (u % 64);
+                                    }
+                                }
+                            }
+                            continue;
+                        };
+                        let view = hz.view;
+                        let py = hz.fixed((y - hz.origin[1]) * hz.inv_cell);
+                        let mut px = hz.fixed((xs[ua] - hz.origin[0]) * hz.inv_cell);
+                        let dpx = hz.fixed(c * hz.inv_cell);
+                        for (u, &x) in xs.iter().enumerate().take(ub).skip(ua) {
+                            let ground = view.at_fixed(px, py);
+                            px += dpx;
+                            let dx = x - site[0];
+                            let d2 = dx * dx + dy2;
+                            if d2 > union.r2 {
+                                continue;
+                            }
+                            let dist = d2.sqrt();
+                            let m = samples_before(dist, hz.step, hz.inv_step);
+                            // the horizon times the distance (s_t ≥ H, multiplied by dist > 0)
+                            let h_dist = if m == 0 {
+                                f64::NEG_INFINITY
+                            } else {
+                                hz.at(fast_atan2(dy, dx) * hz.rays_per_radian, m) * dist
+                            };
+                            let base = ground - d2 * inv_two_kr - za;
+                            for (slot, t) in lives.iter().enumerate() {
+                                if d2 <= t.r2
+                                    && j >= t.j0
+                                    && j < t.j1
+                                    && u >= t.u0
+                                    && u < t.u1
+                                    && base + t.height >= h_dist
+                                {
+                                    chunk[row_base + slot * ustride + u / 64] |= 1u64 << (u % 64);
+                                }
+                            }
+                        }
+                    }
                 }
-                let v = &mut out[live[slot]];
-                let off = (j - v.j0) * v.stride;
-                v.bits[off..off + v.stride].copy_from_slice(&words);
+            });
+        // crop each target to its own window
+        for (slot, &n) in live.iter().enumerate() {
+            let w = windows[n];
+            let v = &mut out[n];
+            for j in w.j0..w.j1 {
+                let r = j - union.j0;
+                let src = (r / TILE) * band_words + ((r % TILE) * nt + slot) * ustride;
+                let dst = (j - w.j0) * v.stride;
+                copy_bits(
+                    &all[src..src + ustride],
+                    w.i0 - union.i0,
+                    v.w,
+                    &mut v.bits[dst..dst + v.stride],
+                );
             }
         }
         for v in &mut out {
@@ -530,19 +644,41 @@ impl Viewshed {
     }
 }
 
+/// Copies bits `off..off + len` of `src` to bits `0..len` of `dst` (which must hold them).
+fn copy_bits(src: &[u64], off: usize, len: usize, dst: &mut [u64]) {
+    let (q, r) = (off / 64, off % 64);
+    for (k, d) in dst.iter_mut().enumerate().take(len.div_ceil(64)) {
+        let lo = src.get(q + k).copied().unwrap_or(0) >> r;
+        let hi = if r == 0 {
+            0
+        } else {
+            src.get(q + k + 1).copied().unwrap_or(0) << (64 - r)
+        };
+        let mut word = lo | hi;
+        let remaining = len - 64 * k;
+        if remaining < 64 {
+            word &= (1u64 << remaining) - 1;
+        }
+        *d = word;
+    }
+}
+
 /// Sweeps the rays for all cells of `union` and returns their horizon profiles.
-fn sweep_rays(
-    g: &ElevationGrid,
+fn sweep_rays<'g>(
+    g: &'g ElevationGrid,
     site: [f64; 2],
     antenna_h: f64,
     two_kr: f64,
     union: &Window,
     grid: &Grid,
-) -> Result<Horizons> {
+) -> Result<Horizons<'g>> {
     let step = g.cell_m() / 2.0;
     let r_max = union.r2.sqrt();
-    let per_ray = samples_before(r_max, step) + 1;
-    let rays = ((TAU * r_max / (grid.cell_m * RIM_SPACING_CELLS)).ceil() as usize).max(8);
+    let per_ray = samples_before(r_max, step, 1.0 / step) + 1;
+    let rays = ((TAU * r_max / (grid.cell_m * RIM_SPACING_CELLS)).ceil() as usize)
+        .div_ceil(LANES)
+        .max(1)
+        * LANES;
     let total = rays as u64 * per_ray as u64;
     if total > MAX_VIEWSHED_SAMPLES {
         return Err(Error::ResourceLimit {
@@ -560,51 +696,109 @@ fn sweep_rays(
     let by0 = grid.y(union.j0) - pad;
     let by1 = grid.y(union.j1 - 1) + pad;
     let za = g.elevation(site[0], site[1]) + antenna_h;
-    let dists: Vec<f64> = (0..per_ray).map(|m| (m + 1) as f64 * step).collect();
-    let inv: Vec<f64> = dists.iter().map(|d| 1.0 / d).collect();
-    let drop: Vec<f64> = dists.iter().map(|d| d * d / two_kr + za).collect();
-    let mut h = vec![f32::NEG_INFINITY; rays * per_ray];
-    let lens: Vec<u32> = h
-        .par_chunks_mut(per_ray)
-        .enumerate()
-        .map(|(k, out)| {
-            let theta = TAU * k as f64 / rays as f64;
-            let (s, c) = theta.sin_cos();
-            // distance at which the ray leaves the box for good (slab method)
-            let mut t_out = r_max * (1.0 + RANGE_TOLERANCE);
-            let mut t_in = 0.0f64;
-            for (p, dir, lo, hi) in [(site[0], c, bx0, bx1), (site[1], s, by0, by1)] {
-                if dir.abs() < 1e-300 {
-                    if p < lo || p > hi {
-                        return 0;
-                    }
-                } else {
-                    let (a, b) = ((lo - p) / dir, (hi - p) / dir);
-                    t_in = t_in.max(a.min(b));
-                    t_out = t_out.min(a.max(b));
-                }
-            }
-            if t_out < t_in || t_out <= 0.0 {
-                return 0;
-            }
-            let len = samples_before(t_out, step).saturating_add(1).min(per_ray);
-            let mut best = f64::NEG_INFINITY;
-            for m in 0..len {
-                let d = dists[m];
-                let z = g.elevation(site[0] + d * c, site[1] + d * s);
-                let slope = (z - drop[m]) * inv[m];
-                if slope > best {
-                    best = slope;
-                }
-                out[m] = best as f32;
-            }
-            len as u32
-        })
+    // per sample index: 1/d and the curvature drop plus the antenna height
+    let dist = |m: usize| (m + 1) as f64 * step;
+    let inv: Vec<f64> = (0..per_ray).map(|m| 1.0 / dist(m)).collect();
+    let drop: Vec<f64> = (0..per_ray)
+        .map(|m| dist(m) * dist(m) / two_kr + za)
         .collect();
+    let inv_cell = 1.0 / g.cell_m();
+    let view = g.view();
+    let fx0 = (site[0] - g.origin()[0]) * inv_cell;
+    let fy0 = (site[1] - g.origin()[1]) * inv_cell;
+    // Rays are swept in blocks of LANES neighbours, sample index outermost: the lanes read
+    // neighbouring terrain and write one cache line per sample index.
+    let mut h = vec![NO_HORIZON; rays * per_ray];
+    h.par_chunks_mut(per_ray * LANES)
+        .enumerate()
+        .for_each(|(b, out)| {
+            let mut dfx = [0.0f64; LANES];
+            let mut dfy = [0.0f64; LANES];
+            let mut len = 0usize;
+            for l in 0..LANES {
+                let theta = TAU * (b * LANES + l) as f64 / rays as f64;
+                let (s, c) = theta.sin_cos();
+                dfx[l] = step * c * inv_cell;
+                dfy[l] = step * s * inv_cell;
+                // distance at which the ray leaves the box for good (slab method)
+                let mut t_out = r_max * (1.0 + RANGE_TOLERANCE);
+                let mut t_in = 0.0f64;
+                let mut misses = false;
+                for (p, dir, lo, hi) in [(site[0], c, bx0, bx1), (site[1], s, by0, by1)] {
+                    if dir.abs() < 1e-300 {
+                        misses |= p < lo || p > hi;
+                    } else {
+                        let (a, b) = ((lo - p) / dir, (hi - p) / dir);
+                        t_in = t_in.max(a.min(b));
+                        t_out = t_out.min(a.max(b));
+                    }
+                }
+                if !misses && t_out >= t_in && t_out > 0.0 {
+                    let n = samples_before(t_out, step, 1.0 / step).saturating_add(1);
+                    len = len.max(n.min(per_ray));
+                }
+            }
+            let mut best = [f64::NEG_INFINITY; LANES];
+            // Walk in fixed-point cell coordinates (cells × 2³², exact integer steps) when
+            // the whole ray fits comfortably in i64; otherwise in floating point.
+            let far = (len + 1) as f64 * step * inv_cell;
+            let fixed_ok = fx0.abs() + far < FIXED_SPAN && fy0.abs() + far < FIXED_SPAN;
+            if fixed_ok {
+                let to_fixed = |v: f64| (v / FIXED_UNIT).round() as i64;
+                let mut px = [to_fixed(fx0); LANES];
+                let mut py = [to_fixed(fy0); LANES];
+                let dpx: [i64; LANES] = std::array::from_fn(|l| to_fixed(dfx[l]));
+                let dpy: [i64; LANES] = std::array::from_fn(|l| to_fixed(dfy[l]));
+                for (row, (dr, iv)) in out
+                    .chunks_exact_mut(LANES)
+                    .zip(drop.iter().zip(inv.iter()))
+                    .take(len)
+                {
+                    for l in 0..LANES {
+                        px[l] += dpx[l];
+                        py[l] += dpy[l];
+                        let slope = (view.at_fixed(px[l], py[l]) - dr) * iv;
+                        if slope > best[l] {
+                            best[l] = slope;
+                        }
+                        row[l] = best[l] as f32;
+                    }
+                }
+            } else {
+                let mut n = 0.0f64;
+                for (row, (dr, iv)) in out
+                    .chunks_exact_mut(LANES)
+                    .zip(drop.iter().zip(inv.iter()))
+                    .take(len)
+                {
+                    n += 1.0; // sample m is at distance (m + 1)·step
+                    for l in 0..LANES {
+                        let z = view.at(fx0 + n * dfx[l], fy0 + n * dfy[l]);
+                        let slope = (z - dr) * iv;
+                        if slope > best[l] {
+                            best[l] = slope;
+                        }
+                        row[l] = best[l] as f32;
+                    }
+                }
+            }
+            // beyond the last sample the horizon stays what it was, so lookups need no clamp
+            if len > 0 {
+                let (done, rest) = out.split_at_mut(len * LANES);
+                let last = &done[(len - 1) * LANES..];
+                for row in rest.chunks_exact_mut(LANES) {
+                    row.copy_from_slice(last);
+                }
+            }
+        });
     Ok(Horizons {
+        view,
+        origin: g.origin(),
+        inv_cell,
         rays,
+        rays_per_radian: rays as f64 / TAU,
+        inv_step: 1.0 / step,
         per_ray,
-        lens,
         h,
         step,
     })
@@ -853,8 +1047,53 @@ mod tests {
             while ((m + 1) as f64 * step) < d {
                 m += 1;
             }
-            assert_eq!(samples_before(d, step), m, "{d} {step}");
+            assert_eq!(samples_before(d, step, 1.0 / step), m, "{d} {step}");
         }
+        // exhaustively around multiples of awkward steps
+        for step in [0.1, 12.5, 125.0, 1.0 / 3.0, 7.77] {
+            for k in 0..2_000u32 {
+                let base = f64::from(k) * step;
+                for d in [
+                    base,
+                    f64::from_bits(base.to_bits() + 1),
+                    f64::from_bits(base.to_bits().saturating_sub(1)),
+                    base + step / 2.0,
+                ] {
+                    if d < 0.0 {
+                        continue;
+                    }
+                    let mut m = 0;
+                    while ((m + 1) as f64 * step) < d {
+                        m += 1;
+                    }
+                    assert_eq!(samples_before(d, step, 1.0 / step), m, "{d} {step}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_atan2_is_within_its_bound() {
+        let mut worst = 0.0f64;
+        for n in 0..100_000 {
+            let a = n as f64 * TAU / 100_000.0 + 1e-7;
+            for r in [1e-3, 1.0, 7e4] {
+                let (y, x) = (r * a.sin(), r * a.cos());
+                let mut want = y.atan2(x);
+                if want < 0.0 {
+                    want += TAU;
+                }
+                let mut err = (fast_atan2(y, x) - want).abs();
+                err = err.min(TAU - err);
+                worst = worst.max(err);
+            }
+        }
+        assert!(worst < BEARING_ERROR_RAD, "{worst}");
+        assert!(worst > 1e-7, "the bound is not vacuous: {worst}");
+        assert_eq!(fast_atan2(0.0, 1.0), 0.0);
+        assert!((fast_atan2(1.0, 0.0) - std::f64::consts::FRAC_PI_2).abs() < 1e-5);
+        assert!((fast_atan2(0.0, -1.0) - std::f64::consts::PI).abs() < 1e-12);
+        assert!((fast_atan2(-1.0, 0.0) - 3.0 * std::f64::consts::FRAC_PI_2).abs() < 1e-5);
     }
 
     #[test]
