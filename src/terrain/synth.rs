@@ -122,8 +122,8 @@ pub fn plateau(extent: &Grid, edge_x: f64, height_m: f64, ramp_m: f64) -> Result
 /// let a = synth::fractal(&extent, 7, 300.0, 0.7)?;
 /// let b = synth::fractal(&extent, 7, 300.0, 0.7)?;
 /// assert_eq!(a, b);
-/// let hi = a.values().iter().cloned().fold(f32::MIN, f32::max);
-/// assert!((hi - 300.0).abs() < 1e-3);
+/// let (lo, hi) = a.values().iter().fold((f32::MAX, f32::MIN), |(l, h), v| (l.min(*v), h.max(*v)));
+/// assert!(lo.abs() < 1e-3 && (hi - 300.0).abs() < 1e-3);
 /// assert_ne!(a, synth::fractal(&extent, 8, 300.0, 0.7)?);
 /// # Ok::<(), skycover::Error>(())
 /// ```
@@ -136,10 +136,15 @@ pub fn fractal(extent: &Grid, seed: u64, amplitude_m: f64, roughness: f64) -> Re
         });
     }
     let field = diamond_square(extent.nx.max(extent.ny), seed, roughness);
-    let (lo, hi) = field
-        .values
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    // normalise over the cells of the extent (the lattice may be larger)
+    let (mut lo, mut hi) = (f64::MAX, f64::MIN);
+    for j in 0..extent.ny {
+        for i in 0..extent.nx {
+            let v = field.get(i, j);
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
     let span = if hi > lo { hi - lo } else { 1.0 };
     let (ox, oy, c) = (extent.origin[0], extent.origin[1], extent.cell_m);
     from_fn(extent, |x, y| {
