@@ -26,6 +26,10 @@
 //!   fractions and depth-aware scores per threat and overall, per-asset status; a raster fast
 //!   path, an R-tree path ([`index`]) and a reference path that agree exactly; [`gaps`]: the
 //!   failing cells per threat merged into valid polygons in lon/lat ([`GapMap`]).
+//! * [`terrain`]: terrain masking: DEMs from ESRI ASCII grids and GeoTIFFs ([`terrain::Dem`]),
+//!   a local-frame elevation model ([`Terrain`], flat by default), line of sight with Earth
+//!   curvature and refraction, per-site viewsheds by radial sweep with a thread-safe cache
+//!   ([`terrain::Viewshed`], [`terrain::ViewshedCache`]), and synthetic terrains.
 //!
 //! All computation is in metres in one local frame per scenario; inputs and outputs are
 //! WGS84 lon/lat. The library never panics on user input, never prints, never exits.
@@ -69,6 +73,7 @@ pub mod index;
 pub mod map;
 pub mod scenario;
 pub mod site;
+pub mod terrain;
 pub mod volume;
 
 pub use catalogue::{
@@ -81,6 +86,7 @@ pub use frame::LocalFrame;
 pub use gaps::GapMap;
 pub use scenario::Scenario;
 pub use site::Site;
+pub use terrain::{Terrain, Viewshed};
 pub use volume::Footprint;
 
 /// The most used types, for `use skycover::prelude::*`.
