@@ -18,6 +18,10 @@
 //!   with typed errors ([`Scenario`]).
 //! * [`demand`]: the scenario discretised into weighted samples: a zone grid (scanline fill),
 //!   asset points and corridor samples, each with its origin and required depth ([`Demand`]).
+//! * [`placement`]: where the inventory should go: candidates, a sparse coverage matrix, lazy
+//!   greedy, swap local search, a certified upper bound and an exact MILP (good_lp: microlp, or
+//!   HiGHS with the `highs` feature) behind one [`Planner`] returning a [`Plan`]; plus generic
+//!   maximal covering, set covering and k-coverage on your own matrix ([`placement::covering`]).
 //!
 //! All computation is in metres in one local frame per scenario; inputs and outputs are
 //! WGS84 lon/lat. The library never panics on user input, never prints, never exits.
@@ -54,6 +58,7 @@ pub mod catalogue;
 pub mod demand;
 pub mod error;
 pub mod frame;
+pub mod placement;
 pub mod scenario;
 pub mod site;
 pub mod volume;
@@ -64,6 +69,7 @@ pub use catalogue::{
 pub use demand::{Demand, Grid, SampleOrigin};
 pub use error::{Error, FeatureRef, Result};
 pub use frame::LocalFrame;
+pub use placement::{Algorithm, Plan, Planner};
 pub use scenario::Scenario;
 pub use site::Site;
 pub use volume::Footprint;
@@ -74,6 +80,7 @@ pub mod prelude {
     pub use crate::demand::Demand;
     pub use crate::error::{Error, Result};
     pub use crate::frame::LocalFrame;
+    pub use crate::placement::{Algorithm, Plan, Planner};
     pub use crate::scenario::Scenario;
     pub use crate::site::Site;
     pub use crate::volume::Footprint;

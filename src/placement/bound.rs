@@ -1,0 +1,308 @@
+//! Upper bounds on the best achievable objective, certifying the gap of any plan.
+//!
+//! Two valid bounds are computed and the smaller is kept (never below the best known plan):
+//!
+//! * **Online submodular bound** (from any set `S`, typically the greedy's):
+//!   `f(OPT) ≤ f(S) + Σ_{c ∈ OPT} Δ(c | S)`, and `OPT` respects the capacities and the budget,
+//!   so `f(S)` plus the best capacity- and budget-feasible sum of marginal gains bounds it. Per
+//!   group that is the top-capacity gains; with a budget the knapsack is relaxed through a
+//!   one-dimensional Lagrangian multiplier on the budget (every multiplier gives a valid
+//!   bound; the best of a golden-section search is kept).
+//! * **Lagrangian relaxation** of the linking constraints `y_u ≤ Σ_{c ∋ u} x_c` of the
+//!   covering formulation (`0 ≤ y_u ≤ k_u − initial_u`, objective `Σ (w_u / k_u) y_u`):
+//!   for multipliers `λ_u ∈ [0, w_u / k_u]` and `μ ≥ 0` on the budget,
+//!   `L(λ, μ) = const + Σ_u r_u·max(0, w_u/k_u − λ_u) + μ·B + max_x Σ_c x_c (Σ_{u ∈ c} λ_u − μ·cost_c)`
+//!   where the inner maximum over capacity-feasible `x` is the top-capacity positive scores per
+//!   group. Subgradient steps (Polyak step towards the best known plan) minimise `L`; its
+//!   minimum equals the LP relaxation's bound. Spacing and mutual-support constraints are
+//!   dropped, which keeps the relaxation valid.
+
+use super::greedy::gain_for;
+use super::objective::CoveringProblem;
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Bound results.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct BoundOutcome {
+    /// The best (smallest) valid bound, at least the best known plan's value.
+    pub(crate) bound: f64,
+    /// The online submodular bound.
+    pub(crate) online: f64,
+    /// The Lagrangian bound (`INFINITY` when not run).
+    pub(crate) lagrangian: f64,
+    /// Subgradient iterations made.
+    pub(crate) iterations: u32,
+}
+
+/// Sum over groups of the `capacity` largest positive scores.
+fn top_capacity(p: &CoveringProblem, scores: &[f64], members: &[Vec<u32>]) -> f64 {
+    let mut total = 0.0;
+    let mut buf: Vec<f64> = Vec::new();
+    for (g, mem) in members.iter().enumerate() {
+        let cap = p.capacities[g] as usize;
+        if cap == 0 {
+            continue;
+        }
+        buf.clear();
+        buf.extend(mem.iter().map(|&c| scores[c as usize]).filter(|&s| s > 0.0));
+        total += top_sum(&mut buf, cap);
+    }
+    total
+}
+
+/// Sum of the `cap` largest values of `buf` (reorders `buf`).
+fn top_sum(buf: &mut [f64], cap: usize) -> f64 {
+    if buf.len() > cap {
+        buf.select_nth_unstable_by(cap - 1, |a, b| b.total_cmp(a));
+        buf[..cap].iter().sum()
+    } else {
+        buf.iter().sum()
+    }
+}
+
+/// The indices chosen by the inner maximisation: per group, the `cap` largest positive
+/// scores (ties: lower index).
+fn top_capacity_choice(
+    p: &CoveringProblem,
+    scores: &[f64],
+    members: &[Vec<u32>],
+    out: &mut Vec<u32>,
+) -> f64 {
+    out.clear();
+    let mut total = 0.0;
+    let mut buf: Vec<u32> = Vec::new();
+    for (g, mem) in members.iter().enumerate() {
+        let cap = p.capacities[g] as usize;
+        if cap == 0 {
+            continue;
+        }
+        buf.clear();
+        buf.extend(mem.iter().copied().filter(|&c| scores[c as usize] > 0.0));
+        let cmp = |a: &u32, b: &u32| {
+            scores[*b as usize]
+                .total_cmp(&scores[*a as usize])
+                .then(a.cmp(b))
+        };
+        if buf.len() > cap {
+            buf.select_nth_unstable_by(cap - 1, cmp);
+            buf.truncate(cap);
+        }
+        for &c in &buf {
+            total += scores[c as usize];
+        }
+        out.extend_from_slice(&buf);
+    }
+    total
+}
+
+/// `min over μ ≥ 0` of `μ·B + Σ_g topcap_g(max(0, s_c − μ·cost_c))` by golden section, every
+/// evaluated value being a valid bound of the budgeted selection; without a budget, the plain
+/// top-capacity sum.
+fn relaxed_selection(p: &CoveringProblem, scores: &[f64], members: &[Vec<u32>]) -> f64 {
+    let plain = top_capacity(p, scores, members);
+    let (Some(budget), Some(costs)) = (p.budget, p.costs.as_ref()) else {
+        return plain;
+    };
+    let eval = |mu: f64| -> f64 {
+        let adjusted: Vec<f64> = scores
+            .iter()
+            .zip(costs)
+            .map(|(&s, &c)| s - mu * c)
+            .collect();
+        mu * budget + top_capacity(p, &adjusted, members)
+    };
+    let hi = scores
+        .iter()
+        .zip(costs)
+        .filter(|(_, &c)| c > 0.0)
+        .map(|(&s, &c)| s / c)
+        .fold(0.0f64, f64::max);
+    if hi <= 0.0 {
+        return plain;
+    }
+    let mut best = plain;
+    let (mut a, mut b) = (0.0f64, hi);
+    let r = (5.0f64.sqrt() - 1.0) / 2.0;
+    let mut x1 = b - r * (b - a);
+    let mut x2 = a + r * (b - a);
+    let (mut f1, mut f2) = (eval(x1), eval(x2));
+    best = best.min(f1).min(f2).min(eval(hi));
+    for _ in 0..40 {
+        if f1 <= f2 {
+            b = x2;
+            x2 = x1;
+            f2 = f1;
+            x1 = b - r * (b - a);
+            f1 = eval(x1);
+            best = best.min(f1);
+        } else {
+            a = x1;
+            x1 = x2;
+            f1 = f2;
+            x2 = a + r * (b - a);
+            f2 = eval(x2);
+            best = best.min(f2);
+        }
+    }
+    best
+}
+
+fn group_members(p: &CoveringProblem) -> Vec<Vec<u32>> {
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); p.capacities.len()];
+    for (c, &g) in p.groups.iter().enumerate() {
+        members[g as usize].push(c as u32);
+    }
+    members
+}
+
+/// The online submodular bound from the set `chosen`.
+pub(crate) fn online_bound(p: &CoveringProblem, chosen: &[usize]) -> f64 {
+    let depth = p.matrix.depths_of(chosen);
+    let value = p.matrix.value_of_depths(&depth);
+    let n = p.n_candidates();
+    let gains: Vec<f64> = (0..n)
+        .into_par_iter()
+        .map(|c| gain_for(p, &depth, c))
+        .collect();
+    let members = group_members(p);
+    value + relaxed_selection(p, &gains, &members)
+}
+
+/// The Lagrangian bound by subgradient optimisation, started from the multipliers the set
+/// `chosen` suggests; `lower` is the best known plan value (the Polyak target).
+pub(crate) fn lagrangian_bound(
+    p: &CoveringProblem,
+    chosen: &[usize],
+    lower: f64,
+    max_iterations: u32,
+    deadline: Option<Instant>,
+) -> (f64, u32) {
+    let m = &p.matrix;
+    let nu = m.n_units();
+    let n = p.n_candidates();
+    let (w, k, init) = (m.weights(), m.required(), m.initial());
+    let cu: Vec<f64> = (0..nu).map(|u| w[u] / f64::from(k[u])).collect();
+    let ru: Vec<f64> = (0..nu)
+        .map(|u| f64::from(k[u].saturating_sub(init[u])))
+        .collect();
+    let constant: f64 = m.initial_objective();
+    let mut coverable = vec![false; nu];
+    for c in 0..n {
+        for &u in m.units_of(c) {
+            coverable[u as usize] = true;
+        }
+    }
+    let depth = m.depths_of(chosen);
+    let mut lambda: Vec<f64> = (0..nu)
+        .map(|u| {
+            if !coverable[u] || depth[u] < k[u] {
+                cu[u]
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let mut mu = 0.0f64;
+    let budget = p.budget.filter(|_| p.costs.is_some());
+    let members = group_members(p);
+    let mut best = f64::INFINITY;
+    let mut theta = 1.0f64;
+    let mut since_improvement = 0u32;
+    let mut x: Vec<u32> = Vec::new();
+    let mut cover = vec![0u32; nu];
+    let mut iterations = 0u32;
+    while iterations < max_iterations {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+        iterations += 1;
+        let scores: Vec<f64> = (0..n)
+            .into_par_iter()
+            .map(|c| {
+                let s: f64 = m.units_of(c).iter().map(|&u| lambda[u as usize]).sum();
+                s - mu * p.cost(c)
+            })
+            .collect();
+        let inner = top_capacity_choice(p, &scores, &members, &mut x);
+        let mut l = constant + inner + budget.map_or(0.0, |b| mu * b);
+        for u in 0..nu {
+            let d = cu[u] - lambda[u];
+            if d > 0.0 {
+                l += ru[u] * d;
+            }
+        }
+        if l < best {
+            best = l;
+            since_improvement = 0;
+        } else {
+            since_improvement += 1;
+            if since_improvement >= 8 {
+                theta *= 0.5;
+                since_improvement = 0;
+            }
+        }
+        if best - lower <= 1e-9 * best.abs().max(1e-300) || theta < 1e-6 {
+            break;
+        }
+        // subgradient s_u = Σx − y
+        for &c in &x {
+            for &u in m.units_of(c as usize) {
+                cover[u as usize] += 1;
+            }
+        }
+        let mut norm = 0.0;
+        let mut sub = vec![0.0f64; nu];
+        for u in 0..nu {
+            let y = if lambda[u] < cu[u] { ru[u] } else { 0.0 };
+            let s = f64::from(cover[u]) - y;
+            sub[u] = s;
+            norm += s * s;
+            cover[u] = 0;
+        }
+        let sub_mu = budget.map(|b| b - x.iter().map(|&c| p.cost(c as usize)).sum::<f64>());
+        if let Some(s) = sub_mu {
+            norm += s * s;
+        }
+        if norm <= 0.0 {
+            break;
+        }
+        let step = theta * (l - lower).max(1e-12 * l.abs()) / norm;
+        for u in 0..nu {
+            if sub[u] != 0.0 {
+                lambda[u] = (lambda[u] - step * sub[u]).clamp(0.0, cu[u]);
+            }
+        }
+        if let Some(s) = sub_mu {
+            mu = (mu - step * s).max(0.0);
+        }
+    }
+    (best, iterations)
+}
+
+/// Both bounds from the plan `chosen` of value `value`; the result is never below `value`.
+pub(crate) fn upper_bound(
+    p: &CoveringProblem,
+    chosen: &[usize],
+    value: f64,
+    max_iterations: u32,
+    deadline: Option<Instant>,
+) -> BoundOutcome {
+    let online = online_bound(p, chosen);
+    let (lagrangian, iterations) = if max_iterations > 0 {
+        lagrangian_bound(p, chosen, value, max_iterations, deadline)
+    } else {
+        (f64::INFINITY, 0)
+    };
+    // guard against rounding: a bound is never below a feasible plan's value
+    let bound = online
+        .min(lagrangian)
+        .min(p.matrix.max_objective())
+        .max(value);
+    BoundOutcome {
+        bound,
+        online,
+        lagrangian,
+        iterations,
+    }
+}
