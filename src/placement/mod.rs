@@ -48,6 +48,7 @@ pub mod local_search;
 pub mod matrix;
 pub mod milp;
 pub mod objective;
+pub mod synthetic;
 
 pub use candidates::{Candidate, CandidateOrigin};
 pub use covering::{Algorithm, SetCoverSolution, Solution, SolveOptions, SolveStats};
