@@ -202,10 +202,8 @@ proptest! {
         let uncoverable: Vec<usize> = (0..n_units).filter(|&u| !coverable[u]).collect();
         for s in [&greedy, &exact] {
             prop_assert_eq!(&s.uncoverable, &uncoverable);
-            for u in 0..n_units {
-                if coverable[u] {
-                    prop_assert!(s.chosen.iter().any(|&c| sets[c].contains(&u)));
-                }
+            for (u, _) in coverable.iter().enumerate().filter(|(_, &c)| c) {
+                prop_assert!(s.chosen.iter().any(|&c| sets[c].contains(&u)));
             }
         }
         prop_assert!(exact.proven_optimal);

@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use std::time::Instant;
 
 /// Bound results.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct BoundOutcome {
     /// The best (smallest) valid bound, at least the best known plan's value.
     pub(crate) bound: f64,
@@ -33,6 +33,8 @@ pub(crate) struct BoundOutcome {
     pub(crate) lagrangian: f64,
     /// Subgradient iterations made.
     pub(crate) iterations: u32,
+    /// A better feasible plan found by the Lagrangian heuristic, if any.
+    pub(crate) primal: Option<(f64, Vec<usize>)>,
 }
 
 /// Sum over groups of the `capacity` largest positive scores.
@@ -169,67 +171,105 @@ pub(crate) fn online_bound(p: &CoveringProblem, chosen: &[usize]) -> f64 {
     value + relaxed_selection(p, &gains, &members)
 }
 
-/// The Lagrangian bound by subgradient optimisation, started from the multipliers the set
-/// `chosen` suggests; `lower` is the best known plan value (the Polyak target).
+/// Result of the Lagrangian bound.
+#[derive(Debug, Clone)]
+pub(crate) struct LagrangianOutcome {
+    /// The smallest `L(λ, μ)` seen.
+    pub(crate) bound: f64,
+    /// Iterations made.
+    pub(crate) iterations: u32,
+    /// The best feasible plan met among the inner maximisers (Lagrangian heuristic), if it
+    /// beats `lower`: (value, sorted candidates).
+    pub(crate) primal: Option<(f64, Vec<usize>)>,
+}
+
+/// The Lagrangian bound by deflected subgradient optimisation, started from the multipliers
+/// the set `chosen` suggests; `lower` is the best known plan value (the Polyak target, raised
+/// whenever an inner maximiser is a better feasible plan).
 pub(crate) fn lagrangian_bound(
     p: &CoveringProblem,
     chosen: &[usize],
     lower: f64,
     max_iterations: u32,
     deadline: Option<Instant>,
-) -> (f64, u32) {
+) -> LagrangianOutcome {
     let m = &p.matrix;
     let nu = m.n_units();
     let n = p.n_candidates();
     let (w, k, init) = (m.weights(), m.required(), m.initial());
-    let cu: Vec<f64> = (0..nu).map(|u| w[u] / f64::from(k[u])).collect();
-    let ru: Vec<f64> = (0..nu)
-        .map(|u| f64::from(k[u].saturating_sub(init[u])))
-        .collect();
+    let t = m.transpose();
     let constant: f64 = m.initial_objective();
-    let mut coverable = vec![false; nu];
-    for c in 0..n {
-        for &u in m.units_of(c) {
-            coverable[u as usize] = true;
-        }
-    }
+    // active units: coverable and not yet satisfied; the others have fixed multipliers
+    // (0 when satisfied, w/k when uncoverable) and contribute nothing
+    let active: Vec<u32> = (0..nu)
+        .filter(|&u| !t.of(u).is_empty() && k[u] > init[u] && w[u] > 0.0)
+        .map(|u| u as u32)
+        .collect();
+    let na = active.len();
+    let cu: Vec<f64> = active
+        .iter()
+        .map(|&u| w[u as usize] / f64::from(k[u as usize]))
+        .collect();
+    let ru: Vec<f64> = active
+        .iter()
+        .map(|&u| f64::from(k[u as usize] - init[u as usize]))
+        .collect();
     let depth = m.depths_of(chosen);
-    let mut lambda: Vec<f64> = (0..nu)
-        .map(|u| {
-            if !coverable[u] || depth[u] < k[u] {
-                cu[u]
+    let mut lambda: Vec<f64> = active
+        .iter()
+        .zip(&cu)
+        .map(|(&u, &c)| {
+            if depth[u as usize] < k[u as usize] {
+                c
             } else {
                 0.0
             }
         })
         .collect();
+    // Λ_c = Σ_{u ∈ c} λ_u, maintained incrementally through the transpose
+    let mut full_lambda = vec![0.0f64; nu];
+    let recompute = |lambda: &[f64], full: &mut [f64]| -> Vec<f64> {
+        for (a, &u) in active.iter().enumerate() {
+            full[u as usize] = lambda[a];
+        }
+        (0..n)
+            .into_par_iter()
+            .map(|c| m.units_of(c).iter().map(|&u| full[u as usize]).sum())
+            .collect()
+    };
+    let mut big_lambda = recompute(&lambda, &mut full_lambda);
     let mut mu = 0.0f64;
     let budget = p.budget.filter(|_| p.costs.is_some());
+    let capacity_only = p.rules.is_empty() && p.conflict_adj.is_empty();
     let members = group_members(p);
     let mut best = f64::INFINITY;
+    let mut lower = lower;
+    let mut primal: Option<(f64, Vec<usize>)> = None;
     let mut theta = 1.0f64;
     let mut since_improvement = 0u32;
     let mut x: Vec<u32> = Vec::new();
     let mut cover = vec![0u32; nu];
+    let mut dir = vec![0.0f64; na];
+    let mut dir_mu = 0.0f64;
+    let mut scores = vec![0.0f64; n];
     let mut iterations = 0u32;
     while iterations < max_iterations {
         if deadline.is_some_and(|d| Instant::now() >= d) {
             break;
         }
         iterations += 1;
-        let scores: Vec<f64> = (0..n)
-            .into_par_iter()
-            .map(|c| {
-                let s: f64 = m.units_of(c).iter().map(|&u| lambda[u as usize]).sum();
-                s - mu * p.cost(c)
-            })
-            .collect();
+        if iterations % 64 == 0 {
+            big_lambda = recompute(&lambda, &mut full_lambda);
+        }
+        for c in 0..n {
+            scores[c] = big_lambda[c] - mu * p.cost(c);
+        }
         let inner = top_capacity_choice(p, &scores, &members, &mut x);
         let mut l = constant + inner + budget.map_or(0.0, |b| mu * b);
-        for u in 0..nu {
-            let d = cu[u] - lambda[u];
+        for a in 0..na {
+            let d = cu[a] - lambda[a];
             if d > 0.0 {
-                l += ru[u] * d;
+                l += ru[a] * d;
             }
         }
         if l < best {
@@ -237,47 +277,77 @@ pub(crate) fn lagrangian_bound(
             since_improvement = 0;
         } else {
             since_improvement += 1;
-            if since_improvement >= 8 {
+            if since_improvement >= 30 {
                 theta *= 0.5;
                 since_improvement = 0;
             }
         }
-        if best - lower <= 1e-9 * best.abs().max(1e-300) || theta < 1e-6 {
-            break;
-        }
-        // subgradient s_u = Σx − y
+        // subgradient s_u = Σ x − y, and the inner maximiser's own objective
         for &c in &x {
             for &u in m.units_of(c as usize) {
                 cover[u as usize] += 1;
             }
         }
         let mut norm = 0.0;
-        let mut sub = vec![0.0f64; nu];
-        for u in 0..nu {
-            let y = if lambda[u] < cu[u] { ru[u] } else { 0.0 };
-            let s = f64::from(cover[u]) - y;
-            sub[u] = s;
-            norm += s * s;
-            cover[u] = 0;
+        let mut value = constant;
+        for a in 0..na {
+            let u = active[a] as usize;
+            let cov = f64::from(cover[u]);
+            value += cu[a] * cov.min(ru[a]);
+            let y = if lambda[a] < cu[a] { ru[a] } else { 0.0 };
+            let s = cov - y;
+            // deflection (Camerini–Fratta–Maffioli style) damps zig-zagging
+            dir[a] = s + 0.5 * dir[a];
+            // diagonal scaling by the multiplier's range w/k
+            norm += cu[a] * dir[a] * dir[a];
         }
-        let sub_mu = budget.map(|b| b - x.iter().map(|&c| p.cost(c as usize)).sum::<f64>());
-        if let Some(s) = sub_mu {
-            norm += s * s;
+        for &c in &x {
+            for &u in m.units_of(c as usize) {
+                cover[u as usize] = 0;
+            }
+        }
+        let x_cost: f64 = x.iter().map(|&c| p.cost(c as usize)).sum();
+        if value > lower && p.budget_ok(x_cost) {
+            let mut plan: Vec<usize> = x.iter().map(|&c| c as usize).collect();
+            plan.sort_unstable();
+            if capacity_only || p.check(&plan).is_ok() {
+                lower = value;
+                primal = Some((value, plan));
+            }
+        }
+        if best - lower <= 1e-9 * best.abs().max(1e-300) || theta < 1e-4 {
+            break;
+        }
+        if let Some(b) = budget {
+            dir_mu = (b - x_cost) + 0.5 * dir_mu;
+            norm += dir_mu * dir_mu;
         }
         if norm <= 0.0 {
             break;
         }
         let step = theta * (l - lower).max(1e-12 * l.abs()) / norm;
-        for u in 0..nu {
-            if sub[u] != 0.0 {
-                lambda[u] = (lambda[u] - step * sub[u]).clamp(0.0, cu[u]);
+        for a in 0..na {
+            if dir[a] != 0.0 {
+                let old = lambda[a];
+                let new = (old - step * cu[a] * dir[a]).clamp(0.0, cu[a]);
+                if new != old {
+                    lambda[a] = new;
+                    let delta = new - old;
+                    for &c in t.of(active[a] as usize) {
+                        big_lambda[c as usize] += delta;
+                    }
+                }
             }
         }
-        if let Some(s) = sub_mu {
-            mu = (mu - step * s).max(0.0);
+        if budget.is_some() {
+            mu = (mu - step * dir_mu).max(0.0);
         }
     }
-    (best, iterations)
+    LagrangianOutcome {
+        bound: best,
+        iterations,
+        primal,
+    }
 }
 
 /// Both bounds from the plan `chosen` of value `value`; the result is never below `value`.
@@ -289,11 +359,13 @@ pub(crate) fn upper_bound(
     deadline: Option<Instant>,
 ) -> BoundOutcome {
     let online = online_bound(p, chosen);
-    let (lagrangian, iterations) = if max_iterations > 0 {
-        lagrangian_bound(p, chosen, value, max_iterations, deadline)
+    let (lagrangian, iterations, primal) = if max_iterations > 0 {
+        let o = lagrangian_bound(p, chosen, value, max_iterations, deadline);
+        (o.bound, o.iterations, o.primal)
     } else {
-        (f64::INFINITY, 0)
+        (f64::INFINITY, 0, None)
     };
+    let value = primal.as_ref().map_or(value, |(v, _)| v.max(value));
     // guard against rounding: a bound is never below a feasible plan's value
     let bound = online
         .min(lagrangian)
@@ -304,5 +376,6 @@ pub(crate) fn upper_bound(
         online,
         lagrangian,
         iterations,
+        primal,
     }
 }

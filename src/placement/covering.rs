@@ -164,9 +164,9 @@ pub(crate) fn gap_percent(objective: f64, bound: f64) -> f64 {
 ///
 /// # Complexity
 /// Greedy: O(nnz) for the initial gains plus, per lazy re-evaluation, O(|units of c|).
-/// Local search: O(nnz) per pass plus per visited candidate O(|units| × candidates per unit
-/// + |group|). Bound: O(nnz) per subgradient iteration. The MILP is exponential in the worst
-/// case and bounded by the time limit.
+/// Local search: O(nnz) per pass plus, per visited candidate, O(|units| × candidates per
+/// unit) and O(|group|). Bound: at most O(nnz) per subgradient iteration. The MILP is
+/// exponential in the worst case and bounded by the time limit.
 ///
 /// # Errors
 /// [`Error::Infeasible`] when support rules of fixed sites cannot be satisfied;
@@ -233,6 +233,25 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
     stats.bound_iterations = b.iterations;
     let mut bound = b.bound;
     let mut proven = false;
+    if let Some((pv, plan)) = b.primal {
+        // the Lagrangian heuristic met a better plan: adopt it (and polish it)
+        if pv > value {
+            value = pv;
+            chosen = plan;
+            if options.algorithm != Algorithm::Greedy {
+                let t = Instant::now();
+                let ls = local_search(problem, &chosen, options.seed, options.max_passes, Some(deadline));
+                stats.local_search_s += t.elapsed().as_secs_f64();
+                stats.evaluations += ls.evaluations;
+                stats.swaps += ls.swaps;
+                if ls.value > value {
+                    value = ls.value;
+                    chosen = ls.chosen;
+                }
+            }
+            notes.push("the bound's Lagrangian heuristic improved the plan".into());
+        }
+    }
 
     let want_milp = match options.algorithm {
         Algorithm::Milp => true,
