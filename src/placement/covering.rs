@@ -14,7 +14,7 @@
 
 use super::bound::upper_bound;
 use super::greedy::greedy;
-use super::local_search::local_search;
+use super::local_search::iterated_local_search;
 use super::matrix::CoverageMatrix;
 use super::milp::{self, MICROLP_MAX_VARIABLES};
 use super::objective::CoveringProblem;
@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 pub enum Algorithm {
     /// Lazy greedy (CELF) only, plus the bound.
     Greedy,
-    /// Lazy greedy, then swap local search, plus the bound (the default).
+    /// Lazy greedy, then iterated swap local search, plus the bound (the default).
     #[default]
     GreedyLocalSearch,
     /// Greedy and local search as a warm start, then the exact MILP (microlp, or HiGHS with the
@@ -68,10 +68,14 @@ pub struct SolveOptions {
     pub time_limit: Duration,
     /// Seed of the local search's random visiting order. Default 0.
     pub seed: u64,
-    /// Maximum local search passes (each pass visits every chosen candidate once). Default 100.
+    /// Maximum local search passes per descent (each pass visits every chosen candidate
+    /// once). Default 100.
     pub max_passes: u32,
+    /// Perturbation rounds of the iterated local search (remove a few sites, refill greedily,
+    /// descend again; keep improvements). 0: plain swap descent. Default 32.
+    pub perturbations: u32,
     /// Maximum subgradient iterations of the Lagrangian bound (0: online bound only).
-    /// Default 300.
+    /// Default 1000.
     pub bound_iterations: u32,
 }
 
@@ -82,7 +86,8 @@ impl Default for SolveOptions {
             time_limit: Duration::from_secs(30),
             seed: 0,
             max_passes: 100,
-            bound_iterations: 300,
+            perturbations: 32,
+            bound_iterations: 1000,
         }
     }
 }
@@ -199,11 +204,12 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
 
     if options.algorithm != Algorithm::Greedy {
         let t = Instant::now();
-        let ls = local_search(
+        let ls = iterated_local_search(
             problem,
             &chosen,
             options.seed,
             options.max_passes,
+            options.perturbations,
             Some(deadline),
         );
         stats.local_search_s = t.elapsed().as_secs_f64();
@@ -240,7 +246,14 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
             chosen = plan;
             if options.algorithm != Algorithm::Greedy {
                 let t = Instant::now();
-                let ls = local_search(problem, &chosen, options.seed, options.max_passes, Some(deadline));
+                let ls = iterated_local_search(
+                    problem,
+                    &chosen,
+                    options.seed,
+                    options.max_passes,
+                    options.perturbations,
+                    Some(deadline),
+                );
                 stats.local_search_s += t.elapsed().as_secs_f64();
                 stats.evaluations += ls.evaluations;
                 stats.swaps += ls.swaps;

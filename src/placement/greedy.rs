@@ -170,6 +170,20 @@ pub(crate) fn satisfy_unconditional(s: &mut State) -> Result<()> {
 pub(crate) fn greedy_with(p: &CoveringProblem, key: Key) -> Result<GreedyOutcome> {
     let mut s = State::new(p);
     satisfy_unconditional(&mut s)?;
+    let mut banned = vec![false; p.n_candidates()];
+    fill(&mut s, key, &mut banned);
+    Ok(GreedyOutcome {
+        value: s.value(),
+        chosen: s.list.clone(),
+        evaluations: s.evaluations,
+    })
+}
+
+/// Lazy greedy from the current state: adds candidates (never `banned` ones) while some
+/// feasible candidate has a positive gain. Protected candidates that cannot get their support
+/// are banned.
+pub(crate) fn fill(s: &mut State, key: Key, banned: &mut [bool]) {
+    let p = s.p;
     let n = p.n_candidates();
     let depth0 = s.depth.clone();
     let gains: Vec<f64> = (0..n)
@@ -180,14 +194,13 @@ pub(crate) fn greedy_with(p: &CoveringProblem, key: Key) -> Result<GreedyOutcome
     let mut heap: BinaryHeap<Entry> = gains
         .iter()
         .enumerate()
-        .filter(|&(c, &g)| g > 0.0 && s.can_add(c))
+        .filter(|&(c, &g)| g > 0.0 && !banned[c] && s.can_add(c))
         .map(|(c, &g)| Entry {
             key: key_of(p, key, g, c),
             cand: c as u32,
             stamp: 0,
         })
         .collect();
-    let mut banned = vec![false; n];
     let mut round: u32 = 0;
     while let Some(top) = heap.pop() {
         let c = top.cand as usize;
@@ -209,7 +222,7 @@ pub(crate) fn greedy_with(p: &CoveringProblem, key: Key) -> Result<GreedyOutcome
         s.add(c);
         if rule != u32::MAX {
             let r = rule as usize;
-            if let Err(added) = complete_rule(&mut s, r) {
+            if let Err(added) = complete_rule(s, r) {
                 for q in added.into_iter().rev() {
                     s.remove(q);
                 }
@@ -220,11 +233,6 @@ pub(crate) fn greedy_with(p: &CoveringProblem, key: Key) -> Result<GreedyOutcome
         }
         round += 1;
     }
-    Ok(GreedyOutcome {
-        value: s.value(),
-        chosen: s.list.clone(),
-        evaluations: s.evaluations,
-    })
 }
 
 /// Lazy greedy; with a budget and non-uniform costs, the better of the gain-keyed and the

@@ -55,6 +55,7 @@ struct Model {
     x: Vec<Variable>,
     objective: Expression,
     constraints: Vec<Constraint>,
+    #[cfg_attr(feature = "highs", allow(dead_code))]
     initial: Vec<(Variable, f64)>,
     /// Warm-start value per column, in creation order (x then y).
     #[cfg_attr(not(feature = "highs"), allow(dead_code))]
@@ -220,6 +221,7 @@ fn solver_error(e: good_lp::ResolutionError) -> Error {
 ///
 /// # Errors
 /// As [`solve_milp`].
+#[cfg_attr(feature = "highs", allow(dead_code))]
 pub(crate) fn solve_microlp(
     p: &CoveringProblem,
     warm: &[usize],
@@ -296,6 +298,8 @@ pub(crate) fn solve_highs(
         .map_err(|_| opt_err("time_limit"))?;
     hm.try_set_option("mip_lp_solver", "ipm")
         .map_err(|_| opt_err("mip_lp_solver"))?;
+    hm.try_set_option("mip_rel_gap", 1e-6)
+        .map_err(|_| opt_err("mip_rel_gap"))?;
     hm.try_set_option("random_seed", 0i32)
         .map_err(|_| opt_err("random_seed"))?;
     hm.try_set_solution(Some(&model.columns), None, None, None)

@@ -245,6 +245,13 @@ impl<'a> Planner<'a> {
         self
     }
 
+    /// Sets the number of perturbation rounds of the iterated local search (0: plain swap
+    /// descent).
+    pub fn perturbations(mut self, rounds: u32) -> Self {
+        self.options.perturbations = rounds;
+        self
+    }
+
     /// Sets the maximum number of subgradient iterations of the bound.
     pub fn bound_iterations(mut self, iterations: u32) -> Self {
         self.options.bound_iterations = iterations;

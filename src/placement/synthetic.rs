@@ -64,7 +64,7 @@ impl SyntheticInstance {
                     rng.random::<f64>() * side_m,
                     rng.random::<f64>() * side_m,
                 ];
-                let sigma = side_m * (0.02 + 0.063 * rng.random::<f64>());
+                let sigma = side_m * (0.01 + 0.03 * rng.random::<f64>());
                 (c, sigma)
             })
             .collect();
