@@ -379,3 +379,73 @@ pub(crate) fn upper_bound(
         primal,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::placement::matrix::CoverageMatrix;
+    use proptest::prelude::*;
+
+    fn instance(seed: u64, groups: bool, budget: bool, depth: bool) -> CoveringProblem {
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let nu = 6 + next(15) as usize;
+        let nc = 3 + next(8) as usize;
+        let w: Vec<f64> = (0..nu).map(|_| 1.0 + next(7) as f64).collect();
+        let sets: Vec<Vec<usize>> = (0..nc)
+            .map(|_| (0..1 + next(5)).map(|_| next(nu as u64) as usize).collect())
+            .collect();
+        let mut m = CoverageMatrix::from_sets(w, &sets).unwrap();
+        if depth {
+            let k = (0..nu).map(|_| 1 + next(3) as u8).collect();
+            let init = (0..nu).map(|_| u8::from(next(3) == 0)).collect();
+            m = m.with_required_depth(k).unwrap().with_initial_depth(init).unwrap();
+        }
+        let mut p = CoveringProblem::new(m, 1 + next(3) as usize);
+        if groups {
+            let g = (0..nc).map(|_| next(2) as usize).collect();
+            p = p.with_groups(g, vec![1 + next(2) as u32, 1 + next(2) as u32]).unwrap();
+        }
+        if budget {
+            let costs = (0..nc).map(|_| 1.0 + next(4) as f64).collect();
+            p = p.with_costs(costs, Some(1.0 + next(6) as f64)).unwrap();
+        }
+        p
+    }
+
+    fn optimum(p: &CoveringProblem) -> f64 {
+        let n = p.n_candidates();
+        (0u32..1 << n)
+            .map(|mask| (0..n).filter(|&c| mask & (1 << c) != 0).collect::<Vec<_>>())
+            .filter(|s| p.check(s).is_ok())
+            .map(|s| p.evaluate(&s))
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+        /// Each bound alone (no clamping to the plan's value) is at least the optimum, from
+        /// any starting set, after any number of subgradient iterations.
+        #[test]
+        fn raw_bounds_are_valid(seed in 0u64..1_000_000, g: bool, b: bool, d: bool,
+                                start in 0u32..64, iters in 1u32..200) {
+            let p = instance(seed, g, b, d);
+            let opt = optimum(&p);
+            let n = p.n_candidates();
+            let chosen: Vec<usize> = (0..n).filter(|&c| start & (1 << (c % 6)) != 0).take(2).collect();
+            let tol = 1e-9 * opt.abs().max(1.0);
+            prop_assert!(online_bound(&p, &chosen) >= opt - tol);
+            let l = lagrangian_bound(&p, &chosen, 0.0, iters, None);
+            prop_assert!(l.bound >= opt - tol, "lagrangian {} < optimum {}", l.bound, opt);
+            if let Some((v, plan)) = l.primal {
+                prop_assert!(p.check(&plan).is_ok());
+                prop_assert!((p.evaluate(&plan) - v).abs() < 1e-9);
+            }
+        }
+    }
+}
