@@ -43,7 +43,11 @@ fn report(name: &str, s: &covering::Solution) {
         s.stats.local_search_s,
         s.stats.bound_s,
         s.stats.milp_s,
-        if s.proven_optimal { ", proven optimal" } else { "" }
+        if s.proven_optimal {
+            ", proven optimal"
+        } else {
+            ""
+        }
     );
 }
 
@@ -61,7 +65,8 @@ fn synthetic(c: &mut Criterion) {
         );
         let greedy = covering::solve(&problem, &opts(Algorithm::Greedy, 300)).expect("solve");
         report(&format!("{id} greedy + bound"), &greedy);
-        let ls = covering::solve(&problem, &opts(Algorithm::GreedyLocalSearch, 300)).expect("solve");
+        let ls =
+            covering::solve(&problem, &opts(Algorithm::GreedyLocalSearch, 300)).expect("solve");
         report(&format!("{id} greedy + local search + bound"), &ls);
 
         g.bench_with_input(BenchmarkId::new("matrix", &id), &inst, |b, inst| {
@@ -95,7 +100,9 @@ fn synthetic(c: &mut Criterion) {
             let milp = covering::solve(&problem, &opts(Algorithm::Milp, 300)).expect("solve");
             report(&format!("{id} milp (highs)"), &milp);
             g.bench_with_input(BenchmarkId::new("milp_highs", &id), &problem, |b, p| {
-                b.iter(|| black_box(covering::solve(p, &opts(Algorithm::Milp, 300)).expect("solve")))
+                b.iter(|| {
+                    black_box(covering::solve(p, &opts(Algorithm::Milp, 300)).expect("solve"))
+                })
             });
         }
     }
@@ -122,11 +129,15 @@ fn kyiv(c: &mut Criterion) {
         plan.timings.matrix_s,
         plan.timings.solve_s
     );
-    g.bench_function("model", |b| b.iter(|| black_box(planner.model().expect("model"))));
+    g.bench_function("model", |b| {
+        b.iter(|| black_box(planner.model().expect("model")))
+    });
     g.bench_function("plan_model", |b| {
         b.iter(|| black_box(planner.plan_model(&model).expect("plan")))
     });
-    g.bench_function("plan", |b| b.iter(|| black_box(planner.plan().expect("plan"))));
+    g.bench_function("plan", |b| {
+        b.iter(|| black_box(planner.plan().expect("plan")))
+    });
     g.finish();
 }
 

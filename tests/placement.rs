@@ -54,9 +54,7 @@ fn random_problem(seed: u64, v: Variant) -> CoveringProblem {
         m = m.with_required_depth(req).unwrap();
     }
     if v.initial {
-        let init = (0..n_units)
-            .map(|_| u8::from(r.below(4) == 0))
-            .collect();
+        let init = (0..n_units).map(|_| u8::from(r.below(4) == 0)).collect();
         m = m.with_initial_depth(init).unwrap();
     }
     let p_total = 1 + r.below(4) as usize;
@@ -73,7 +71,12 @@ fn random_problem(seed: u64, v: Variant) -> CoveringProblem {
     }
     if v.conflicts {
         let pairs: Vec<(usize, usize)> = (0..r.below(6))
-            .map(|_| (r.below(n_cand as u64) as usize, r.below(n_cand as u64) as usize))
+            .map(|_| {
+                (
+                    r.below(n_cand as u64) as usize,
+                    r.below(n_cand as u64) as usize,
+                )
+            })
             .filter(|(a, b)| a != b)
             .collect();
         p = p.with_conflicts(pairs).unwrap();
@@ -232,7 +235,12 @@ fn milp_time_limit_never_worse_than_warm_start() {
     let mut r = Lcg(99);
     let n_units = 400;
     let sets: Vec<Vec<usize>> = (0..120)
-        .map(|_| (0..25).map(|_| r.below(n_units)).map(|u| u as usize).collect())
+        .map(|_| {
+            (0..25)
+                .map(|_| r.below(n_units))
+                .map(|u| u as usize)
+                .collect()
+        })
         .collect();
     let weights = (0..n_units).map(|_| 1.0 + r.below(9) as f64).collect();
     let m = CoverageMatrix::from_sets(weights, &sets).unwrap();
@@ -262,7 +270,11 @@ fn microlp_refuses_large_models() {
         return;
     }
     let best = best.unwrap();
-    assert!(best.notes.iter().any(|n| n.contains("MILP skipped")), "{:?}", best.notes);
+    assert!(
+        best.notes.iter().any(|n| n.contains("MILP skipped")),
+        "{:?}",
+        best.notes
+    );
     assert!(matches!(
         covering::solve(&p, &opts(Algorithm::Milp, 0)),
         Err(Error::ResourceLimit { .. })
@@ -313,7 +325,10 @@ fn check_plan_constraints(s: &Scenario, plan: &skycover::Plan) {
     }
     // fixed sites kept
     for f in s.sites().iter().filter(|x| x.fixed) {
-        assert!(plan.sites.iter().any(|x| x.fixed && x.position == f.position));
+        assert!(plan
+            .sites
+            .iter()
+            .any(|x| x.fixed && x.position == f.position));
     }
     // budget
     if let Some(b) = s.budget() {
@@ -350,7 +365,11 @@ fn check_plan_constraints(s: &Scenario, plan: &skycover::Plan) {
     // mutual support
     if let Some(ms) = s.mutual_support() {
         let layers: Vec<_> = cat.layers_of(ms.threat).collect();
-        for p in plan.sites.iter().filter(|x| ms.protected.contains(&x.class)) {
+        for p in plan
+            .sites
+            .iter()
+            .filter(|x| ms.protected.contains(&x.class))
+        {
             let n = plan
                 .sites
                 .iter()
@@ -474,7 +493,11 @@ fn kyiv_defaults_plan() {
     let placed = plan.sites.iter().filter(|x| !x.fixed).count();
     assert!(placed > 0 && placed <= 24);
     assert!(plan.objective_fraction > 0.0 && plan.objective_fraction <= 1.0);
-    assert!(plan.gap_percent >= 0.0 && plan.gap_percent < 25.0, "{}", plan.gap_percent);
+    assert!(
+        plan.gap_percent >= 0.0 && plan.gap_percent < 25.0,
+        "{}",
+        plan.gap_percent
+    );
     for (b, a) in plan.coverage_before.iter().zip(&plan.coverage_after) {
         assert_eq!(a.threat, b.threat);
         assert!(a.score >= b.score && a.covered_fraction >= b.covered_fraction);

@@ -404,12 +404,18 @@ mod tests {
         if depth {
             let k = (0..nu).map(|_| 1 + next(3) as u8).collect();
             let init = (0..nu).map(|_| u8::from(next(3) == 0)).collect();
-            m = m.with_required_depth(k).unwrap().with_initial_depth(init).unwrap();
+            m = m
+                .with_required_depth(k)
+                .unwrap()
+                .with_initial_depth(init)
+                .unwrap();
         }
         let mut p = CoveringProblem::new(m, 1 + next(3) as usize);
         if groups {
             let g = (0..nc).map(|_| next(2) as usize).collect();
-            p = p.with_groups(g, vec![1 + next(2) as u32, 1 + next(2) as u32]).unwrap();
+            p = p
+                .with_groups(g, vec![1 + next(2) as u32, 1 + next(2) as u32])
+                .unwrap();
         }
         if budget {
             let costs = (0..nc).map(|_| 1.0 + next(4) as f64).collect();

@@ -89,7 +89,11 @@ fn areas(scenario: &Scenario) -> Vec<&MultiPolygon<f64>> {
     if scenario.candidate_areas().is_empty() {
         scenario.zones().iter().map(|z| &z.local).collect()
     } else {
-        scenario.candidate_areas().iter().map(|a| &a.local).collect()
+        scenario
+            .candidate_areas()
+            .iter()
+            .map(|a| &a.local)
+            .collect()
     }
 }
 
@@ -120,7 +124,12 @@ fn allowed(scenario: &Scenario, fixed: &[Site], class: ClassId, p: [f64; 2]) -> 
 /// (estimated from the areas before generating, then counted exactly).
 pub fn scenario_candidates(scenario: &Scenario) -> Result<Vec<Candidate>> {
     let limit = scenario.settings().limits.max_candidates;
-    let fixed: Vec<Site> = scenario.sites().iter().filter(|s| s.fixed).cloned().collect();
+    let fixed: Vec<Site> = scenario
+        .sites()
+        .iter()
+        .filter(|s| s.fixed)
+        .cloned()
+        .collect();
     let areas = areas(scenario);
     let mut bbox = [
         f64::INFINITY,

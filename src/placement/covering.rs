@@ -281,7 +281,8 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
         } else {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let t = Instant::now();
-            let outcome = milp::solve_milp(problem, &chosen, remaining.max(Duration::from_millis(50)));
+            let outcome =
+                milp::solve_milp(problem, &chosen, remaining.max(Duration::from_millis(50)));
             stats.milp_s = t.elapsed().as_secs_f64();
             match outcome {
                 Ok(m) => {

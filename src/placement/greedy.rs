@@ -289,7 +289,9 @@ mod tests {
 
     fn instance(seed: u64, n_units: usize, n_cand: usize) -> CoverageMatrix {
         // small LCG so the test needs no extra dependency
-        let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut x = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let mut next = move || {
             x = x
                 .wrapping_mul(6364136223846793005)

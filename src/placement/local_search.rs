@@ -354,7 +354,9 @@ mod tests {
         // a ring of 40 units; candidate c covers units c..c+5 (mod 40), weights vary
         let n = 40;
         let weights = (0..n).map(|u| 1.0 + (u * 7 % 5) as f64).collect();
-        let sets: Vec<Vec<usize>> = (0..n).map(|c| (c..c + 5).map(|u| u % n).collect()).collect();
+        let sets: Vec<Vec<usize>> = (0..n)
+            .map(|c| (c..c + 5).map(|u| u % n).collect())
+            .collect();
         let m = CoverageMatrix::from_sets(weights, &sets).unwrap();
         CoveringProblem::new(m, 6)
     }
@@ -396,7 +398,11 @@ mod tests {
         assert!(p.check(&start).is_ok());
         for seed in 0..8 {
             let out = iterated_local_search(&p, &start, seed, 100, 8, None);
-            assert!(p.check(&out.chosen).is_ok(), "seed {seed}: {:?}", out.chosen);
+            assert!(
+                p.check(&out.chosen).is_ok(),
+                "seed {seed}: {:?}",
+                out.chosen
+            );
             assert!(out.value >= p.evaluate(&start));
         }
     }

@@ -494,7 +494,12 @@ fn sample_density(positions: &[[f64; 2]]) -> f64 {
     if positions.is_empty() {
         return 0.0;
     }
-    let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
     for p in positions {
         b[0] = b[0].min(p[0]);
         b[1] = b[1].min(p[1]);

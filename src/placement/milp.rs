@@ -19,8 +19,9 @@
 //! * Default: pure-Rust **microlp**, with the time limit and the heuristic plan as warm start.
 //!   Its branch and bound is only practical on small models, so models with more than
 //!   [`MICROLP_MAX_VARIABLES`] variables are refused with [`Error::ResourceLimit`].
-//! * Cargo feature `highs`: **HiGHS** (`mip_lp_solver = "ipm"`, time limit, warm start through
-//!   `Highs_setSolution`), reporting its MIP dual bound.
+//! * Cargo feature `highs`: **HiGHS** (`mip_lp_solver = "ipm"`, `mip_rel_gap = 1e-6`, time
+//!   limit, warm start through `Highs_setSolution`, presolve off above
+//!   [`HIGHS_PRESOLVE_MAX_NONZEROS`]), reporting its MIP dual bound (`mip_dual_bound`).
 //!
 //! The caller ([`crate::placement::covering::solve`]) always keeps the better of the warm
 //! start and the MILP's plan, so a time limit never makes a plan worse than the heuristic.
@@ -33,6 +34,10 @@ use std::time::Duration;
 
 /// Largest model (variables after aggregation) the pure-Rust microlp solver is given.
 pub const MICROLP_MAX_VARIABLES: usize = 3_000;
+
+/// Above this many non-zeros HiGHS runs without presolve, which otherwise overruns the time
+/// limit on dense models (e.g. 60 s of presolve for a 6.8 M non-zero Kyiv model).
+pub const HIGHS_PRESOLVE_MAX_NONZEROS: usize = 1_000_000;
 
 /// Result of a MILP solve.
 #[derive(Debug, Clone)]
@@ -62,6 +67,9 @@ struct Model {
     columns: Vec<f64>,
     constant: f64,
     n_vars: usize,
+    /// Non-zeros of the linking rows.
+    #[cfg_attr(not(feature = "highs"), allow(dead_code))]
+    nnz: usize,
 }
 
 /// Number of variables the model of `p` would have (x plus aggregated y), without building it.
@@ -172,6 +180,7 @@ fn build(p: &CoveringProblem, warm: &[usize]) -> Model {
         }
     }
     let n_vars = n + aggs.len();
+    let nnz = aggs.iter().map(|a| a.2.len() + 1).sum();
     let columns = initial.iter().map(|&(_, v)| v).collect();
     Model {
         vars,
@@ -182,6 +191,7 @@ fn build(p: &CoveringProblem, warm: &[usize]) -> Model {
         columns,
         constant,
         n_vars,
+        nnz,
     }
 }
 
@@ -282,10 +292,7 @@ pub(crate) fn solve_highs(
     use highs::HighsModelStatus as S;
     let model = build(p, warm);
     let n_cons = model.constraints.len();
-    let mut problem = model
-        .vars
-        .maximise(model.objective)
-        .using(good_lp::highs);
+    let mut problem = model.vars.maximise(model.objective).using(good_lp::highs);
     for c in model.constraints {
         problem.add_constraint(c);
     }
@@ -300,6 +307,11 @@ pub(crate) fn solve_highs(
         .map_err(|_| opt_err("mip_lp_solver"))?;
     hm.try_set_option("mip_rel_gap", 1e-6)
         .map_err(|_| opt_err("mip_rel_gap"))?;
+    if model.nnz > HIGHS_PRESOLVE_MAX_NONZEROS {
+        // HiGHS's presolve does not watch the clock closely enough on dense models
+        hm.try_set_option("presolve", "off")
+            .map_err(|_| opt_err("presolve"))?;
+    }
     hm.try_set_option("random_seed", 0i32)
         .map_err(|_| opt_err("random_seed"))?;
     hm.try_set_solution(Some(&model.columns), None, None, None)

@@ -361,7 +361,11 @@ impl<'a> Planner<'a> {
             let mut site = model.candidates[c].site.clone();
             let k = site.class.0;
             per_class_n[k] += 1;
-            site.id = Some(format!("plan-{}-{}", cat.class(site.class).id, per_class_n[k]));
+            site.id = Some(format!(
+                "plan-{}-{}",
+                cat.class(site.class).id,
+                per_class_n[k]
+            ));
             site.fixed = false;
             sites.push(site);
         }

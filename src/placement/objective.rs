@@ -121,7 +121,9 @@ impl CoveringProblem {
             });
         }
         self.groups = groups.into_iter().map(|g| g as u32).collect();
-        self.group_names = (0..capacities.len()).map(|g| format!("group {g}")).collect();
+        self.group_names = (0..capacities.len())
+            .map(|g| format!("group {g}"))
+            .collect();
         self.capacities = capacities;
         Ok(self)
     }
@@ -134,11 +136,7 @@ impl CoveringProblem {
         if names.len() != self.capacities.len() {
             return Err(Error::InvalidInput {
                 what: "group names".into(),
-                reason: format!(
-                    "{} names for {} groups",
-                    names.len(),
-                    self.capacities.len()
-                ),
+                reason: format!("{} names for {} groups", names.len(), self.capacities.len()),
             });
         }
         self.group_names = names;
@@ -594,6 +592,9 @@ mod tests {
         assert!(p.check(&[0, 1, 2]).is_ok());
         assert!(p.check(&[0, 0]).is_err());
         let p2 = p.clone().with_groups(vec![0, 0, 0], vec![2]).unwrap();
-        assert!(matches!(p2.check(&[0, 1, 2]), Err(Error::Infeasible { .. })));
+        assert!(matches!(
+            p2.check(&[0, 1, 2]),
+            Err(Error::Infeasible { .. })
+        ));
     }
 }

@@ -60,10 +60,7 @@ impl SyntheticInstance {
         let n_clusters = 15;
         let clusters: Vec<([f64; 2], f64)> = (0..n_clusters)
             .map(|_| {
-                let c = [
-                    rng.random::<f64>() * side_m,
-                    rng.random::<f64>() * side_m,
-                ];
+                let c = [rng.random::<f64>() * side_m, rng.random::<f64>() * side_m];
                 let sigma = side_m * (0.01 + 0.03 * rng.random::<f64>());
                 (c, sigma)
             })
@@ -71,7 +68,8 @@ impl SyntheticInstance {
         let clamp = |v: f64| v.clamp(0.0, side_m);
         let point = |rng: &mut Xoshiro256PlusPlus, clustered: bool, spread: f64| -> [f64; 2] {
             if clustered {
-                let (c, s) = clusters[(rng.random::<f64>() * n_clusters as f64) as usize % n_clusters];
+                let (c, s) =
+                    clusters[(rng.random::<f64>() * n_clusters as f64) as usize % n_clusters];
                 [
                     clamp(c[0] + normal(rng) * s * spread),
                     clamp(c[1] + normal(rng) * s * spread),
