@@ -2,7 +2,7 @@
 //! that improves the objective.
 //!
 //! Each pass visits the chosen candidates in an order drawn from a seeded
-//! [`Xoshiro256PlusPlus`](rand::rngs::Xoshiro256PlusPlus) and, for each, makes the best
+//! [`Xoshiro256PlusPlus`] and, for each, makes the best
 //! improving feasible swap within its group (ties: lowest candidate index). Passes repeat until
 //! one makes no swap, the pass limit is reached or the deadline passes.
 //!
@@ -12,6 +12,8 @@
 //! re-verified with an exact gain computation, so rounding drift never accepts a non-improving
 //! move. The result never has a lower objective than the start, respects every constraint the
 //! start respects, and is deterministic for a seed (unless the deadline cuts it short).
+//!
+//! [`Xoshiro256PlusPlus`]: rand::rngs::Xoshiro256PlusPlus
 
 use super::matrix::Transposed;
 use super::objective::{CoveringProblem, State};

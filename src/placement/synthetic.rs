@@ -3,8 +3,10 @@
 //! Demand points are drawn from Gaussian clusters (plus a uniform background) in a square;
 //! candidates half near the clusters, half uniform; a candidate covers the demand points within
 //! a fixed radius. Everything comes from one seeded
-//! [`Xoshiro256PlusPlus`](rand::rngs::Xoshiro256PlusPlus), so an instance is reproducible from
+//! [`Xoshiro256PlusPlus`], so an instance is reproducible from
 //! its parameters.
+//!
+//! [`Xoshiro256PlusPlus`]: rand::rngs::Xoshiro256PlusPlus
 
 use super::matrix::CoverageMatrix;
 use crate::error::{Error, Result};
