@@ -30,6 +30,10 @@
 //!   a local-frame elevation model ([`Terrain`], flat by default), line of sight with Earth
 //!   curvature and refraction, per-site viewsheds by radial sweep with a thread-safe cache
 //!   ([`terrain::Viewshed`], [`terrain::ViewshedCache`]), and synthetic terrains.
+//! * [`placement`]: where the inventory should go: candidates, a sparse coverage matrix, lazy
+//!   greedy, swap local search, a certified upper bound and an exact MILP (good_lp: microlp, or
+//!   HiGHS with the `highs` feature) behind one [`Planner`] returning a [`Plan`]; plus generic
+//!   maximal covering, set covering and k-coverage on your own matrix ([`placement::covering`]).
 //!
 //! All computation is in metres in one local frame per scenario; inputs and outputs are
 //! WGS84 lon/lat. The library never panics on user input, never prints, never exits.
@@ -71,6 +75,7 @@ pub mod frame;
 pub mod gaps;
 pub mod index;
 pub mod map;
+pub mod placement;
 pub mod scenario;
 pub mod site;
 pub mod terrain;
@@ -84,6 +89,7 @@ pub use error::{Error, FeatureRef, Result};
 pub use evaluate::{Coverage, EvalPath, Evaluator};
 pub use frame::LocalFrame;
 pub use gaps::GapMap;
+pub use placement::{Algorithm, Plan, Planner};
 pub use scenario::Scenario;
 pub use site::Site;
 pub use terrain::{Terrain, Viewshed};
@@ -96,6 +102,7 @@ pub mod prelude {
     pub use crate::error::{Error, Result};
     pub use crate::evaluate::{Coverage, EvalPath, Evaluator};
     pub use crate::frame::LocalFrame;
+    pub use crate::placement::{Algorithm, Plan, Planner};
     pub use crate::scenario::Scenario;
     pub use crate::site::Site;
     pub use crate::volume::Footprint;

@@ -1,0 +1,508 @@
+//! Placement: heuristics against brute-force optima on small instances, bounds, constraints on
+//! scenario plans, determinism across thread counts, the generic covering API.
+
+use proptest::prelude::*;
+use skycover::placement::{
+    covering, Algorithm, CoverageMatrix, CoveringProblem, Planner, SolveOptions, SupportRule,
+};
+use skycover::{Catalogue, Error, Footprint, Scenario, Site};
+use std::time::Duration;
+
+// ---------------------------------------------------------------------------------------------
+// random small instances
+
+/// A tiny deterministic generator (the tests need no RNG crate).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Variant {
+    groups: bool,
+    budget: bool,
+    conflicts: bool,
+    support: bool,
+    depth: bool,
+    initial: bool,
+}
+
+fn random_problem(seed: u64, v: Variant) -> CoveringProblem {
+    let mut r = Lcg(seed ^ 0x9E37_79B9_7F4A_7C15);
+    let n_units = 8 + r.below(20) as usize;
+    let n_cand = 4 + r.below(9) as usize; // ≤ 12
+    let weights: Vec<f64> = (0..n_units).map(|_| 1.0 + r.below(9) as f64).collect();
+    let sets: Vec<Vec<usize>> = (0..n_cand)
+        .map(|_| {
+            (0..1 + r.below(6))
+                .map(|_| r.below(n_units as u64) as usize)
+                .collect()
+        })
+        .collect();
+    let mut m = CoverageMatrix::from_sets(weights, &sets).unwrap();
+    if v.depth {
+        let req = (0..n_units).map(|_| 1 + r.below(3) as u8).collect();
+        m = m.with_required_depth(req).unwrap();
+    }
+    if v.initial {
+        let init = (0..n_units).map(|_| u8::from(r.below(4) == 0)).collect();
+        m = m.with_initial_depth(init).unwrap();
+    }
+    let p_total = 1 + r.below(4) as usize;
+    let mut p = CoveringProblem::new(m, p_total);
+    if v.groups {
+        let groups = (0..n_cand).map(|_| r.below(2) as usize).collect();
+        let caps = vec![1 + r.below(3) as u32, 1 + r.below(3) as u32];
+        p = p.with_groups(groups, caps).unwrap();
+    }
+    if v.budget {
+        let costs: Vec<f64> = (0..n_cand).map(|_| 1.0 + r.below(5) as f64).collect();
+        let budget = 2.0 + r.below(8) as f64;
+        p = p.with_costs(costs, Some(budget)).unwrap();
+    }
+    if v.conflicts {
+        let pairs: Vec<(usize, usize)> = (0..r.below(6))
+            .map(|_| {
+                (
+                    r.below(n_cand as u64) as usize,
+                    r.below(n_cand as u64) as usize,
+                )
+            })
+            .filter(|(a, b)| a != b)
+            .collect();
+        p = p.with_conflicts(pairs).unwrap();
+    }
+    if v.support {
+        // candidate 0 (and maybe 1) need support from a few others
+        let mut rules = Vec::new();
+        for prot in 0..1 + r.below(2) as usize {
+            let protectors: Vec<usize> = (0..1 + r.below(3))
+                .map(|_| r.below(n_cand as u64) as usize)
+                .filter(|&q| q > 1)
+                .collect();
+            if protectors.is_empty() {
+                continue;
+            }
+            rules.push(SupportRule {
+                protected: Some(prot),
+                protectors,
+                need: 1,
+                label: format!("candidate {prot}"),
+            });
+        }
+        p = p.with_support_rules(rules).unwrap();
+    }
+    p
+}
+
+/// The exact optimum by enumerating every subset.
+fn brute_force(p: &CoveringProblem) -> (f64, Vec<usize>) {
+    let n = p.n_candidates();
+    assert!(n <= 16);
+    let mut best = (f64::NEG_INFINITY, vec![]);
+    for mask in 0u32..(1 << n) {
+        let chosen: Vec<usize> = (0..n).filter(|&c| mask & (1 << c) != 0).collect();
+        if p.check(&chosen).is_ok() {
+            let v = p.evaluate(&chosen);
+            if v > best.0 {
+                best = (v, chosen);
+            }
+        }
+    }
+    best
+}
+
+fn opts(algorithm: Algorithm, seed: u64) -> SolveOptions {
+    SolveOptions {
+        algorithm,
+        time_limit: Duration::from_secs(20),
+        seed,
+        ..SolveOptions::default()
+    }
+}
+
+const TOL: f64 = 1e-9;
+
+fn variant_from(bits: u8) -> Variant {
+    Variant {
+        groups: bits & 1 != 0,
+        budget: bits & 2 != 0,
+        conflicts: bits & 4 != 0,
+        support: bits & 8 != 0,
+        depth: bits & 16 != 0,
+        initial: bits & 32 != 0,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// MILP = brute force; local search ≥ greedy; bound ≥ optimum; every plan feasible.
+    #[test]
+    fn algorithms_against_brute_force(seed in 0u64..1_000_000, bits in 0u8..64) {
+        let p = random_problem(seed, variant_from(bits));
+        let (opt, _) = brute_force(&p);
+        let g = covering::solve(&p, &opts(Algorithm::Greedy, seed)).unwrap();
+        let ls = covering::solve(&p, &opts(Algorithm::GreedyLocalSearch, seed)).unwrap();
+        let milp = covering::solve(&p, &opts(Algorithm::Milp, seed)).unwrap();
+        for s in [&g, &ls, &milp] {
+            prop_assert!(p.check(&s.chosen).is_ok(), "{:?} infeasible", s.algorithm);
+            prop_assert!((p.evaluate(&s.chosen) - s.objective).abs() < TOL);
+            prop_assert!(s.objective <= opt + TOL);
+            prop_assert!(s.upper_bound >= opt - TOL * opt.max(1.0),
+                "{:?}: bound {} < optimum {}", s.algorithm, s.upper_bound, opt);
+        }
+        prop_assert!(ls.objective >= g.objective - TOL);
+        prop_assert!(milp.proven_optimal);
+        prop_assert!((milp.objective - opt).abs() < 1e-7 * opt.max(1.0),
+            "milp {} vs brute force {}", milp.objective, opt);
+        prop_assert!(milp.gap_percent < 1e-4);
+    }
+
+    /// Under a single cardinality constraint greedy is within (1 − 1/e) of the optimum.
+    #[test]
+    fn greedy_approximation_ratio(seed in 0u64..1_000_000, depth in any::<bool>(), initial in any::<bool>()) {
+        let v = Variant { groups: false, budget: false, conflicts: false, support: false, depth, initial };
+        let p = random_problem(seed, v);
+        let (opt, _) = brute_force(&p);
+        let g = covering::solve(&p, &opts(Algorithm::Greedy, 0)).unwrap();
+        prop_assert!(g.objective >= (1.0 - (-1.0f64).exp()) * opt - TOL,
+            "greedy {} optimum {}", g.objective, opt);
+    }
+
+    /// Set covering: the MILP cover is a cheapest cover of everything coverable.
+    #[test]
+    fn set_covering_is_minimal(seed in 0u64..1_000_000) {
+        let mut r = Lcg(seed);
+        let n_units = 5 + r.below(12) as usize;
+        let n_cand = 3 + r.below(8) as usize;
+        let sets: Vec<Vec<usize>> = (0..n_cand)
+            .map(|_| (0..1 + r.below(5)).map(|_| r.below(n_units as u64) as usize).collect())
+            .collect();
+        let costs: Vec<f64> = (0..n_cand).map(|_| 1.0 + r.below(4) as f64).collect();
+        let m = CoverageMatrix::from_sets(vec![1.0; n_units], &sets).unwrap();
+        let coverable: Vec<bool> = (0..n_units).map(|u| sets.iter().any(|s| s.contains(&u))).collect();
+        let mut best = f64::INFINITY;
+        for mask in 0u32..(1 << n_cand) {
+            let ok = (0..n_units).all(|u| !coverable[u]
+                || (0..n_cand).any(|c| mask & (1 << c) != 0 && sets[c].contains(&u)));
+            if ok {
+                let cost: f64 = (0..n_cand).filter(|&c| mask & (1 << c) != 0).map(|c| costs[c]).sum();
+                best = best.min(cost);
+            }
+        }
+        let greedy = covering::set_covering(&m, Some(&costs), &opts(Algorithm::Greedy, 0)).unwrap();
+        let exact = covering::set_covering(&m, Some(&costs), &opts(Algorithm::Best, 0)).unwrap();
+        let uncoverable: Vec<usize> = (0..n_units).filter(|&u| !coverable[u]).collect();
+        for s in [&greedy, &exact] {
+            prop_assert_eq!(&s.uncoverable, &uncoverable);
+            for (u, _) in coverable.iter().enumerate().filter(|(_, &c)| c) {
+                prop_assert!(s.chosen.iter().any(|&c| sets[c].contains(&u)));
+            }
+        }
+        prop_assert!(exact.proven_optimal);
+        prop_assert!((exact.cost - best).abs() < 1e-9, "{} vs {}", exact.cost, best);
+        prop_assert!(greedy.cost >= exact.cost - 1e-9);
+    }
+}
+
+#[test]
+fn k_coverage_and_mclp_examples() {
+    // two units; candidates: {0,1}, {0}, {1}; p = 2
+    let m = CoverageMatrix::from_sets(vec![1.0, 3.0], &[vec![0, 1], vec![0], vec![1]]).unwrap();
+    let s = covering::maximal_covering(&m, 1, &SolveOptions::default()).unwrap();
+    assert_eq!(s.chosen, vec![0]);
+    assert_eq!(s.objective, 4.0);
+    // with k = 2 two candidates covering the heavy unit twice is best: {0, 2}
+    let s = covering::k_coverage(&m, 2, 2, &opts(Algorithm::Best, 0)).unwrap();
+    assert_eq!(s.chosen, vec![0, 2]);
+    assert!((s.objective - (0.5 + 3.0)).abs() < 1e-12);
+    assert!(covering::k_coverage(&m, 2, 0, &SolveOptions::default()).is_err());
+}
+
+#[test]
+fn milp_time_limit_never_worse_than_warm_start() {
+    // a medium random instance that microlp cannot close in a few milliseconds
+    let mut r = Lcg(99);
+    let n_units = 400;
+    let sets: Vec<Vec<usize>> = (0..120)
+        .map(|_| {
+            (0..25)
+                .map(|_| r.below(n_units))
+                .map(|u| u as usize)
+                .collect()
+        })
+        .collect();
+    let weights = (0..n_units).map(|_| 1.0 + r.below(9) as f64).collect();
+    let m = CoverageMatrix::from_sets(weights, &sets).unwrap();
+    let p = CoveringProblem::new(m, 10);
+    let heur = covering::solve(&p, &opts(Algorithm::GreedyLocalSearch, 1)).unwrap();
+    let quick = SolveOptions {
+        algorithm: Algorithm::Milp,
+        time_limit: Duration::from_millis(30),
+        seed: 1,
+        ..SolveOptions::default()
+    };
+    let s = covering::solve(&p, &quick).unwrap();
+    assert!(s.objective >= heur.objective - TOL);
+    assert!(s.upper_bound >= s.objective);
+    assert!(p.check(&s.chosen).is_ok());
+}
+
+#[test]
+fn microlp_refuses_large_models() {
+    let n = skycover::placement::MICROLP_MAX_VARIABLES + 10;
+    let sets: Vec<Vec<usize>> = (0..n).map(|c| vec![c, (c + 1) % n]).collect();
+    let m = CoverageMatrix::from_sets(vec![1.0; n], &sets).unwrap();
+    let p = CoveringProblem::new(m, 5);
+    let best = covering::solve(&p, &opts(Algorithm::Best, 0));
+    if cfg!(feature = "highs") {
+        assert!(best.is_ok());
+        return;
+    }
+    let best = best.unwrap();
+    assert!(
+        best.notes.iter().any(|n| n.contains("MILP skipped")),
+        "{:?}",
+        best.notes
+    );
+    assert!(matches!(
+        covering::solve(&p, &opts(Algorithm::Milp, 0)),
+        Err(Error::ResourceLimit { .. })
+    ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// scenarios
+
+fn coarse_kyiv() -> Scenario {
+    let mut s = Scenario::builtin("kyiv").unwrap();
+    s.settings_mut().grid_resolution_m = 3_000.0;
+    s.settings_mut().candidate_spacing_m = 8_000.0;
+    s
+}
+
+/// A scenario exercising every constraint: budget, exclusion, contact line keep-out, a fixed
+/// site, mutual support, sector facings.
+fn constrained_scenario(budget: f64, cuas: u32) -> Scenario {
+    let text = format!(
+        r#"{{"type":"FeatureCollection",
+"skycover":{{"name":"constrained","grid_resolution_m":2500,"candidate_spacing_m":5000,
+ "min_site_spacing_m":2000,"threat_axis_deg":90,"extra_facings_deg":[45],"budget":{budget},
+ "inventory":{{"patriot_class":{{"count":1}},"medium_range":{{"count":2}},"counter_uas":{{"count":{cuas}}}}},
+ "mutual_support":{{"protected_classes":["patriot_class","medium_range"],"by_class":"counter_uas","threat":"drone","min_depth":1}}}},
+"features":[
+{{"type":"Feature","id":"z","properties":{{"kind":"zone","priority":1}},"geometry":{{"type":"Polygon","coordinates":[[[30.0,50.0],[30.6,50.0],[30.6,50.35],[30.0,50.35],[30.0,50.0]]]}}}},
+{{"type":"Feature","id":"x","properties":{{"kind":"exclusion"}},"geometry":{{"type":"Polygon","coordinates":[[[30.2,50.1],[30.35,50.1],[30.35,50.22],[30.2,50.22],[30.2,50.1]]]}}}},
+{{"type":"Feature","id":"front","properties":{{"kind":"contact_line","keep_out_m":8000}},"geometry":{{"type":"LineString","coordinates":[[30.62,49.95],[30.62,50.4]]}}}},
+{{"type":"Feature","id":"a","properties":{{"kind":"asset","value":4,"required_depth":{{"drone":2}}}},"geometry":{{"type":"Point","coordinates":[30.3,50.3]}}}},
+{{"type":"Feature","id":"m0","properties":{{"kind":"site","class":"medium_range"}},"geometry":{{"type":"Point","coordinates":[30.1,50.05]}}}}
+]}}"#
+    );
+    Scenario::from_geojson_str(&text, Catalogue::builtin()).unwrap()
+}
+
+fn check_plan_constraints(s: &Scenario, plan: &skycover::Plan) {
+    use geo::{Contains, Distance, Euclidean, Point};
+    let cat = s.catalogue();
+    // inventory
+    for item in s.inventory() {
+        let placed = plan
+            .sites
+            .iter()
+            .filter(|x| !x.fixed && x.class == item.class)
+            .count() as u32;
+        assert!(placed <= item.count, "class {:?}", item.class);
+    }
+    // fixed sites kept
+    for f in s.sites().iter().filter(|x| x.fixed) {
+        assert!(plan
+            .sites
+            .iter()
+            .any(|x| x.fixed && x.position == f.position));
+    }
+    // budget
+    if let Some(b) = s.budget() {
+        let cost: f64 = plan
+            .sites
+            .iter()
+            .filter(|x| !x.fixed)
+            .map(|x| s.inventory_of(x.class).unwrap().unit_cost)
+            .sum();
+        assert!(cost <= b + 1e-9, "cost {cost} > budget {b}");
+        assert!((cost - plan.cost).abs() < 1e-9);
+    }
+    // spacing (fixed included)
+    let any = s.settings().min_site_spacing_m;
+    for (i, a) in plan.sites.iter().enumerate() {
+        for b in &plan.sites[i + 1..] {
+            let need = if a.class == b.class {
+                cat.class(a.class).min_spacing_m.max(any)
+            } else {
+                any
+            };
+            let d = (a.position[0] - b.position[0]).hypot(a.position[1] - b.position[1]);
+            assert!(d >= need - 1e-6, "{:?} and {:?}: {d} < {need}", a.id, b.id);
+        }
+    }
+    // exclusions and keep-out for placed sites
+    for x in plan.sites.iter().filter(|x| !x.fixed) {
+        let pt = Point::new(x.position[0], x.position[1]);
+        assert!(!s.exclusions().iter().any(|e| e.local.contains(&pt)));
+        for l in s.contact_lines() {
+            assert!(Euclidean.distance(&pt, &l.local) >= l.keep_out_m);
+        }
+    }
+    // mutual support
+    if let Some(ms) = s.mutual_support() {
+        let layers: Vec<_> = cat.layers_of(ms.threat).collect();
+        for p in plan
+            .sites
+            .iter()
+            .filter(|x| ms.protected.contains(&x.class))
+        {
+            let n = plan
+                .sites
+                .iter()
+                .filter(|q| q.class == ms.by_class)
+                .filter(|q| {
+                    layers
+                        .iter()
+                        .all(|l| Footprint::new(cat, q, l).covers(p.position))
+                })
+                .count();
+            assert!(n >= ms.min_depth as usize, "{:?} unsupported", p.id);
+        }
+    }
+}
+
+#[test]
+fn plans_respect_every_constraint() {
+    let s = constrained_scenario(900.0, 6);
+    for alg in [Algorithm::Greedy, Algorithm::GreedyLocalSearch] {
+        let plan = Planner::new(&s).algorithm(alg).seed(3).plan().unwrap();
+        check_plan_constraints(&s, &plan);
+        assert!(plan.objective >= plan.objective_before);
+        assert!(plan.upper_bound >= plan.objective);
+        // the constraints bite: medium-range sites need counter-UAS next to them
+        let placed_medium = plan.class_counts.iter().find(|c| c.class == "medium_range");
+        assert!(placed_medium.is_some());
+    }
+    // tight budget: 400 (patriot) + 20 (one counter-UAS) + ... still feasible
+    let s = constrained_scenario(430.0, 6);
+    let plan = Planner::new(&s).plan().unwrap();
+    check_plan_constraints(&s, &plan);
+}
+
+#[test]
+fn infeasible_support_is_a_typed_error() {
+    // the fixed medium-range site needs counter-UAS support, but there is none to place
+    let s = constrained_scenario(2_000.0, 0);
+    let e = Planner::new(&s).plan().unwrap_err();
+    assert!(matches!(e, Error::Infeasible { .. }), "{e:?}");
+    assert!(e.to_string().contains("m0"), "{e}");
+    // or the budget cannot pay for it
+    let s = constrained_scenario(10.0, 4);
+    let e = Planner::new(&s).plan().unwrap_err();
+    assert!(matches!(e, Error::Infeasible { .. }), "{e:?}");
+}
+
+#[test]
+fn resource_limits_are_checked() {
+    let mut s = coarse_kyiv();
+    s.settings_mut().limits.max_candidates = 50;
+    assert!(matches!(
+        Planner::new(&s).model(),
+        Err(Error::ResourceLimit { what, .. }) if what.contains("candidates")
+    ));
+    let mut s = coarse_kyiv();
+    s.settings_mut().limits.max_matrix_nonzeros = 10_000;
+    assert!(matches!(
+        Planner::new(&s).model(),
+        Err(Error::ResourceLimit { what, .. }) if what.contains("non-zeros")
+    ));
+}
+
+#[test]
+fn scenario_matrix_matches_reference() {
+    let s = coarse_kyiv();
+    let model = Planner::new(&s).model().unwrap();
+    let cat = s.catalogue();
+    let m = model.problem.matrix();
+    let pos = model.demand.positions();
+    let lay = model.layout;
+    // every 7th candidate against a plain scan of every sample and layer
+    for c in (0..model.candidates.len()).step_by(7) {
+        let site: &Site = &model.candidates[c].site;
+        let mut want = Vec::new();
+        for layer in cat.layers() {
+            let fp = Footprint::new(cat, site, layer);
+            for (smp, p) in pos.iter().enumerate() {
+                if fp.covers(*p) {
+                    want.push(lay.unit(layer.index, smp) as u32);
+                }
+            }
+        }
+        assert_eq!(m.units_of(c), &want[..], "candidate {c}");
+    }
+    // weights are sample weight × layer weight
+    let l = &cat.layers()[1];
+    let u = lay.unit(l.index, 5);
+    assert!((m.weights()[u] - model.demand.weights()[5] * cat.layer_weight(l)).abs() < 1e-12);
+}
+
+#[test]
+fn same_seed_same_plan_on_one_and_many_threads() {
+    let s = coarse_kyiv();
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                Planner::new(&s)
+                    .algorithm(Algorithm::GreedyLocalSearch)
+                    .seed(11)
+                    .bound_iterations(50)
+                    .plan()
+                    .unwrap()
+            })
+    };
+    let a = run(1);
+    let b = run(4);
+    assert_eq!(a.sites, b.sites);
+    assert_eq!(a.objective, b.objective);
+    assert_eq!(a.upper_bound, b.upper_bound);
+    assert!(a.objective > a.objective_before);
+}
+
+#[test]
+fn kyiv_defaults_plan() {
+    let s = coarse_kyiv();
+    let plan = Planner::new(&s).plan().unwrap();
+    assert_eq!(plan.algorithm, Algorithm::GreedyLocalSearch);
+    let placed = plan.sites.iter().filter(|x| !x.fixed).count();
+    assert!(placed > 0 && placed <= 24);
+    assert!(plan.objective_fraction > 0.0 && plan.objective_fraction <= 1.0);
+    assert!(
+        plan.gap_percent >= 0.0 && plan.gap_percent < 25.0,
+        "{}",
+        plan.gap_percent
+    );
+    for (b, a) in plan.coverage_before.iter().zip(&plan.coverage_after) {
+        assert_eq!(a.threat, b.threat);
+        assert!(a.score >= b.score && a.covered_fraction >= b.covered_fraction);
+    }
+    // the plan serialises
+    let json = serde_json::to_string(&plan).unwrap();
+    assert!(json.contains("\"gap_percent\""));
+}
