@@ -367,7 +367,7 @@ fn reference(
                 let p = pos[s0 + k];
                 let mut d = 0u8;
                 for (site, f) in fps {
-                    if f.covers(p) && masks.is_none_or(|m| m.visible(*site, l, s0 + k, p)) {
+                    if f.covers(p) && masks.map_or(true, |m| m.visible(*site, l, s0 + k, p)) {
                         d = d.saturating_add(1);
                     }
                 }
