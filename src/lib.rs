@@ -29,7 +29,9 @@
 //! * [`terrain`]: terrain masking: DEMs from ESRI ASCII grids and GeoTIFFs ([`terrain::Dem`]),
 //!   a local-frame elevation model ([`Terrain`], flat by default), line of sight with Earth
 //!   curvature and refraction, per-site viewsheds by radial sweep with a thread-safe cache
-//!   ([`terrain::Viewshed`], [`terrain::ViewshedCache`]), and synthetic terrains.
+//!   ([`terrain::Viewshed`], [`terrain::ViewshedCache`]), and synthetic terrains; every
+//!   evaluation path masks with it ([`Evaluator::with_terrain`],
+//!   [`Coverage::evaluate_with_terrain`]) and still agrees exactly with the others.
 //!
 //! All computation is in metres in one local frame per scenario; inputs and outputs are
 //! WGS84 lon/lat. The library never panics on user input, never prints, never exits.

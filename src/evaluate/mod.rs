@@ -14,7 +14,16 @@
 //! * [`EvalPath::Reference`]: every sample against every footprint; kept for tests.
 //!
 //! [`EvalPath::Auto`] (the default) picks the raster path for grid samples and the R-tree for
-//! point samples. All paths run in parallel with rayon and give the same result on any number
+//! point samples.
+//!
+//! **Terrain** ([`Evaluator::with_terrain`], [`Coverage::evaluate_with_terrain`]): a site then
+//! covers a sample iff its flat footprint covers it and the sample is visible from the
+//! antenna: grid samples by the site's [`Viewshed`](crate::terrain::Viewshed) on the demand
+//! grid (one sweep per site shared by all its layers, computed once per evaluation and read
+//! by every path: the raster path intersects each flat row span with the viewshed's visible
+//! runs), point samples by the exact [`line_of_sight`](crate::terrain::line_of_sight). The
+//! paths still agree exactly; [`Terrain::Flat`] (the default) gives the flat results bit for
+//! bit. All paths run in parallel with rayon and give the same result on any number
 //! of threads: depths are integer counts, and the weighted summaries are summed over fixed
 //! chunks in a fixed order.
 
