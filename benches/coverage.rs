@@ -6,13 +6,21 @@
 //! 30 % medium-range, 60 % counter-UAS). Each iteration is a full `Evaluator::evaluate`
 //! (depths and summaries), flat terrain.
 //!
-//! Run: `cargo bench --bench coverage`.
+//! `coverage_1m_cells_terrain`: the 1 M-cell case with 500 sites on fractal terrain (400 m
+//! amplitude, 200 m cells, fixed seed): flat raster evaluation, the same with terrain
+//! masking (`Evaluator::with_terrain`), and the viewshed sweeps alone (one
+//! `Viewshed::compute_many` per site for its distinct layer altitudes, sites in parallel, as
+//! the evaluator does).
+//!
+//! Run: `cargo bench --bench coverage` (terrain only: `cargo bench --bench coverage -- terrain`).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
+use rayon::prelude::*;
 use skycover::evaluate::{EvalPath, Evaluator};
-use skycover::{Catalogue, Demand, Grid, Site};
+use skycover::terrain::{synth, Terrain, Viewshed, ViewshedTarget};
+use skycover::{Catalogue, Demand, Footprint, Grid, Site};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -92,6 +100,86 @@ fn bench(c: &mut Criterion) {
             b.iter(|| black_box(eval.depths(&cat, &d1m, s).expect("valid input")))
         });
     }
+    g.finish();
+
+    // terrain: fractal relief over the zone (padded), 200 m cells like the demand grid
+    let extent = Grid::covering(
+        [
+            -SIDE_M / 2.0 - 1_000.0,
+            -SIDE_M / 2.0 - 1_000.0,
+            SIDE_M / 2.0 + 1_000.0,
+            SIDE_M / 2.0 + 1_000.0,
+        ],
+        200.0,
+        1 << 24,
+    )
+    .expect("valid extent");
+    let terrain =
+        Terrain::from_local_dem(&synth::fractal(&extent, 2024, 400.0, 0.7).expect("valid"))
+            .expect("local DEM");
+    let (_, s500) = &site_sets[1];
+    let flat = Evaluator::with_path(EvalPath::Raster)
+        .evaluate(&cat, &d1m, s500)
+        .expect("valid input");
+    let masked = Evaluator::with_path(EvalPath::Raster)
+        .with_terrain(terrain.clone())
+        .evaluate(&cat, &d1m, s500)
+        .expect("valid input");
+    eprintln!(
+        "1 M cells, 500 sites: overall fraction flat {:.4}, with terrain {:.4}",
+        flat.overall().fraction,
+        masked.overall().fraction
+    );
+    let mut g = c.benchmark_group("coverage_1m_cells_terrain");
+    g.sample_size(10).measurement_time(Duration::from_secs(20));
+    let eval = Evaluator::with_path(EvalPath::Raster);
+    g.bench_function("raster_flat/500", |b| {
+        b.iter(|| black_box(eval.evaluate(&cat, &d1m, s500).expect("valid input")))
+    });
+    let eval = Evaluator::with_path(EvalPath::Raster).with_terrain(terrain.clone());
+    g.bench_function("raster_terrain/500", |b| {
+        b.iter(|| black_box(eval.evaluate(&cat, &d1m, s500).expect("valid input")))
+    });
+    let grid = *d1m.grid();
+    g.bench_function("viewsheds_only/500", |b| {
+        b.iter(|| {
+            let n: usize = s500
+                .par_iter()
+                .map(|s| {
+                    let class = cat.class(s.class);
+                    let mut targets: Vec<ViewshedTarget> = Vec::new();
+                    for layer in cat.layers() {
+                        let fp = Footprint::new(&cat, s, layer);
+                        if fp.is_empty() {
+                            continue;
+                        }
+                        let r = fp.max_ground_range_m();
+                        match targets
+                            .iter_mut()
+                            .find(|t| t.height_agl_m == layer.altitude_m)
+                        {
+                            Some(t) => t.max_range_m = t.max_range_m.max(r),
+                            None => targets.push(ViewshedTarget {
+                                height_agl_m: layer.altitude_m,
+                                max_range_m: r,
+                            }),
+                        }
+                    }
+                    Viewshed::compute_many(
+                        &terrain,
+                        s.position,
+                        class.antenna_height_m,
+                        class.refraction_k,
+                        &targets,
+                        &grid,
+                    )
+                    .expect("valid input")
+                    .len()
+                })
+                .sum();
+            black_box(n)
+        })
+    });
     g.finish();
 }
 

@@ -461,17 +461,20 @@ fn lonlat_dem_is_resampled_onto_the_local_frame() {
 
 #[test]
 fn scenario_terrain_is_loaded_relative_to_the_scenario() {
-    let base = Scenario::builtin("kyiv").unwrap();
+    // odesa names no terrain
+    let base = Scenario::builtin("odesa").unwrap();
     assert!(
         Terrain::for_scenario(&base, std::path::Path::new("."), 1_000.0)
             .unwrap()
             .is_flat()
     );
+    // kyiv names "../terrain/kyiv.asc"; point it at a file next to the scenario instead
     let text = skycover::scenario::BUILTIN_SCENARIOS[0].1.replacen(
-        "\"skycover\":{",
-        "\"skycover\":{\"terrain\":\"kyiv.asc\",",
+        "\"terrain\": \"../terrain/kyiv.asc\"",
+        "\"terrain\": \"kyiv.asc\"",
         1,
     );
+    assert!(text.contains("\"terrain\": \"kyiv.asc\""));
     let s = Scenario::from_geojson_str(&text, skycover::Catalogue::builtin()).unwrap();
     let dir = std::env::temp_dir().join(format!("skycover-scn-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -493,9 +496,11 @@ fn scenario_terrain_is_loaded_relative_to_the_scenario() {
     let bb = s.demand_bbox();
     let b = g.bounds();
     assert!(b[0] <= bb[0] && b[1] <= bb[1] && b[2] >= bb[2] && b[3] >= bb[3]);
+    // (the western corridor runs beyond the built-in DEM, lon 29.6 < 29.85: 0 m there)
     let (lo, hi) = g
         .values()
         .iter()
+        .filter(|v| **v != 0.0)
         .fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
     assert!(lo > 80.0 && hi < 260.0 && hi - lo > 80.0, "{lo}..{hi}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -671,7 +676,10 @@ proptest! {
         sx in -5_000.0f64..5_000.0,
         sy in -5_000.0f64..5_000.0,
         ant in 0.0f64..40.0,
-        tgt in 0.0f64..300.0,
+        // Targets at ground level graze the terrain along every ray, so many cells sit inside
+        // the error bound; the clear-cut guarantee below still holds there, the 99 % one is
+        // asked of layers at least 10 m up (the catalogue's lowest layer is 30 m).
+        tgt in 10.0f64..300.0,
         rough in 0.5f64..0.9,
     ) {
         let ext = extent(10_000.0, 100.0);

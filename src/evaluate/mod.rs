@@ -14,10 +14,20 @@
 //! * [`EvalPath::Reference`]: every sample against every footprint; kept for tests.
 //!
 //! [`EvalPath::Auto`] (the default) picks the raster path for grid samples and the R-tree for
-//! point samples. All paths run in parallel with rayon and give the same result on any number
+//! point samples.
+//!
+//! **Terrain** ([`Evaluator::with_terrain`], [`Coverage::evaluate_with_terrain`]): a site then
+//! covers a sample iff its flat footprint covers it and the sample is visible from the
+//! antenna: grid samples by the site's [`Viewshed`](crate::terrain::Viewshed) on the demand
+//! grid (one sweep per site shared by all its layers, computed once per evaluation and read
+//! by every path: the raster path intersects each flat row span with the viewshed's visible
+//! runs), point samples by the exact [`line_of_sight`](crate::terrain::line_of_sight). The
+//! paths still agree exactly; [`Terrain::Flat`] (the default) gives the flat results bit for
+//! bit. All paths run in parallel with rayon and give the same result on any number
 //! of threads: depths are integer counts, and the weighted summaries are summed over fixed
 //! chunks in a fixed order.
 
+mod masks;
 mod raster;
 pub(crate) mod spans;
 mod summary;
@@ -30,7 +40,9 @@ use crate::error::{Error, Result};
 use crate::index::FootprintIndex;
 use crate::scenario::Scenario;
 use crate::site::Site;
+use crate::terrain::Terrain;
 use crate::volume::Footprint;
+use masks::Masks;
 use rayon::prelude::*;
 
 /// Samples per parallel work item of the per-sample paths and of the summaries.
@@ -121,9 +133,10 @@ impl DepthMap {
 /// assert_eq!(fast.depths(), slow.depths());
 /// # Ok::<(), skycover::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Evaluator {
     path: EvalPath,
+    terrain: Terrain,
 }
 
 impl Evaluator {
@@ -134,7 +147,54 @@ impl Evaluator {
 
     /// An evaluator forced onto `path`.
     pub fn with_path(path: EvalPath) -> Evaluator {
-        Evaluator { path }
+        Evaluator {
+            path,
+            terrain: Terrain::Flat,
+        }
+    }
+
+    /// This evaluator with terrain masking over `terrain` ([`Terrain::Flat`], the default,
+    /// masks nothing and gives exactly the flat results).
+    ///
+    /// A site then covers a sample on a layer iff its flat [`Footprint`] covers it **and** the
+    /// sample is visible from the site's antenna (the class's antenna height above the ground
+    /// at the site, its refraction factor `k`) for a target at the layer's altitude above the
+    /// ground below it:
+    ///
+    /// * grid samples: the site's [`Viewshed`](crate::terrain::Viewshed) on the demand grid
+    ///   (range: the footprint's maximum ground range), at the sample's cell;
+    /// * point samples (assets, corridors): the exact
+    ///   [`line_of_sight`](crate::terrain::line_of_sight) to the point.
+    ///
+    /// Every path uses this same rule and the same viewsheds (computed once per evaluation:
+    /// one sweep per site for all its layers, sites in parallel), so all paths still agree
+    /// exactly. Terrain never increases a depth.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::evaluate::{EvalPath, Evaluator};
+    /// use skycover::terrain::{synth, Terrain};
+    /// use skycover::{Catalogue, Demand, Grid, Site};
+    ///
+    /// let cat = Catalogue::builtin();
+    /// let grid = Grid::covering([-8_000.0, -8_000.0, 8_000.0, 8_000.0], 250.0, 1 << 20)?;
+    /// let demand = Demand::from_grid(grid, &vec![true; grid.len()], &[1; 4])?;
+    /// // a 300 m ridge 2 km east of a counter-UAS site
+    /// let extent = Grid::covering([-9_000.0, -9_000.0, 9_000.0, 9_000.0], 100.0, 1 << 20)?;
+    /// let terrain = Terrain::from_local_dem(&synth::ridge_valley(&extent, 2_000.0, 300.0, 500.0)?)?;
+    /// let sites = [Site::new(cat.class_id("counter_uas")?, [0.0, 0.0], 0.0)];
+    /// let flat = Evaluator::new().evaluate(&cat, &demand, &sites)?;
+    /// let masked = Evaluator::new().with_terrain(terrain.clone()).evaluate(&cat, &demand, &sites)?;
+    /// let drone = cat.threat_id("drone")?;
+    /// assert!(masked.threat(drone).unwrap().fraction < flat.threat(drone).unwrap().fraction);
+    /// // every path gives the same masked depths
+    /// let reference = Evaluator::with_path(EvalPath::Reference).with_terrain(terrain);
+    /// assert_eq!(reference.evaluate(&cat, &demand, &sites)?.depths(), masked.depths());
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn with_terrain(mut self, terrain: Terrain) -> Evaluator {
+        self.terrain = terrain;
+        self
     }
 
     /// The path this evaluator uses.
@@ -142,17 +202,27 @@ impl Evaluator {
         self.path
     }
 
+    /// The terrain this evaluator masks with ([`Terrain::Flat`] by default).
+    pub fn terrain(&self) -> &Terrain {
+        &self.terrain
+    }
+
     /// Depth per (sample, layer) of `sites` over `demand`, without the summaries.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] when `demand` was built for a different number of threats than
     /// `catalogue` has, or a site has a class not in `catalogue`, a non-finite position or a
-    /// non-finite facing.
+    /// non-finite facing; with terrain, [`Error::ResourceLimit`] when a viewshed sweep would
+    /// be too large (see [`Viewshed::compute`](crate::terrain::Viewshed::compute)).
     ///
     /// # Complexity
     /// Raster: O(layers × (sites × grid rows + grid cells)) for grid samples, plus
     /// O(layers × points × (log sites + k)) for point samples. Reference:
-    /// O(layers × samples × sites). Memory: one byte per (sample, layer).
+    /// O(layers × samples × sites). Memory: one byte per (sample, layer). With terrain, add
+    /// one viewshed sweep per site (about 4 × its largest footprint's cells, see
+    /// [`crate::terrain::viewshed`]), O(footprint cells) per distinct layer altitude, one bit
+    /// per footprint-window cell and distinct altitude of memory, and
+    /// O(path length / terrain cell) per (covering site, point sample).
     pub fn depths(
         &self,
         catalogue: &Catalogue,
@@ -165,13 +235,22 @@ impl Evaluator {
         if demand.is_empty() || layers.is_empty() || sites.is_empty() {
             return Ok(map);
         }
+        let masks = Masks::compute(&self.terrain, catalogue, demand, sites)?;
+        let masks = masks.as_ref();
         match self.path {
-            EvalPath::Reference => reference(catalogue, demand, sites, &mut map, 0),
-            EvalPath::RTree => rtree(catalogue, demand, sites, &mut map, 0),
+            EvalPath::Reference => reference(catalogue, demand, sites, masks, &mut map, 0),
+            EvalPath::RTree => rtree(catalogue, demand, sites, masks, &mut map, 0),
             EvalPath::Auto | EvalPath::Raster => {
-                raster::grid_depths(catalogue, demand, sites, &mut map);
+                raster::grid_depths(catalogue, demand, sites, masks, &mut map);
                 if demand.point_samples() > 0 {
-                    rtree(catalogue, demand, sites, &mut map, demand.grid_samples());
+                    rtree(
+                        catalogue,
+                        demand,
+                        sites,
+                        masks,
+                        &mut map,
+                        demand.grid_samples(),
+                    );
                 }
             }
         }
@@ -243,16 +322,17 @@ pub(crate) fn validate_sites(catalogue: &Catalogue, sites: &[Site]) -> Result<()
     Ok(())
 }
 
-/// The non-empty footprints of `sites` on `layer`.
+/// The non-empty footprints of `sites` on `layer`, with the index of their site.
 pub(crate) fn layer_footprints(
     catalogue: &Catalogue,
     sites: &[Site],
     layer: &Layer,
-) -> Vec<Footprint> {
+) -> Vec<(usize, Footprint)> {
     sites
         .iter()
         .map(|s| Footprint::new(catalogue, s, layer))
-        .filter(|f| !f.is_empty())
+        .enumerate()
+        .filter(|(_, f)| !f.is_empty())
         .collect()
 }
 
@@ -272,15 +352,17 @@ fn sample_chunks(map: &mut DepthMap, from: usize) -> Vec<(usize, usize, &mut [u8
     out
 }
 
-/// Reference path for samples `from..`: every sample against every footprint.
+/// Reference path for samples `from..`: every sample against every footprint (and, with
+/// terrain, its visibility).
 fn reference(
     catalogue: &Catalogue,
     demand: &Demand,
     sites: &[Site],
+    masks: Option<&Masks>,
     map: &mut DepthMap,
     from: usize,
 ) {
-    let fps: Vec<Vec<Footprint>> = catalogue
+    let fps: Vec<Vec<(usize, Footprint)>> = catalogue
         .layers()
         .iter()
         .map(|l| layer_footprints(catalogue, sites, l))
@@ -293,8 +375,8 @@ fn reference(
             for (k, o) in out.iter_mut().enumerate() {
                 let p = pos[s0 + k];
                 let mut d = 0u8;
-                for f in fps {
-                    if f.covers(p) {
+                for (site, f) in fps {
+                    if f.covers(p) && masks.map_or(true, |m| m.visible(*site, l, s0 + k, p)) {
                         d = d.saturating_add(1);
                     }
                 }
@@ -304,14 +386,34 @@ fn reference(
 }
 
 /// R-tree path for samples `from..`.
-fn rtree(catalogue: &Catalogue, demand: &Demand, sites: &[Site], map: &mut DepthMap, from: usize) {
+fn rtree(
+    catalogue: &Catalogue,
+    demand: &Demand,
+    sites: &[Site],
+    masks: Option<&Masks>,
+    map: &mut DepthMap,
+    from: usize,
+) {
     let index = FootprintIndex::build(catalogue, sites);
     let pos = demand.positions();
     sample_chunks(map, from)
         .into_par_iter()
-        .for_each(|(l, s0, out)| {
-            for (k, o) in out.iter_mut().enumerate() {
-                *o = index.depth_at(l, pos[s0 + k]);
+        .for_each(|(l, s0, out)| match masks {
+            None => {
+                for (k, o) in out.iter_mut().enumerate() {
+                    *o = index.depth_at(l, pos[s0 + k]);
+                }
+            }
+            Some(m) => {
+                for (k, o) in out.iter_mut().enumerate() {
+                    let (s, p) = (s0 + k, pos[s0 + k]);
+                    let n = index
+                        .covering(l, p)
+                        .filter(|f| m.visible(f.site(), l, s, p))
+                        .take(255)
+                        .count();
+                    *o = n.min(255) as u8;
+                }
             }
         });
 }
@@ -394,6 +496,39 @@ impl Coverage {
     /// ```
     pub fn evaluate(catalogue: &Catalogue, demand: &Demand, sites: &[Site]) -> Result<Coverage> {
         Evaluator::new().evaluate(catalogue, demand, sites)
+    }
+
+    /// [`evaluate`](Self::evaluate) with terrain masking over `terrain` (see
+    /// [`Evaluator::with_terrain`] for the rule); with [`Terrain::Flat`] the result is
+    /// exactly that of [`evaluate`](Self::evaluate).
+    ///
+    /// # Errors
+    /// As [`Evaluator::depths`].
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::terrain::{Dem, Terrain};
+    /// use skycover::{Coverage, Demand, Scenario};
+    ///
+    /// let scenario = Scenario::builtin("kyiv")?;
+    /// let demand = Demand::with_resolution(&scenario, 2_000.0)?;
+    /// let terrain = Terrain::for_scenario_with_dem(&scenario, &Dem::builtin("kyiv")?, 500.0)?;
+    /// let (cat, sites) = (scenario.catalogue(), scenario.sites());
+    /// let flat = Coverage::evaluate(cat, &demand, sites)?;
+    /// let masked = Coverage::evaluate_with_terrain(cat, &demand, sites, &terrain)?;
+    /// let drone = cat.threat_id("drone")?;
+    /// assert!(masked.threat(drone).unwrap().fraction <= flat.threat(drone).unwrap().fraction);
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn evaluate_with_terrain(
+        catalogue: &Catalogue,
+        demand: &Demand,
+        sites: &[Site],
+        terrain: &Terrain,
+    ) -> Result<Coverage> {
+        Evaluator::new()
+            .with_terrain(terrain.clone())
+            .evaluate(catalogue, demand, sites)
     }
 
     /// Discretises `scenario` ([`Demand::from_scenario`]) and evaluates its existing sites.

@@ -5,23 +5,31 @@
 //! array (+1 at the start, −1 at the end of each span); one prefix sum per row then gives the
 //! depth of every cell, and the cells that are samples are gathered. Cost per layer:
 //! O(sites × rows + cells), whatever the footprints' areas.
+//!
+//! With terrain, each flat span is intersected with the site's viewshed row
+//! ([`Viewshed::visible_runs`]) before it is added: the same bits the other paths test cell by
+//! cell.
 
+use super::masks::Masks;
 use super::spans::RowSpanner;
 use super::{layer_footprints, DepthMap};
 use crate::catalogue::Catalogue;
 use crate::demand::{Demand, Grid};
 use crate::index::{padded_bbox, row_range};
 use crate::site::Site;
+use crate::terrain::Viewshed;
 use rayon::prelude::*;
 
 /// Grid rows per parallel work item.
 const BAND_ROWS: usize = 16;
 
-/// A footprint and the grid rows `j0..j1` it may cover.
-struct RowFootprint {
+/// A footprint, the grid rows `j0..j1` it may cover, and its site's viewshed on its layer
+/// (`None` on flat terrain).
+struct RowFootprint<'v> {
     fp: RowSpanner,
     j0: usize,
     j1: usize,
+    view: Option<&'v Viewshed>,
 }
 
 /// Fills the depths of the grid samples (`0..demand.grid_samples()`) of every layer.
@@ -29,6 +37,7 @@ pub(super) fn grid_depths(
     catalogue: &Catalogue,
     demand: &Demand,
     sites: &[Site],
+    masks: Option<&Masks>,
     map: &mut DepthMap,
 ) {
     let ng = demand.grid_samples();
@@ -50,16 +59,23 @@ pub(super) fn grid_depths(
     let fps: Vec<Vec<RowFootprint>> = catalogue
         .layers()
         .iter()
-        .map(|layer| {
+        .enumerate()
+        .map(|(l, layer)| {
             layer_footprints(catalogue, sites, layer)
                 .into_iter()
-                .filter_map(|fp| {
+                .filter_map(|(site, fp)| {
+                    let view = match masks {
+                        None => None,
+                        // with terrain, a footprint without a viewshed sees nothing
+                        Some(m) => Some(m.view(site, l)?),
+                    };
                     let b = padded_bbox(fp.bbox());
                     let (j0, j1) = row_range(&grid, b[1], b[3]);
                     Some(RowFootprint {
                         fp: RowSpanner::new(&fp)?,
                         j0,
                         j1,
+                        view,
                     })
                 })
                 .filter(|r| r.j0 < r.j1)
@@ -98,13 +114,13 @@ fn band(
     grid: &Grid,
     cells: &[u32],
     row_first: &[usize],
-    fps: &[RowFootprint],
+    fps: &[RowFootprint<'_>],
     j0: usize,
     j1: usize,
     out: &mut [u8],
 ) {
     let nx = grid.nx;
-    let active: Vec<&RowFootprint> = fps.iter().filter(|f| f.j0 < j1 && f.j1 > j0).collect();
+    let active: Vec<&RowFootprint<'_>> = fps.iter().filter(|f| f.j0 < j1 && f.j1 > j0).collect();
     if active.is_empty() {
         return;
     }
@@ -121,14 +137,22 @@ fn band(
         let y = grid.y(j);
         // touched cells lo..hi; the difference array is zero elsewhere
         let (mut lo, mut hi) = (nx, 0);
-        for f in &active {
-            if j >= f.j0 && j < f.j1 {
-                f.fp.spans(y, x0, grid.cell_m, inv_step, nx, |a, b| {
-                    diff[a] += 1;
-                    diff[b] -= 1;
-                    lo = lo.min(a);
-                    hi = hi.max(b);
-                });
+        {
+            let mut add = |a: usize, b: usize| {
+                diff[a] += 1;
+                diff[b] -= 1;
+                lo = lo.min(a);
+                hi = hi.max(b);
+            };
+            for f in &active {
+                if j >= f.j0 && j < f.j1 {
+                    match f.view {
+                        None => f.fp.spans(y, x0, grid.cell_m, inv_step, nx, &mut add),
+                        Some(v) => f.fp.spans(y, x0, grid.cell_m, inv_step, nx, |a, b| {
+                            v.visible_runs(j, a, b, &mut add)
+                        }),
+                    }
+                }
             }
         }
         if lo >= hi {

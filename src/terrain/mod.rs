@@ -543,6 +543,37 @@ impl Terrain {
         }
     }
 
+    /// The terrain of a scenario loaded without a base directory (e.g. [`Scenario::builtin`]):
+    /// its `terrain` setting's file stem names a built-in DEM ([`Dem::builtin`]; e.g.
+    /// `"../terrain/kyiv.asc"` → `"kyiv"`), resampled as in
+    /// [`for_scenario`](Self::for_scenario); [`Terrain::Flat`] when it names none.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the stem is not a built-in DEM; otherwise as
+    /// [`for_scenario_with_dem`](Self::for_scenario_with_dem).
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::terrain::Terrain;
+    /// use skycover::Scenario;
+    /// let kyiv = Scenario::builtin("kyiv")?;
+    /// assert!(!Terrain::for_builtin_scenario(&kyiv, 2_000.0)?.is_flat());
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn for_builtin_scenario(scenario: &Scenario, cell_m: f64) -> Result<Terrain> {
+        match &scenario.settings().terrain {
+            None => Ok(Terrain::Flat),
+            Some(name) => {
+                let stem = Path::new(name)
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or(name.as_str());
+                let dem = Dem::builtin(stem)?;
+                Terrain::for_scenario_with_dem(scenario, &dem, cell_m)
+            }
+        }
+    }
+
     /// `dem` resampled at `cell_m` over the scenario's [`scenario_bbox`](Self::scenario_bbox)
     /// in its frame (e.g. with [`Dem::builtin`] for a built-in scenario).
     ///

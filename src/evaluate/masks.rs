@@ -1,0 +1,150 @@
+//! Terrain masking shared by every evaluation path.
+//!
+//! With a non-flat [`Terrain`], a site covers a sample on a layer iff its flat footprint
+//! covers it ([`Footprint::covers`]) **and** the sample is visible from the site's antenna
+//! (class antenna height above the ground at the site, refraction factor `k` of the class)
+//! for a target at the layer's altitude above the ground below it:
+//!
+//! * **grid samples**: the site's [`Viewshed`] on the demand grid, cell `(i, j)` of the sample
+//!   ([`Viewshed::visible`]); the viewshed's range is the footprint's
+//!   [`max_ground_range_m`](Footprint::max_ground_range_m);
+//! * **point samples** (assets, corridors): the exact [`line_of_sight`] from the site to the
+//!   point (a point need not lie on the grid, and it is tested where it is).
+//!
+//! [`Masks`] computes every viewshed once per evaluation (one radial sweep per site, shared by
+//! all its layers through [`Viewshed::compute_many`]; layers at the same altitude share one
+//! viewshed, out to the largest of their ranges), sites in parallel; the raster, R-tree and
+//! reference paths then all read the same bits, so they agree exactly. Empty footprints get no
+//! viewshed.
+
+use crate::catalogue::Catalogue;
+use crate::demand::{Demand, Grid};
+use crate::error::Result;
+use crate::site::Site;
+use crate::terrain::{line_of_sight, Terrain, Viewshed, ViewshedTarget};
+use crate::volume::Footprint;
+use rayon::prelude::*;
+
+/// The viewsheds of one site.
+#[derive(Debug)]
+struct SiteViews {
+    /// Per layer: index into `views` (`None` for an empty footprint).
+    layer: Vec<Option<usize>>,
+    views: Vec<Viewshed>,
+    antenna_h: f64,
+    k: f64,
+    position: [f64; 2],
+}
+
+/// Visibility of every (site, layer, sample) triple over one demand and one non-flat terrain.
+#[derive(Debug)]
+pub(crate) struct Masks<'a> {
+    terrain: &'a Terrain,
+    grid: Grid,
+    cells: &'a [u32],
+    altitudes: Vec<f64>,
+    sites: Vec<SiteViews>,
+}
+
+impl<'a> Masks<'a> {
+    /// The masks of validated `sites` over `demand`; `None` on flat terrain (no masking).
+    ///
+    /// # Errors
+    /// As [`Viewshed::compute_many`] (a sweep beyond
+    /// [`MAX_VIEWSHED_SAMPLES`](crate::terrain::MAX_VIEWSHED_SAMPLES)).
+    pub(crate) fn compute(
+        terrain: &'a Terrain,
+        catalogue: &Catalogue,
+        demand: &'a Demand,
+        sites: &[Site],
+    ) -> Result<Option<Masks<'a>>> {
+        if terrain.is_flat() {
+            return Ok(None);
+        }
+        let grid = *demand.grid();
+        let has_grid = demand.grid_samples() > 0 && grid.nx > 0 && grid.ny > 0;
+        let layers = catalogue.layers();
+        let per_site = sites
+            .par_iter()
+            .map(|site| -> Result<SiteViews> {
+                let class = catalogue.class(site.class);
+                let mut sv = SiteViews {
+                    layer: vec![None; layers.len()],
+                    views: Vec::new(),
+                    antenna_h: class.antenna_height_m,
+                    k: class.refraction_k,
+                    position: site.position,
+                };
+                if !has_grid {
+                    return Ok(sv);
+                }
+                // one target per distinct altitude, out to the largest range of its layers
+                let mut targets: Vec<ViewshedTarget> = Vec::new();
+                for (l, layer) in layers.iter().enumerate() {
+                    let fp = Footprint::new(catalogue, site, layer);
+                    if fp.is_empty() {
+                        continue;
+                    }
+                    let range = fp.max_ground_range_m();
+                    let n = match targets
+                        .iter()
+                        .position(|t| t.height_agl_m == layer.altitude_m)
+                    {
+                        Some(n) => {
+                            targets[n].max_range_m = targets[n].max_range_m.max(range);
+                            n
+                        }
+                        None => {
+                            targets.push(ViewshedTarget {
+                                height_agl_m: layer.altitude_m,
+                                max_range_m: range,
+                            });
+                            targets.len() - 1
+                        }
+                    };
+                    sv.layer[l] = Some(n);
+                }
+                if !targets.is_empty() {
+                    sv.views = Viewshed::compute_many(
+                        terrain,
+                        site.position,
+                        sv.antenna_h,
+                        sv.k,
+                        &targets,
+                        &grid,
+                    )?;
+                }
+                Ok(sv)
+            })
+            .collect::<Result<Vec<SiteViews>>>()?;
+        Ok(Some(Masks {
+            terrain,
+            grid,
+            cells: demand.grid_cells(),
+            altitudes: layers.iter().map(|l| l.altitude_m).collect(),
+            sites: per_site,
+        }))
+    }
+
+    /// The viewshed of `site` on `layer` over the demand grid (`None` for an empty footprint
+    /// or a demand without grid samples).
+    pub(crate) fn view(&self, site: usize, layer: usize) -> Option<&Viewshed> {
+        let sv = self.sites.get(site)?;
+        let n = (*sv.layer.get(layer)?)?;
+        sv.views.get(n)
+    }
+
+    /// True iff sample `sample` at position `p` is visible from `site` on `layer`: the
+    /// viewshed cell for grid samples, the exact line of sight for point samples.
+    pub(crate) fn visible(&self, site: usize, layer: usize, sample: usize, p: [f64; 2]) -> bool {
+        if let Some(&cell) = self.cells.get(sample) {
+            let cell = cell as usize;
+            let (i, j) = (cell % self.grid.nx.max(1), cell / self.grid.nx.max(1));
+            return self.view(site, layer).is_some_and(|v| v.visible(i, j));
+        }
+        let (Some(sv), Some(&alt)) = (self.sites.get(site), self.altitudes.get(layer)) else {
+            return false;
+        };
+        line_of_sight(self.terrain, sv.position, sv.antenna_h, p, alt, sv.k)
+    }
+}

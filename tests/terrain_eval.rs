@@ -1,0 +1,356 @@
+//! Terrain-aware evaluation: every path agrees exactly with terrain, terrain never adds
+//! coverage, flat terrain changes nothing, and masking behaves as the geometry says.
+
+use proptest::prelude::*;
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg64;
+use skycover::evaluate::{EvalPath, Evaluator};
+use skycover::terrain::{line_of_sight, synth, Dem, Terrain, Viewshed};
+use skycover::{Catalogue, Coverage, Demand, Footprint, Grid, Scenario, Site};
+
+const PATHS: [EvalPath; 4] = [
+    EvalPath::Reference,
+    EvalPath::RTree,
+    EvalPath::Raster,
+    EvalPath::Auto,
+];
+
+/// Half side of the square demand area, metres.
+const HALF: f64 = 25_000.0;
+
+fn demand_grid(cell: f64) -> Demand {
+    let grid = Grid::covering([-HALF, -HALF, HALF, HALF], cell, 1 << 22).unwrap();
+    // a ragged mask: the grid samples are not every cell of every row
+    let mask: Vec<bool> = (0..grid.len()).map(|c| c % 7 != 3).collect();
+    Demand::from_grid(grid, &mask, &[1, 1, 2, 2]).unwrap()
+}
+
+fn extent() -> Grid {
+    Grid::covering(
+        [
+            -HALF - 2_000.0,
+            -HALF - 2_000.0,
+            HALF + 2_000.0,
+            HALF + 2_000.0,
+        ],
+        200.0,
+        1 << 22,
+    )
+    .unwrap()
+}
+
+fn terrains() -> Vec<(&'static str, Terrain)> {
+    let e = extent();
+    vec![
+        (
+            "ridge",
+            Terrain::from_local_dem(&synth::ridge_valley(&e, 3_000.0, 250.0, 1_500.0).unwrap())
+                .unwrap(),
+        ),
+        (
+            "cone",
+            Terrain::from_local_dem(&synth::cone(&e, [-4_000.0, 2_000.0], 300.0, 4_000.0).unwrap())
+                .unwrap(),
+        ),
+        (
+            "fractal",
+            Terrain::from_local_dem(&synth::fractal(&e, 7, 250.0, 0.7).unwrap()).unwrap(),
+        ),
+    ]
+}
+
+/// `n` random sites of every class (seeded), within the demand area.
+fn random_sites(cat: &Catalogue, n: usize, seed: u64) -> Vec<Site> {
+    let mut rng = Pcg64::seed_from_u64(seed);
+    let classes: Vec<_> = cat.classes().map(|(id, _)| id).collect();
+    (0..n)
+        .map(|k| {
+            let p = [rng.random_range(-HALF..HALF), rng.random_range(-HALF..HALF)];
+            Site::new(classes[k % classes.len()], p, rng.random_range(0.0..360.0))
+        })
+        .collect()
+}
+
+/// Evaluates with `terrain` on every path, asserts identical results, returns one.
+fn all_paths_agree(
+    cat: &Catalogue,
+    demand: &Demand,
+    sites: &[Site],
+    terrain: &Terrain,
+) -> Coverage {
+    let reference = Evaluator::with_path(EvalPath::Reference)
+        .with_terrain(terrain.clone())
+        .evaluate(cat, demand, sites)
+        .unwrap();
+    for path in PATHS {
+        let c = Evaluator::with_path(path)
+            .with_terrain(terrain.clone())
+            .evaluate(cat, demand, sites)
+            .unwrap();
+        assert_eq!(c.depths(), reference.depths(), "{path:?} depths differ");
+        assert_eq!(c, reference, "{path:?} summaries differ");
+    }
+    reference
+}
+
+/// Every depth of `masked` is at most that of `flat`.
+fn never_more(masked: &Coverage, flat: &Coverage) {
+    let (m, f) = (masked.depths().as_slice(), flat.depths().as_slice());
+    assert_eq!(m.len(), f.len());
+    assert!(
+        m.iter().zip(f).all(|(a, b)| a <= b),
+        "terrain added coverage"
+    );
+}
+
+#[test]
+fn paths_agree_with_terrain_and_terrain_only_removes() {
+    let cat = Catalogue::builtin();
+    let demand = demand_grid(500.0);
+    let sites = random_sites(&cat, 12, 11);
+    let flat = Coverage::evaluate(&cat, &demand, &sites).unwrap();
+    for (name, terrain) in terrains() {
+        let masked = all_paths_agree(&cat, &demand, &sites, &terrain);
+        never_more(&masked, &flat);
+        let (m, f): (u64, u64) = (
+            masked
+                .depths()
+                .as_slice()
+                .iter()
+                .map(|&d| u64::from(d))
+                .sum(),
+            flat.depths().as_slice().iter().map(|&d| u64::from(d)).sum(),
+        );
+        assert!(m < f, "{name}: terrain masked nothing ({m} vs {f})");
+    }
+}
+
+#[test]
+fn grid_samples_follow_the_sites_viewsheds() {
+    // depth of each grid sample = number of sites whose footprint covers it and whose
+    // single-layer viewshed sees its cell (the evaluator shares sweeps between layers, which
+    // can only change cells whose sight line grazes the terrain: allow a few)
+    let cat = Catalogue::builtin();
+    let demand = demand_grid(500.0);
+    let grid = *demand.grid();
+    let sites = random_sites(&cat, 6, 5);
+    let (_, terrain) = terrains().remove(2);
+    let masked = Evaluator::new()
+        .with_terrain(terrain.clone())
+        .evaluate(&cat, &demand, &sites)
+        .unwrap();
+    let (mut differ, mut total) = (0usize, 0usize);
+    for layer in cat.layers() {
+        let mut want = vec![0u8; demand.grid_samples()];
+        for s in &sites {
+            let fp = Footprint::new(&cat, s, layer);
+            if fp.is_empty() {
+                continue;
+            }
+            let class = cat.class(s.class);
+            let vs = Viewshed::compute(
+                &terrain,
+                s.position,
+                class.antenna_height_m,
+                layer.altitude_m,
+                class.refraction_k,
+                fp.max_ground_range_m(),
+                &grid,
+            )
+            .unwrap();
+            for (n, &c) in demand.grid_cells().iter().enumerate() {
+                let (i, j) = (c as usize % grid.nx, c as usize / grid.nx);
+                if fp.covers(grid.centre(i, j)) && vs.visible(i, j) {
+                    want[n] += 1;
+                }
+            }
+        }
+        for (n, w) in want.iter().enumerate() {
+            total += 1;
+            differ += usize::from(masked.depth(n, layer.index) != *w);
+        }
+    }
+    assert!(
+        differ * 200 <= total,
+        "{differ} of {total} grid depths differ"
+    );
+}
+
+#[test]
+fn point_samples_use_exact_line_of_sight() {
+    let cat = Catalogue::builtin();
+    let mut rng = Pcg64::seed_from_u64(3);
+    let points: Vec<[f64; 2]> = (0..300)
+        .map(|_| [rng.random_range(-HALF..HALF), rng.random_range(-HALF..HALF)])
+        .collect();
+    let n_threats = cat.threats().len();
+    let demand = Demand::from_points(
+        points.clone(),
+        vec![1.0; points.len()],
+        vec![1; points.len() * n_threats],
+        n_threats,
+    )
+    .unwrap();
+    let sites = random_sites(&cat, 15, 9);
+    let flat = Coverage::evaluate(&cat, &demand, &sites).unwrap();
+    for (name, terrain) in terrains() {
+        let masked = all_paths_agree(&cat, &demand, &sites, &terrain);
+        never_more(&masked, &flat);
+        for layer in cat.layers() {
+            for (n, &p) in points.iter().enumerate() {
+                let want = sites
+                    .iter()
+                    .filter(|s| {
+                        let class = cat.class(s.class);
+                        Footprint::new(&cat, s, layer).covers(p)
+                            && line_of_sight(
+                                &terrain,
+                                s.position,
+                                class.antenna_height_m,
+                                p,
+                                layer.altitude_m,
+                                class.refraction_k,
+                            )
+                    })
+                    .count();
+                assert_eq!(usize::from(masked.depth(n, layer.index)), want, "{name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn flat_terrain_is_bit_identical() {
+    let cat = Catalogue::builtin();
+    let demand = demand_grid(1_000.0);
+    let sites = random_sites(&cat, 20, 1);
+    let flat = Coverage::evaluate(&cat, &demand, &sites).unwrap();
+    let with = Coverage::evaluate_with_terrain(&cat, &demand, &sites, &Terrain::Flat).unwrap();
+    assert_eq!(flat, with);
+    for path in PATHS {
+        let e = Evaluator::with_path(path).with_terrain(Terrain::Flat);
+        assert_eq!(e.evaluate(&cat, &demand, &sites).unwrap(), flat);
+    }
+}
+
+#[test]
+fn a_ridge_hides_the_valley_from_low_layers_only() {
+    let cat = Catalogue::builtin();
+    // 200 m ridge at x = 3 km, valley 100 m deep centred at x = 5 km
+    let e = Grid::covering([-3_000.0, -3_000.0, 9_000.0, 3_000.0], 50.0, 1 << 22).unwrap();
+    let terrain =
+        Terrain::from_local_dem(&synth::ridge_valley(&e, 3_000.0, 200.0, 1_000.0).unwrap())
+            .unwrap();
+    let grid = Grid::covering([-2_000.0, -2_000.0, 8_000.0, 2_000.0], 250.0, 1 << 22).unwrap();
+    let demand = Demand::from_grid(grid, &vec![true; grid.len()], &[1; 4]).unwrap();
+    let medium = cat.class_id("medium_range").unwrap();
+    let sites = [Site::new(medium, [0.0, 0.0], 0.0)];
+    let flat = Coverage::evaluate(&cat, &demand, &sites).unwrap();
+    let masked = all_paths_agree(&cat, &demand, &sites, &terrain);
+    let drone = cat.threat_id("drone").unwrap();
+    let layers: Vec<_> = cat.layers_of(drone).collect();
+    let (low, high) = (layers[0], layers[layers.len() - 1]);
+    assert!(low.altitude_m < 100.0 && high.altitude_m >= 500.0);
+    // the valley floor cells, x in [4.5, 5.5] km
+    let valley: Vec<usize> = (0..demand.grid_samples())
+        .filter(|&s| {
+            let p = demand.positions()[s];
+            (4_500.0..=5_500.0).contains(&p[0])
+        })
+        .collect();
+    assert!(!valley.is_empty());
+    for &s in &valley {
+        assert_eq!(flat.depth(s, low.index), 1);
+        assert_eq!(flat.depth(s, high.index), 1);
+        assert_eq!(
+            masked.depth(s, low.index),
+            0,
+            "low drone seen in the valley"
+        );
+        assert_eq!(
+            masked.depth(s, high.index),
+            1,
+            "high drone hidden in the valley"
+        );
+    }
+    // the near side of the ridge stays covered on both layers
+    for s in 0..demand.grid_samples() {
+        let p = demand.positions()[s];
+        if (1_500.0..=2_500.0).contains(&p[0]) {
+            assert_eq!(masked.depth(s, low.index), flat.depth(s, low.index));
+        }
+    }
+    // the same through a point sample in the valley
+    let n_threats = cat.threats().len();
+    let points = Demand::from_points(
+        vec![[5_000.0, 0.0]],
+        vec![1.0],
+        vec![1; n_threats],
+        n_threats,
+    )
+    .unwrap();
+    let c = all_paths_agree(&cat, &points, &sites, &terrain);
+    assert_eq!((c.depth(0, low.index), c.depth(0, high.index)), (0, 1));
+}
+
+#[test]
+fn kyiv_with_its_synthetic_dem_covers_no_more_than_flat() {
+    let scenario = Scenario::builtin("kyiv").unwrap();
+    let demand = Demand::with_resolution(&scenario, 2_000.0).unwrap();
+    assert!(demand.point_samples() > 0);
+    let terrain =
+        Terrain::for_scenario_with_dem(&scenario, &Dem::builtin("kyiv").unwrap(), 500.0).unwrap();
+    assert_eq!(
+        terrain,
+        Terrain::for_builtin_scenario(&scenario, 500.0).unwrap(),
+        "the scenario names the built-in DEM"
+    );
+    let (cat, sites) = (scenario.catalogue(), scenario.sites());
+    assert!(!sites.is_empty());
+    let flat = Coverage::evaluate(cat, &demand, sites).unwrap();
+    let masked = all_paths_agree(cat, &demand, sites, &terrain);
+    never_more(&masked, &flat);
+    let mut lost = 0.0;
+    for threat in ["drone", "cruise_missile"] {
+        let t = cat.threat_id(threat).unwrap();
+        let (m, f) = (
+            masked.threat(t).unwrap().fraction,
+            flat.threat(t).unwrap().fraction,
+        );
+        assert!(m <= f, "{threat}: {m} > {f}");
+        lost += f - m;
+    }
+    assert!(lost > 0.0, "terrain hid nothing from low threats over Kyiv");
+}
+
+#[test]
+fn terrain_results_do_not_depend_on_thread_count() {
+    let cat = Catalogue::builtin();
+    let demand = demand_grid(1_000.0);
+    let sites = random_sites(&cat, 10, 4);
+    let (_, terrain) = terrains().remove(2);
+    let eval = Evaluator::new().with_terrain(terrain);
+    let many = eval.evaluate(&cat, &demand, &sites).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let one = pool.install(|| eval.evaluate(&cat, &demand, &sites).unwrap());
+    assert_eq!(one, many);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    #[test]
+    fn random_sites_on_fractal_terrain(seed in 0u64..1_000, n in 1usize..8, t_seed in 0u64..50) {
+        let cat = Catalogue::builtin();
+        let demand = demand_grid(1_000.0);
+        let sites = random_sites(&cat, n, seed);
+        let terrain =
+            Terrain::from_local_dem(&synth::fractal(&extent(), t_seed, 300.0, 0.8).unwrap()).unwrap();
+        let flat = Coverage::evaluate(&cat, &demand, &sites).unwrap();
+        let masked = all_paths_agree(&cat, &demand, &sites, &terrain);
+        never_more(&masked, &flat);
+    }
+}
