@@ -294,9 +294,13 @@ fn coarse_kyiv() -> Scenario {
 /// A scenario exercising every constraint: budget, exclusion, contact line keep-out, a fixed
 /// site, mutual support, sector facings.
 fn constrained_scenario(budget: f64, cuas: u32) -> Scenario {
+    constrained_scenario_with(budget, cuas, r#""class_spacing_m":{"counter_uas":2500},"#)
+}
+
+fn constrained_scenario_with(budget: f64, cuas: u32, extra: &str) -> Scenario {
     let text = format!(
         r#"{{"type":"FeatureCollection",
-"skycover":{{"name":"constrained","grid_resolution_m":2500,"candidate_spacing_m":5000,
+"skycover":{{"name":"constrained","grid_resolution_m":2500,"candidate_spacing_m":5000,{extra}
  "min_site_spacing_m":2000,"threat_axis_deg":90,"extra_facings_deg":[45],"budget":{budget},
  "inventory":{{"patriot_class":{{"count":1}},"medium_range":{{"count":2}},"counter_uas":{{"count":{cuas}}}}},
  "mutual_support":{{"protected_classes":["patriot_class","medium_range"],"by_class":"counter_uas","threat":"drone","min_depth":1}}}},
@@ -393,14 +397,37 @@ fn plans_respect_every_constraint() {
         check_plan_constraints(&s, &plan);
         assert!(plan.objective >= plan.objective_before);
         assert!(plan.upper_bound >= plan.objective);
-        // the constraints bite: medium-range sites need counter-UAS next to them
-        let placed_medium = plan.class_counts.iter().find(|c| c.class == "medium_range");
-        assert!(placed_medium.is_some());
+        // protected sites are placed, each with counter-UAS next to it (checked above)
+        let count = |id: &str| {
+            plan.class_counts
+                .iter()
+                .find(|c| c.class == id)
+                .unwrap()
+                .placed
+        };
+        assert!(count("medium_range") >= 1, "{:?}", plan.class_counts);
+        assert!(count("counter_uas") >= 2, "{:?}", plan.class_counts);
+        assert!(plan.cost <= 900.0);
     }
     // tight budget: 400 (patriot) + 20 (one counter-UAS) + ... still feasible
     let s = constrained_scenario(430.0, 6);
     let plan = Planner::new(&s).plan().unwrap();
     check_plan_constraints(&s, &plan);
+}
+
+#[test]
+fn unreachable_support_is_noted() {
+    // counter-UAS on the same 5 km grid, 2 km apart at least, reach 4 km: no protected site
+    // can be supported, so none is placed, and the plan says why
+    let s = constrained_scenario_with(900.0, 6, "");
+    let plan = Planner::new(&s).plan().unwrap();
+    check_plan_constraints(&s, &plan);
+    assert!(plan.sites.iter().all(|x| x.fixed || x.class.0 == 2));
+    assert!(
+        plan.notes.iter().any(|n| n.contains("mutual support")),
+        "{:?}",
+        plan.notes
+    );
 }
 
 #[test]

@@ -331,11 +331,18 @@ pub fn support_rules(scenario: &Scenario, candidates: &[Candidate]) -> Vec<Suppo
         .map(|&i| GeomWithData::new(candidates[i].site.position, i as u32))
         .collect();
     let tree = RTree::bulk_load(items);
-    let supporters = |p: [f64; 2]| -> Vec<usize> {
+    // protectors that cover `p` on every layer and may stand next to a `class` site there
+    let supporters = |p: [f64; 2], class: ClassId| -> Vec<usize> {
         let env = AABB::from_corners([p[0] - reach, p[1] - reach], [p[0] + reach, p[1] + reach]);
+        let spacing = required_spacing_m(scenario, class, ms.by_class);
         let mut v: Vec<usize> = tree
             .locate_in_envelope(&env)
             .map(|g| g.data as usize)
+            .filter(|&q| {
+                let qp = candidates[q].site.position;
+                let (dx, dy) = (qp[0] - p[0], qp[1] - p[1]);
+                dx * dx + dy * dy >= spacing * spacing
+            })
             .filter(|&q| covers_all(cat, &candidates[q].site, &layers, p))
             .collect();
         v.sort_unstable();
@@ -357,7 +364,7 @@ pub fn support_rules(scenario: &Scenario, candidates: &[Candidate]) -> Vec<Suppo
         if have < need {
             rules.push(SupportRule {
                 protected: None,
-                protectors: supporters(s.position),
+                protectors: supporters(s.position, s.class),
                 need: need - have,
                 label: format!(
                     "fixed site \"{}\" ({})",
@@ -375,7 +382,7 @@ pub fn support_rules(scenario: &Scenario, candidates: &[Candidate]) -> Vec<Suppo
         if have < need {
             rules.push(SupportRule {
                 protected: Some(i),
-                protectors: supporters(c.site.position),
+                protectors: supporters(c.site.position, c.site.class),
                 need: need - have,
                 label: format!(
                     "{} candidate {i} at ({:.0}, {:.0}) m",

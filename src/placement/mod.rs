@@ -84,6 +84,8 @@ pub struct PlacementModel {
     pub candidates_s: f64,
     /// Seconds spent building the coverage matrix.
     pub matrix_s: f64,
+    /// Remarks about the model (e.g. protected classes that no supporting site can reach).
+    pub notes: Vec<String>,
 }
 
 /// Sites per class in a plan.
@@ -289,6 +291,7 @@ impl<'a> Planner<'a> {
         let fixed: Vec<Site> = s.sites().iter().filter(|x| x.fixed).cloned().collect();
         let conflicts = candidates::spacing_conflicts(s, &candidates, limits.max_matrix_nonzeros)?;
         let rules = candidates::support_rules(s, &candidates);
+        let notes = support_notes(s, &candidates, &rules);
         let candidates_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let sites: Vec<Site> = candidates.iter().map(|c| c.site.clone()).collect();
@@ -327,6 +330,7 @@ impl<'a> Planner<'a> {
             demand_s,
             candidates_s,
             matrix_s,
+            notes,
         })
     }
 
@@ -387,6 +391,8 @@ impl<'a> Planner<'a> {
         let before = threat_coverage(s, model, m.initial());
         let after = threat_coverage(s, model, &m.depths_of(&sol.chosen));
         let max = sol.max_objective;
+        let mut notes = model.notes.clone();
+        notes.extend(sol.notes);
         Plan {
             scenario: s.name().to_string(),
             algorithm: sol.algorithm,
@@ -420,9 +426,49 @@ impl<'a> Planner<'a> {
             n_units: m.n_units(),
             matrix_nonzeros: m.nnz(),
             stats: sol.stats,
-            notes: sol.notes,
+            notes,
         }
     }
+}
+
+/// Notes for protected classes whose candidates no supporting candidate can reach.
+fn support_notes(s: &Scenario, candidates: &[Candidate], rules: &[SupportRule]) -> Vec<String> {
+    let Some(ms) = s.mutual_support() else {
+        return Vec::new();
+    };
+    let cat = s.catalogue();
+    let mut notes = Vec::new();
+    for &class in &ms.protected {
+        let of_class = candidates.iter().filter(|c| c.site.class == class).count();
+        if of_class == 0 {
+            continue;
+        }
+        let reachable = rules
+            .iter()
+            .filter(|r| {
+                r.protected
+                    .is_some_and(|c| candidates[c].site.class == class)
+            })
+            .filter(|r| r.protectors.len() >= r.need as usize)
+            .count();
+        let unconstrained = of_class
+            - rules
+                .iter()
+                .filter(|r| {
+                    r.protected
+                        .is_some_and(|c| candidates[c].site.class == class)
+                })
+                .count();
+        if reachable + unconstrained == 0 {
+            notes.push(format!(
+                "mutual support: no {} candidate can be reached by enough {} candidates, so none                  can be placed (check class_spacing_m and min_site_spacing_m against the {}                  range)",
+                cat.class(class).id,
+                cat.class(ms.by_class).id,
+                cat.class(ms.by_class).id
+            ));
+        }
+    }
+    notes
 }
 
 /// Per-threat coverage from unit depths.
