@@ -2,7 +2,7 @@
 //! certified upper bound, gap and time.
 //!
 //! ```text
-//! cargo run --release --example compare_heuristics [scenario.geojson]
+//! cargo run --release --example compare_heuristics [kyiv|odesa|corridor|theatre|scenario.geojson]
 //! ```
 //!
 //! Without an argument the built-in Kyiv scenario is used. The synthetic instance is a
@@ -11,7 +11,7 @@
 
 use skycover::placement::synthetic::SyntheticInstance;
 use skycover::placement::{covering, Algorithm, CoveringProblem, Planner, SolveOptions};
-use skycover::{Catalogue, Scenario};
+use skycover::Scenario;
 use std::time::{Duration, Instant};
 
 fn header(title: &str) {
@@ -28,7 +28,7 @@ fn row(name: &str, objective: f64, bound: f64, gap: f64, secs: f64, sites: usize
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let scenario = match std::env::args().nth(1) {
-        Some(path) => Scenario::from_path(&path, Catalogue::builtin())?,
+        Some(name) => Scenario::load(&name)?,
         None => Scenario::builtin("kyiv")?,
     };
     let algorithms = [

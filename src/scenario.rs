@@ -656,6 +656,19 @@ impl Scenario {
         Scenario::from_geojson_str(text, Catalogue::builtin())
     }
 
+    /// A built-in scenario by name (see [`BUILTIN_SCENARIOS`]) or else a scenario file at
+    /// `name_or_path`, with the built-in catalogue: what the examples' command lines accept.
+    ///
+    /// # Errors
+    /// As [`from_path`](Self::from_path).
+    pub fn load(name_or_path: &str) -> Result<Scenario> {
+        if BUILTIN_SCENARIOS.iter().any(|(n, _)| *n == name_or_path) {
+            Scenario::builtin(name_or_path)
+        } else {
+            Scenario::from_path(name_or_path, Catalogue::builtin())
+        }
+    }
+
     /// Reads a scenario file (see the [module docs](self) for the format).
     ///
     /// # Errors
