@@ -342,8 +342,21 @@ impl Footprint {
                 ann.intersect(&hl.union(&hr))
             }
         };
+        // coalesce touching spans (a row through the dead zone between cell centres can
+        // split one run in two) so that the runs are maximal
+        let mut pending: Option<(usize, usize)> = None;
         for &(s0, s1) in spans.as_slice() {
-            emit(s0, s1);
+            match pending {
+                Some((a, b)) if s0 <= b => pending = Some((a, b.max(s1))),
+                Some((a, b)) => {
+                    emit(a, b);
+                    pending = Some((s0, s1));
+                }
+                None => pending = Some((s0, s1)),
+            }
+        }
+        if let Some((a, b)) = pending {
+            emit(a, b);
         }
     }
 }
@@ -613,8 +626,11 @@ mod tests {
             for y in ys {
                 let mut got = vec![false; nx];
                 let mut last_end = 0;
+                let mut first = true;
                 fp.row_spans(y, x0, step, nx, |a, b| {
-                    assert!(a < b && a >= last_end && b <= nx);
+                    assert!(a < b && b <= nx);
+                    assert!(first || a > last_end, "runs must be maximal and increasing");
+                    first = false;
                     last_end = b;
                     for g in &mut got[a..b] { *g = true; }
                 });
