@@ -496,13 +496,15 @@ fn scenario_terrain_is_loaded_relative_to_the_scenario() {
     let bb = s.demand_bbox();
     let b = g.bounds();
     assert!(b[0] <= bb[0] && b[1] <= bb[1] && b[2] >= bb[2] && b[3] >= bb[3]);
-    // (the western corridor runs beyond the built-in DEM, lon 29.6 < 29.85: 0 m there)
+    // the built-in DEM (lon 29.50–31.30) reaches the western corridor (lon 29.6): no 0 m holes
+    let zeros = g.values().iter().filter(|v| **v == 0.0).count();
+    assert!(zeros * 100 < g.values().len(), "{zeros} cells outside the DEM");
     let (lo, hi) = g
         .values()
         .iter()
         .filter(|v| **v != 0.0)
         .fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
-    assert!(lo > 80.0 && hi < 260.0 && hi - lo > 80.0, "{lo}..{hi}");
+    assert!(lo > 80.0 && hi < 300.0 && hi - lo > 80.0, "{lo}..{hi}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -918,14 +920,14 @@ fn polyline_distance(p: [f64; 2], line: &[[f64; 2]]) -> (f64, f64) {
 }
 
 /// The generator of `data/terrain/kyiv.asc`: a **synthetic**, plausible terrain of the Kyiv
-/// area (not surveyed data). Longitude/latitude grid at 0.005°, lon 29.85–31.30,
+/// area (not surveyed data). Longitude/latitude grid at 0.005°, lon 29.50–31.30,
 /// lat 49.95–50.95. The Dnipro (about 92 m, wide reservoir north of 50.62°N) flows from the
 /// north-north-west to the south-east; the right (west) bank rises steeply to a dissected
 /// 170–230 m plateau cut by the Irpin and Stuhna valleys; the left (east) bank is a low plain
 /// rising gently from about 100 to 130 m. Fractal detail of ±12 m (west) and ±4 m (east).
 fn kyiv_synthetic() -> Dem {
-    let (ncols, nrows, cell) = (290usize, 200usize, 0.005);
-    let (lon_w, lat_s) = (29.85, 49.95);
+    let (ncols, nrows, cell) = (360usize, 200usize, 0.005);
+    let (lon_w, lat_s) = (29.50, 49.95);
     let km = |lon: f64, lat: f64| [(lon - 30.5) * 71.56, (lat - 50.45) * 111.2];
     let to_km = |pts: &[[f64; 2]]| pts.iter().map(|p| km(p[0], p[1])).collect::<Vec<_>>();
     let dnipro = to_km(&[

@@ -720,7 +720,7 @@ pub const BUILTIN_DEMS: &[(&str, &str)] = &[("kyiv", include_str!("../../data/te
 impl Dem {
     /// One of the DEMs shipped in `data/terrain/` ([`BUILTIN_DEMS`]).
     ///
-    /// `"kyiv"` is a **synthetic** longitude/latitude grid at 0.005° over lon 29.85–31.30,
+    /// `"kyiv"` is a **synthetic** longitude/latitude grid at 0.005° over lon 29.50–31.30,
     /// lat 49.95–50.95: the Dnipro valley (about 95 m) running from the Kyiv reservoir in
     /// the north-north-west to the south-east, a steep, dissected right (west) bank rising to
     /// a 170–230 m plateau, and a low left-bank plain (105–150 m), with fractal detail. It
