@@ -48,29 +48,20 @@ pub fn line_of_sight(
     if !valid(from, antenna_h, to, target_h_agl, k) {
         return false;
     }
-    let Some(step) = terrain.sample_step_m() else {
-        return true;
-    };
-    let (dx, dy) = (to[0] - from[0], to[1] - from[1]);
-    let dist = (dx * dx + dy * dy).sqrt();
-    let za = terrain.elevation(from[0], from[1]) + antenna_h;
-    let zt = terrain.elevation(to[0], to[1]) + target_h_agl;
-    let two_kr = 2.0 * k * EARTH_RADIUS_M;
-    let mut m = 1usize;
-    loop {
-        let d = m as f64 * step;
-        if d >= dist || dist.is_nan() {
-            return true;
-        }
-        let t = d / dist;
-        let h = terrain.elevation(from[0] + dx * t, from[1] + dy * t);
-        let bulge = d * (dist - d) / two_kr;
-        let line = za + (zt - za) * t;
-        if h + bulge > line {
-            return false;
-        }
-        m += 1;
-    }
+    let mut visible = true;
+    walk_path(
+        terrain,
+        from,
+        antenna_h,
+        to,
+        target_h_agl,
+        k,
+        |_, line, raised| {
+            visible = raised <= line;
+            visible
+        },
+    );
+    visible
 }
 
 /// The sight line's worst clearance over the path, as a slope: the minimum over the samples
@@ -96,25 +87,57 @@ pub fn sight_margin(
     if !valid(from, antenna_h, to, target_h_agl, k) {
         return f64::NAN;
     }
+    let mut worst = f64::INFINITY;
+    walk_path(
+        terrain,
+        from,
+        antenna_h,
+        to,
+        target_h_agl,
+        k,
+        |d, line, raised| {
+            worst = worst.min((line - raised) / d);
+            true
+        },
+    );
+    worst
+}
+
+/// Walks the terrain samples of the straight path from `from` to `to` (every
+/// [`Terrain::sample_step_m`], endpoints excluded), calling `visit(d, line, raised)` with the
+/// distance from the antenna, the sight line's height there, and the terrain height raised by
+/// the Earth's bulge `d·(D − d)/(2kR)`; stops when `visit` returns false. Flat terrain has no
+/// samples.
+fn walk_path(
+    terrain: &Terrain,
+    from: [f64; 2],
+    antenna_h: f64,
+    to: [f64; 2],
+    target_h_agl: f64,
+    k: f64,
+    mut visit: impl FnMut(f64, f64, f64) -> bool,
+) {
     let Some(step) = terrain.sample_step_m() else {
-        return f64::INFINITY;
+        return;
     };
     let (dx, dy) = (to[0] - from[0], to[1] - from[1]);
     let dist = (dx * dx + dy * dy).sqrt();
     let za = terrain.elevation(from[0], from[1]) + antenna_h;
     let zt = terrain.elevation(to[0], to[1]) + target_h_agl;
     let two_kr = 2.0 * k * EARTH_RADIUS_M;
-    let mut worst = f64::INFINITY;
     let mut m = 1usize;
     loop {
         let d = m as f64 * step;
         if d >= dist || dist.is_nan() {
-            return worst;
+            return;
         }
         let t = d / dist;
         let h = terrain.elevation(from[0] + dx * t, from[1] + dy * t);
-        let clearance = za + (zt - za) * t - h - d * (dist - d) / two_kr;
-        worst = worst.min(clearance / d);
+        let bulge = d * (dist - d) / two_kr;
+        let line = za + (zt - za) * t;
+        if !visit(d, line, h + bulge) {
+            return;
+        }
         m += 1;
     }
 }
