@@ -4,7 +4,7 @@
 
 use skycover::placement::matrix::{build_scenario_matrix, build_scenario_matrix_with_terrain};
 use skycover::placement::{Algorithm, Plan, Planner};
-use skycover::terrain::{line_of_sight, synth, Terrain, Viewshed};
+use skycover::terrain::{line_of_sight, synth, Terrain, Viewshed, ViewshedTarget};
 use skycover::{Catalogue, Coverage, Demand, Footprint, Grid, LocalFrame, Scenario, Site};
 use std::time::Duration;
 
@@ -75,33 +75,58 @@ fn extent(s: &Scenario, cell_m: f64) -> (Grid, [f64; 2]) {
 }
 
 /// Brute force: every (candidate, layer, sample) with the flat predicate, then the visibility
-/// rule of the evaluation (the layer's own viewshed on the demand grid for grid samples, the
-/// exact line of sight for point samples).
-fn reference_rows(cat: &Catalogue, demand: &Demand, sites: &[Site], terrain: &Terrain) -> Vec<Vec<u32>> {
+/// rule of the evaluation: grid samples read the site's viewshed for the layer's altitude on
+/// the demand grid (one sweep per site over its distinct non-empty layer altitudes, each out
+/// to the largest range of its layers), point samples the exact line of sight.
+fn reference_rows(
+    cat: &Catalogue,
+    demand: &Demand,
+    sites: &[Site],
+    terrain: &Terrain,
+) -> Vec<Vec<u32>> {
     let n = demand.len();
     let grid = demand.grid();
     sites
         .iter()
         .map(|site| {
             let class = cat.class(site.class);
+            let mut targets: Vec<ViewshedTarget> = Vec::new();
+            for layer in cat.layers() {
+                let fp = Footprint::new(cat, site, layer);
+                if fp.is_empty() {
+                    continue;
+                }
+                let r = fp.max_ground_range_m();
+                match targets
+                    .iter_mut()
+                    .find(|t| t.height_agl_m == layer.altitude_m)
+                {
+                    Some(t) => t.max_range_m = t.max_range_m.max(r),
+                    None => targets.push(ViewshedTarget {
+                        height_agl_m: layer.altitude_m,
+                        max_range_m: r,
+                    }),
+                }
+            }
+            let views = if terrain.is_flat() || targets.is_empty() {
+                Vec::new()
+            } else {
+                Viewshed::compute_many(
+                    terrain,
+                    site.position,
+                    class.antenna_height_m,
+                    class.refraction_k,
+                    &targets,
+                    grid,
+                )
+                .unwrap()
+            };
             let mut row = Vec::new();
             for layer in cat.layers() {
                 let fp = Footprint::new(cat, site, layer);
                 if fp.is_empty() {
                     continue;
                 }
-                let view = (!terrain.is_flat() && demand.grid_samples() > 0).then(|| {
-                    Viewshed::compute(
-                        terrain,
-                        site.position,
-                        class.antenna_height_m,
-                        layer.altitude_m,
-                        class.refraction_k,
-                        fp.max_ground_range_m(),
-                        grid,
-                    )
-                    .unwrap()
-                });
                 for (s, &p) in demand.positions().iter().enumerate() {
                     if !fp.covers(p) {
                         continue;
@@ -110,9 +135,11 @@ fn reference_rows(cat: &Catalogue, demand: &Demand, sites: &[Site], terrain: &Te
                         true
                     } else if let Some(&cell) = demand.grid_cells().get(s) {
                         let cell = cell as usize;
-                        view.as_ref()
-                            .unwrap()
-                            .visible(cell % grid.nx, cell / grid.nx)
+                        let t = targets
+                            .iter()
+                            .position(|t| t.height_agl_m == layer.altitude_m)
+                            .unwrap();
+                        views[t].visible(cell % grid.nx, cell / grid.nx)
                     } else {
                         line_of_sight(
                             terrain,
@@ -154,7 +181,10 @@ fn mixed_scenario() -> Scenario {
         12_000.0,
         &[[3_000.0, -2_000.0], [-6_500.0, 5_500.0], [9_000.0, 8_000.0]],
         true,
-        &[("counter_uas", [1_000.0, 1_000.0]), ("medium_range", [-5_000.0, -4_000.0])],
+        &[
+            ("counter_uas", [1_000.0, 1_000.0]),
+            ("medium_range", [-5_000.0, -4_000.0]),
+        ],
         r#"{"medium_range":{"count":2},"counter_uas":{"count":3}}"#,
         1_500.0,
         4_000.0,
@@ -166,8 +196,10 @@ fn terrains(s: &Scenario) -> Vec<(&'static str, Terrain)> {
     vec![
         (
             "ridge",
-            Terrain::from_local_dem(&synth::ridge_valley(&e, c[0] + 2_000.0, 250.0, 1_500.0).unwrap())
-                .unwrap(),
+            Terrain::from_local_dem(
+                &synth::ridge_valley(&e, c[0] + 2_000.0, 250.0, 1_500.0).unwrap(),
+            )
+            .unwrap(),
         ),
         (
             "cone",
@@ -199,7 +231,9 @@ fn matrix_rows_equal_brute_force_with_terrain() {
                 .unwrap();
         assert_eq!(layout.n_samples, demand.len());
         let rows = reference_rows(cat, &demand, &sites, &terrain);
-        let flat = build_scenario_matrix(cat, &demand, &sites, &fixed, u64::MAX).unwrap().0;
+        let flat = build_scenario_matrix(cat, &demand, &sites, &fixed, u64::MAX)
+            .unwrap()
+            .0;
         for (c, r) in rows.iter().enumerate() {
             assert_eq!(m.units_of(c), r.as_slice(), "{name}: candidate {c}");
         }
@@ -213,7 +247,12 @@ fn matrix_rows_equal_brute_force_with_terrain() {
         }
         assert_eq!(m.initial(), initial.as_slice(), "{name}: initial depth");
         // terrain only removes, and removes something here
-        assert!(m.nnz() < flat.nnz(), "{name}: {} vs {}", m.nnz(), flat.nnz());
+        assert!(
+            m.nnz() < flat.nnz(),
+            "{name}: {} vs {}",
+            m.nnz(),
+            flat.nnz()
+        );
         assert!(m.initial().iter().zip(flat.initial()).all(|(a, b)| a <= b));
     }
 }
@@ -232,11 +271,19 @@ fn plan_objective_equals_terrain_aware_evaluation() {
         assert!(plan.sites.iter().filter(|x| !x.fixed).count() > 0, "{name}");
         let placed = evaluated_objective(&s, &demand, &plan.sites, &terrain);
         let rel = (plan.objective - placed).abs() / placed.max(1e-300);
-        assert!(rel < 1e-9, "{name}: plan {} vs evaluated {placed}", plan.objective);
+        assert!(
+            rel < 1e-9,
+            "{name}: plan {} vs evaluated {placed}",
+            plan.objective
+        );
         let fixed: Vec<Site> = s.sites().to_vec();
         let before = evaluated_objective(&s, &demand, &fixed, &terrain);
         let rel = (plan.objective_before - before).abs() / before.max(1e-300);
-        assert!(rel < 1e-9, "{name}: before {} vs {before}", plan.objective_before);
+        assert!(
+            rel < 1e-9,
+            "{name}: before {} vs {before}",
+            plan.objective_before
+        );
         // and the flat objective of the same sites is at least as large
         let flat = evaluated_objective(&s, &demand, &plan.sites, &Terrain::Flat);
         assert!(flat >= placed - 1e-9, "{name}");
@@ -255,11 +302,23 @@ fn one_site_moves_to_high_ground() {
         2_000.0,
     );
     let (e, c) = extent(&s, 250.0);
+    // rolling low ground (±40 m bumps every 3 km) that hides low layers from valley sites,
+    // and one 350 m hill off the zone's centre that sees over it
     let peak = [c[0] - 8_000.0, c[1] + 6_000.0];
-    let terrain = Terrain::from_local_dem(&synth::cone(&e, peak, 350.0, 6_000.0).unwrap()).unwrap();
+    let dem = synth::from_fn(&e, |x, y| {
+        let r = ((x - peak[0]).powi(2) + (y - peak[1]).powi(2)).sqrt();
+        let hill = 350.0 * (1.0 - r / 6_000.0).max(0.0);
+        let bumps = 40.0 * (1.0 + (x / 1_500.0).sin() * (y / 1_500.0).sin());
+        hill + bumps
+    })
+    .unwrap();
+    let terrain = Terrain::from_local_dem(&dem).unwrap();
     let demand = Demand::from_scenario(&s).unwrap();
     let placed = |p: &Plan| -> Site { p.sites.iter().find(|x| !x.fixed).unwrap().clone() };
-    let plan_flat = Planner::new(&s).algorithm(Algorithm::Greedy).plan().unwrap();
+    let plan_flat = Planner::new(&s)
+        .algorithm(Algorithm::Greedy)
+        .plan()
+        .unwrap();
     let plan_terrain = Planner::new(&s)
         .algorithm(Algorithm::Greedy)
         .terrain(terrain.clone())
@@ -270,7 +329,14 @@ fn one_site_moves_to_high_ground() {
         terrain.elevation(a.position[0], a.position[1]),
         terrain.elevation(b.position[0], b.position[1]),
     );
-    assert!(hb > ha + 50.0, "terrain pick at {hb:.0} m, flat pick at {ha:.0} m");
+    eprintln!(
+        "flat pick {:?} at {ha:.0} m, terrain pick {:?} at {hb:.0} m",
+        a.position, b.position
+    );
+    assert!(
+        hb > ha + 100.0,
+        "terrain pick at {hb:.0} m, flat pick at {ha:.0} m"
+    );
     let (va, vb) = (
         evaluated_objective(&s, &demand, &[a], &terrain),
         evaluated_objective(&s, &demand, &[b], &terrain),
@@ -292,8 +358,16 @@ fn flat_terrain_gives_identical_plans_and_matrix() {
     for (c, r) in rows.iter().enumerate() {
         assert_eq!(model.problem.matrix().units_of(c), r.as_slice());
     }
-    let p = |pl: Planner| pl.seed(5).time_limit(Duration::from_secs(5)).plan().unwrap();
-    let (a, b) = (p(Planner::new(&s)), p(Planner::new(&s).terrain(Terrain::Flat)));
+    let p = |pl: Planner| {
+        pl.seed(5)
+            .time_limit(Duration::from_secs(5))
+            .plan()
+            .unwrap()
+    };
+    let (a, b) = (
+        p(Planner::new(&s)),
+        p(Planner::new(&s).terrain(Terrain::Flat)),
+    );
     assert_eq!(a.sites, b.sites);
     assert_eq!(a.objective.to_bits(), b.objective.to_bits());
     assert_eq!(a.coverage_after, b.coverage_after);

@@ -506,7 +506,8 @@ pub fn build_scenario_matrix_with_terrain(
                 return Ok(None);
             }
             // this candidate's viewsheds only (dropped with its row built)
-            let site_masks = Masks::compute(terrain, catalogue, demand, std::slice::from_ref(site))?;
+            let site_masks =
+                Masks::compute(terrain, catalogue, demand, std::slice::from_ref(site))?;
             let masks = site_masks.as_ref().map(|m| (m, 0));
             let mut out = Vec::new();
             covered_units(catalogue, &tree, positions, layout, site, masks, &mut out);
