@@ -373,3 +373,25 @@ fn flat_terrain_gives_identical_plans_and_matrix() {
     assert_eq!(a.coverage_after, b.coverage_after);
     assert_eq!(a.upper_bound.to_bits(), b.upper_bound.to_bits());
 }
+
+#[test]
+fn terrain_matrix_does_not_depend_on_thread_count() {
+    let s = mixed_scenario();
+    let (_, terrain) = terrains(&s).remove(2);
+    let build = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            Planner::new(&s)
+                .terrain(terrain.clone())
+                .model()
+                .unwrap()
+                .problem
+                .matrix()
+                .clone()
+        })
+    };
+    assert_eq!(build(1), build(3));
+}
