@@ -342,7 +342,6 @@ type Indexed = GeomWithData<[f64; 2], u32>;
 
 /// The units a site covers, sorted: for each layer in order, the samples its footprint covers
 /// and, with terrain `masks`, that are visible from the site (site `mask_index` of the masks).
-#[allow(clippy::too_many_arguments)]
 fn covered_units(
     catalogue: &Catalogue,
     tree: &RTree<Indexed>,
