@@ -6,20 +6,32 @@
 //! through [`Terrain::for_scenario`], relative to the file's directory. Only Kyiv ships a DEM,
 //! so it is the default and the other built-ins evaluate flat on both sides.
 //!
+//! Then, for Kyiv (or any scenario with a terrain), it plans the scenario's inventory twice,
+//! once on flat ground and once over the terrain ([`Planner::terrain`]), and evaluates
+//! **both** plans over the terrain: the terrain-aware plan places its systems where they see
+//! the low layers, so it covers more against drones and cruise missiles once hills mask.
+//!
 //! ```text
 //! cargo run --release --example terrain_effect                               # Kyiv
 //! cargo run --release --example terrain_effect -- path/to/scenario.geojson   # a scenario file
 //! ```
 
+use skycover::placement::{Plan, Planner};
 use skycover::scenario::BUILTIN_SCENARIOS;
 use skycover::terrain::Terrain;
 use skycover::{Catalogue, Coverage, Demand, Scenario};
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Terrain cell size, metres (about half the demand grid's resolution or finer).
 const TERRAIN_CELL_M: f64 = 250.0;
+
+/// Demand grid of the planning section, metres (coarser than the evaluation's, to plan fast).
+const PLAN_GRID_M: f64 = 1_000.0;
+
+/// Time limit of each plan.
+const PLAN_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 fn load(arg: Option<&str>) -> skycover::Result<(Scenario, Terrain)> {
     match arg {
@@ -103,9 +115,104 @@ fn run(scenario: &Scenario, terrain: &Terrain) -> skycover::Result<()> {
     Ok(())
 }
 
+/// Plans on flat ground and over `terrain`, then evaluates both plans over `terrain`.
+fn plan_both(scenario: &Scenario, terrain: &Terrain) -> skycover::Result<()> {
+    if terrain.is_flat() {
+        return Ok(());
+    }
+    let mut s = scenario.clone();
+    s.settings_mut().grid_resolution_m = PLAN_GRID_M;
+    let cat = s.catalogue();
+    let plan = |t: &Terrain| -> skycover::Result<(Plan, f64)> {
+        let t0 = Instant::now();
+        let p = Planner::new(&s)
+            .terrain(t.clone())
+            .time_limit(PLAN_TIME_LIMIT)
+            .seed(1)
+            .plan()?;
+        Ok((p, t0.elapsed().as_secs_f64()))
+    };
+    let (flat_plan, flat_s) = plan(&Terrain::Flat)?;
+    let (terr_plan, terr_s) = plan(terrain)?;
+    let demand = Demand::from_scenario(&s)?;
+    let flat_eval = Coverage::evaluate_with_terrain(cat, &demand, &flat_plan.sites, terrain)?;
+    let terr_eval = Coverage::evaluate_with_terrain(cat, &demand, &terr_plan.sites, terrain)?;
+    let mean_elev = |p: &Plan| {
+        let placed: Vec<_> = p.sites.iter().filter(|x| !x.fixed).collect();
+        let sum: f64 = placed
+            .iter()
+            .map(|x| terrain.elevation(x.position[0], x.position[1]))
+            .sum();
+        sum / placed.len().max(1) as f64
+    };
+
+    println!();
+    println!(
+        "Plans ({} m grid, {} candidates, {} s limit), both evaluated over the terrain:",
+        PLAN_GRID_M,
+        terr_plan.n_candidates,
+        PLAN_TIME_LIMIT.as_secs()
+    );
+    println!(
+        "  flat plan:    {} sites placed, mean ground {:.0} m, planned in {:.1} s",
+        flat_plan.sites.iter().filter(|x| !x.fixed).count(),
+        mean_elev(&flat_plan),
+        flat_s
+    );
+    println!(
+        "  terrain plan: {} sites placed, mean ground {:.0} m, planned in {:.1} s",
+        terr_plan.sites.iter().filter(|x| !x.fixed).count(),
+        mean_elev(&terr_plan),
+        terr_s
+    );
+    println!();
+    println!(
+        "  {:<20} {:>12} {:>14} {:>8}",
+        "threat", "flat plan %", "terrain plan %", "Δ pts"
+    );
+    for (t, threat) in cat.threats().iter().enumerate() {
+        let (f, m) = (&flat_eval.threats()[t], &terr_eval.threats()[t]);
+        println!(
+            "  {:<20} {:>12.1} {:>14.1} {:>8.1}",
+            threat.id,
+            100.0 * f.fraction,
+            100.0 * m.fraction,
+            100.0 * (m.fraction - f.fraction)
+        );
+    }
+    let (f, m) = (flat_eval.overall(), terr_eval.overall());
+    println!(
+        "  {:<20} {:>12.1} {:>14.1} {:>8.1}",
+        "overall",
+        100.0 * f.fraction,
+        100.0 * m.fraction,
+        100.0 * (m.fraction - f.fraction)
+    );
+    println!(
+        "  objective over terrain: flat plan {:.2}%, terrain plan {:.2}% (planner's own figure)",
+        100.0 * objective_over(&s, &demand, &flat_eval) / terr_plan.max_objective,
+        100.0 * terr_plan.objective_fraction
+    );
+    Ok(())
+}
+
+/// `Σ w·min(d, k)/k` of an evaluation (the planner's objective).
+fn objective_over(s: &Scenario, demand: &Demand, c: &Coverage) -> f64 {
+    let cat = s.catalogue();
+    let mut total = 0.0;
+    for layer in cat.layers() {
+        let lw = cat.layer_weight(layer);
+        for (smp, &w) in demand.weights().iter().enumerate() {
+            let k = demand.required_depth(smp, layer.threat).max(1);
+            total += w * lw * f64::from(c.depth(smp, layer.index).min(k)) / f64::from(k);
+        }
+    }
+    total
+}
+
 fn main() -> ExitCode {
     let arg = std::env::args().nth(1);
-    match load(arg.as_deref()).and_then(|(s, t)| run(&s, &t)) {
+    match load(arg.as_deref()).and_then(|(s, t)| run(&s, &t).and_then(|()| plan_both(&s, &t))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

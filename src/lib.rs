@@ -31,7 +31,8 @@
 //!   curvature and refraction, per-site viewsheds by radial sweep with a thread-safe cache
 //!   ([`terrain::Viewshed`], [`terrain::ViewshedCache`]), and synthetic terrains; every
 //!   evaluation path masks with it ([`Evaluator::with_terrain`],
-//!   [`Coverage::evaluate_with_terrain`]) and still agrees exactly with the others.
+//!   [`Coverage::evaluate_with_terrain`]) and still agrees exactly with the others, and
+//!   placement plans over it ([`placement::Planner::terrain`]) with the same visibility rule.
 //! * [`placement`]: where the inventory should go: candidates, a sparse coverage matrix, lazy
 //!   greedy, swap local search, a certified upper bound and an exact MILP (good_lp: microlp, or
 //!   HiGHS with the `highs` feature) behind one [`Planner`] returning a [`Plan`]; plus generic

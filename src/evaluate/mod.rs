@@ -27,7 +27,7 @@
 //! of threads: depths are integer counts, and the weighted summaries are summed over fixed
 //! chunks in a fixed order.
 
-mod masks;
+pub(crate) mod masks;
 mod raster;
 pub(crate) mod spans;
 mod summary;

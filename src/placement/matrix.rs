@@ -24,8 +24,10 @@
 use crate::catalogue::Catalogue;
 use crate::demand::Demand;
 use crate::error::{Error, Result};
+use crate::evaluate::masks::Masks;
 use crate::scenario::MAX_REQUIRED_DEPTH;
 use crate::site::Site;
+use crate::terrain::Terrain;
 use crate::volume::Footprint;
 use rayon::prelude::*;
 use rstar::primitives::GeomWithData;
@@ -338,13 +340,15 @@ impl UnitLayout {
 
 type Indexed = GeomWithData<[f64; 2], u32>;
 
-/// The units a site covers, sorted: for each layer in order, the samples its footprint covers.
+/// The units a site covers, sorted: for each layer in order, the samples its footprint covers
+/// and, with terrain `masks`, that are visible from the site (site `mask_index` of the masks).
 fn covered_units(
     catalogue: &Catalogue,
     tree: &RTree<Indexed>,
     positions: &[[f64; 2]],
     layout: UnitLayout,
     site: &Site,
+    masks: Option<(&Masks, usize)>,
     out: &mut Vec<u32>,
 ) {
     let mut row: Vec<u32> = Vec::new();
@@ -358,7 +362,9 @@ fn covered_units(
         row.clear();
         for p in tree.locate_in_envelope(&env) {
             let s = p.data as usize;
-            if fp.covers(positions[s]) {
+            if fp.covers(positions[s])
+                && masks.map_or(true, |(m, i)| m.visible(i, layer.index, s, positions[s]))
+            {
                 row.push(p.data);
             }
         }
@@ -380,7 +386,8 @@ fn estimate_nnz(catalogue: &Catalogue, site: &Site, density_per_m2: f64) -> f64 
 /// Builds the scenario coverage matrix: units are (sample, layer) pairs numbered by
 /// [`UnitLayout`], weight = sample weight × [`Catalogue::layer_weight`], required depth = the
 /// sample's required depth against the layer's threat, initial depth = number of `fixed` sites
-/// covering the unit; one candidate row per entry of `candidates`.
+/// covering the unit; one candidate row per entry of `candidates`. Flat terrain: see
+/// [`build_scenario_matrix_with_terrain`] for masking by terrain.
 ///
 /// # Complexity
 /// O(S log S) to bulk-load the R-tree of S samples, then per candidate and layer an R-tree
@@ -396,6 +403,43 @@ pub fn build_scenario_matrix(
     candidates: &[Site],
     fixed: &[Site],
     max_nonzeros: u64,
+) -> Result<(CoverageMatrix, UnitLayout)> {
+    build_scenario_matrix_with_terrain(
+        catalogue,
+        demand,
+        candidates,
+        fixed,
+        max_nonzeros,
+        &Terrain::Flat,
+    )
+}
+
+/// [`build_scenario_matrix`] over `terrain`: a site covers a unit iff its footprint covers the
+/// sample **and** the sample is visible from the site on the unit's layer, by the same rule
+/// (and the same code) as [`Coverage::evaluate_with_terrain`](crate::Coverage::evaluate_with_terrain):
+/// grid samples through the site's [`Viewshed`](crate::Viewshed) on the demand grid, point
+/// samples through the exact [`line_of_sight`](crate::terrain::line_of_sight). So the
+/// objective of any set of candidates read from the matrix equals the one recomputed by
+/// evaluating those sites with terrain. Fixed sites' initial depths are masked too. With
+/// [`Terrain::Flat`] this is exactly [`build_scenario_matrix`].
+///
+/// # Complexity
+/// As [`build_scenario_matrix`], plus one viewshed sweep per candidate (and fixed site) per
+/// distinct layer altitude ([`Viewshed::compute_many`](crate::Viewshed::compute_many)), and
+/// one line of sight per point sample in a footprint. Candidates are processed in parallel;
+/// each candidate's viewsheds are dropped once its row is built.
+///
+/// # Errors
+/// As [`build_scenario_matrix`] (the non-zero estimate ignores terrain, which only removes
+/// coverage), and as [`Viewshed::compute_many`](crate::Viewshed::compute_many) (a sweep
+/// beyond [`MAX_VIEWSHED_SAMPLES`](crate::terrain::MAX_VIEWSHED_SAMPLES)).
+pub fn build_scenario_matrix_with_terrain(
+    catalogue: &Catalogue,
+    demand: &Demand,
+    candidates: &[Site],
+    fixed: &[Site],
+    max_nonzeros: u64,
+    terrain: &Terrain,
 ) -> Result<(CoverageMatrix, UnitLayout)> {
     let layers = catalogue.layers();
     let layout = UnitLayout {
@@ -442,9 +486,11 @@ pub fn build_scenario_matrix(
     }
     let mut initial = vec![0u8; n_units as usize];
     let mut row = Vec::new();
-    for site in fixed {
+    let fixed_masks = Masks::compute(terrain, catalogue, demand, fixed)?;
+    for (i, site) in fixed.iter().enumerate() {
         row.clear();
-        covered_units(catalogue, &tree, positions, layout, site, &mut row);
+        let masks = fixed_masks.as_ref().map(|m| (m, i));
+        covered_units(catalogue, &tree, positions, layout, site, masks, &mut row);
         for &u in &row {
             let d = &mut initial[u as usize];
             *d = d.saturating_add(1);
@@ -454,20 +500,24 @@ pub fn build_scenario_matrix(
     let total = AtomicU64::new(0);
     let rows: Vec<Option<Vec<u32>>> = candidates
         .par_iter()
-        .map(|site| {
+        .map(|site| -> Result<Option<Vec<u32>>> {
             if total.load(Ordering::Relaxed) > max_nonzeros {
-                return None;
+                return Ok(None);
             }
+            // this candidate's viewsheds only (dropped with its row built)
+            let site_masks =
+                Masks::compute(terrain, catalogue, demand, std::slice::from_ref(site))?;
+            let masks = site_masks.as_ref().map(|m| (m, 0));
             let mut out = Vec::new();
-            covered_units(catalogue, &tree, positions, layout, site, &mut out);
+            covered_units(catalogue, &tree, positions, layout, site, masks, &mut out);
             let t = total.fetch_add(out.len() as u64, Ordering::Relaxed) + out.len() as u64;
             if t > max_nonzeros {
-                return None;
+                return Ok(None);
             }
             out.shrink_to_fit();
-            Some(out)
+            Ok(Some(out))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let nnz = total.load(Ordering::Relaxed);
     if nnz > max_nonzeros || rows.iter().any(Option::is_none) {
         return Err(Error::ResourceLimit {

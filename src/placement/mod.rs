@@ -9,7 +9,9 @@
 //!    first (their coverage is the initial depth) and candidates too close to them are dropped.
 //! 2. **Sparse coverage matrix** ([`matrix`]): per candidate, the sorted (sample, layer) units
 //!    it covers, built through an R-tree of demand samples and the exact
-//!    [`Footprint::covers`](crate::Footprint::covers) predicate; 4 bytes per non-zero.
+//!    [`Footprint::covers`](crate::Footprint::covers) predicate; 4 bytes per non-zero. With
+//!    [`Planner::terrain`], each row is also masked by the candidate's terrain visibility
+//!    (the rule of [`Coverage::evaluate_with_terrain`](crate::Coverage::evaluate_with_terrain)).
 //! 3. **Objective and constraints** ([`objective`]): maximise
 //!    `Σ sample weight × layer weight × min(depth, k)/k` under inventory per class, budget,
 //!    spacing and mutual support.
@@ -60,6 +62,7 @@ use crate::demand::Demand;
 use crate::error::Result;
 use crate::scenario::Scenario;
 use crate::site::Site;
+use crate::terrain::Terrain;
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -212,6 +215,7 @@ pub struct Plan {
 pub struct Planner<'a> {
     scenario: &'a Scenario,
     options: SolveOptions,
+    terrain: Terrain,
 }
 
 impl<'a> Planner<'a> {
@@ -220,7 +224,40 @@ impl<'a> Planner<'a> {
         Planner {
             scenario,
             options: SolveOptions::default(),
+            terrain: Terrain::Flat,
         }
+    }
+
+    /// Plans over `terrain` (default [`Terrain::Flat`]): a candidate (or fixed site) covers a
+    /// (sample, layer) unit only where its footprint covers the sample **and** the sample is
+    /// visible from it, by the rule of
+    /// [`Coverage::evaluate_with_terrain`](crate::Coverage::evaluate_with_terrain) (see
+    /// [`matrix::build_scenario_matrix_with_terrain`]). The plan's objective and per-threat
+    /// coverage are then those the terrain-aware evaluation gives its sites, and placement
+    /// prefers ground that sees the demand (hills over valleys for low layers) by itself.
+    /// [`Terrain::Flat`] gives exactly the flat plans.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::placement::Planner;
+    /// use skycover::terrain::Terrain;
+    /// use skycover::Scenario;
+    /// use std::time::Duration;
+    ///
+    /// let mut scenario = Scenario::builtin("kyiv")?;
+    /// scenario.settings_mut().grid_resolution_m = 5_000.0;
+    /// scenario.settings_mut().candidate_spacing_m = 15_000.0;
+    /// let terrain = Terrain::for_builtin_scenario(&scenario, 1_000.0)?;
+    /// let plan = Planner::new(&scenario)
+    ///     .terrain(terrain)
+    ///     .time_limit(Duration::from_secs(2))
+    ///     .plan()?;
+    /// assert!(plan.objective >= plan.objective_before);
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn terrain(mut self, terrain: Terrain) -> Self {
+        self.terrain = terrain;
+        self
     }
 
     /// Sets the algorithm.
@@ -295,12 +332,13 @@ impl<'a> Planner<'a> {
         let candidates_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let sites: Vec<Site> = candidates.iter().map(|c| c.site.clone()).collect();
-        let (matrix, layout) = matrix::build_scenario_matrix(
+        let (matrix, layout) = matrix::build_scenario_matrix_with_terrain(
             cat,
             &demand,
             &sites,
             &fixed,
             limits.max_matrix_nonzeros,
+            &self.terrain,
         )?;
         let matrix_s = t.elapsed().as_secs_f64();
         let n_classes = cat.systems().len();
