@@ -18,7 +18,10 @@
 //! Options: `--algorithm greedy|local|milp|best` (default `local`: greedy + local search),
 //! `--time-limit <s>` (default 30), `--seed <n>`, `--layer <threat>:<altitude_m>` (the layer
 //! whose footprints and gaps are drawn; default cruise_missile at its lowest altitude),
-//! `--out <dir>` (default `out/<scenario>`), `--quick` (grid and candidate spacing × 2.5).
+//! `--out <dir>` (default `out/<scenario>`), `--quick` (grid and candidate spacing × 2.5),
+//! `--flat` (ignore the scenario's terrain model). When the scenario names a terrain model
+//! (Kyiv names the built-in synthetic DEM), evaluation and placement both mask coverage with
+//! it, so the plan prefers high ground.
 
 use indicatif::{ProgressBar, ProgressStyle};
 use skycover::export::{
@@ -29,7 +32,7 @@ use skycover::gaps::GapMap;
 use skycover::map::{render_png, render_svg, AssetMark, MapContent};
 use skycover::placement::{Algorithm, Planner};
 use skycover::scenario::BUILTIN_SCENARIOS;
-use skycover::{Catalogue, Coverage, Demand, Layer, Scenario};
+use skycover::{Catalogue, Coverage, Demand, Layer, Scenario, Terrain};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -42,6 +45,7 @@ struct Args {
     layer: Option<String>,
     out: Option<PathBuf>,
     quick: bool,
+    flat: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -53,6 +57,7 @@ fn parse_args() -> Result<Args, String> {
         layer: None,
         out: None,
         quick: false,
+        flat: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -84,6 +89,7 @@ fn parse_args() -> Result<Args, String> {
             "--layer" => a.layer = Some(value("--layer")?),
             "--out" => a.out = Some(PathBuf::from(value("--out")?)),
             "--quick" => a.quick = true,
+            "--flat" => a.flat = true,
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             s => a.scenario = Some(s.to_string()),
         }
@@ -130,7 +136,8 @@ fn spinner(msg: &str) -> ProgressBar {
 
 fn run(args: Args) -> skycover::Result<()> {
     let name = args.scenario.clone().unwrap_or_else(|| "kyiv".into());
-    let mut scenario = if BUILTIN_SCENARIOS.iter().any(|(n, _)| *n == name) {
+    let builtin = BUILTIN_SCENARIOS.iter().any(|(n, _)| *n == name);
+    let mut scenario = if builtin {
         Scenario::builtin(&name)?
     } else {
         Scenario::from_path(&name, Catalogue::builtin())?
@@ -155,9 +162,29 @@ fn run(args: Args) -> skycover::Result<()> {
     let layer = pick_layer(&scenario, args.layer.as_deref())?;
 
     println!("skycover plan: {}", scenario.name());
+    // Terrain cells of about a quarter of the demand grid's resolution.
+    let terrain_cell = (scenario.settings().grid_resolution_m / 4.0).clamp(100.0, 1_000.0);
+    let terrain = if args.flat || scenario.settings().terrain.is_none() {
+        Terrain::Flat
+    } else if builtin {
+        Terrain::for_builtin_scenario(&scenario, terrain_cell)?
+    } else {
+        let dir = PathBuf::from(&name)
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        Terrain::for_scenario(&scenario, &dir, terrain_cell)?
+    };
+    if let Some(t) = scenario.settings().terrain.as_deref() {
+        if terrain.is_flat() {
+            println!("  terrain {t} ignored (--flat): flat ground");
+        } else {
+            println!("  terrain {t}: coverage masked by line of sight ({terrain_cell:.0} m cells)");
+        }
+    }
     let t0 = Instant::now();
     let demand = Demand::from_scenario(&scenario)?;
-    let before = Coverage::evaluate(&cat, &demand, scenario.sites())?;
+    let before = Coverage::evaluate_with_terrain(&cat, &demand, scenario.sites(), &terrain)?;
     let eval_before_s = t0.elapsed().as_secs_f64();
     println!(
         "  {} demand samples ({} grid cells of {:.0} m), {} existing sites",
@@ -171,7 +198,8 @@ fn run(args: Args) -> skycover::Result<()> {
     let planner = Planner::new(&scenario)
         .algorithm(args.algorithm)
         .time_limit(Duration::from_secs(args.time_limit))
-        .seed(args.seed);
+        .seed(args.seed)
+        .terrain(terrain.clone());
     let model = planner.model()?;
     pb.set_message(format!(
         "placing {} candidates × {} demand units with {}",
@@ -183,7 +211,7 @@ fn run(args: Args) -> skycover::Result<()> {
     pb.finish_and_clear();
 
     let t1 = Instant::now();
-    let after = Coverage::evaluate(&cat, &demand, &plan.sites)?;
+    let after = Coverage::evaluate_with_terrain(&cat, &demand, &plan.sites, &terrain)?;
     let gaps = GapMap::new(&after, &demand, scenario.frame())?;
     let eval_after_s = t1.elapsed().as_secs_f64();
 
