@@ -19,8 +19,8 @@ use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 use rayon::prelude::*;
 use skycover::evaluate::{EvalPath, Evaluator};
-use skycover::terrain::{synth, Terrain, Viewshed, ViewshedTarget};
-use skycover::{Catalogue, Demand, Footprint, Grid, Site};
+use skycover::terrain::{site_viewshed_targets, synth, Terrain, Viewshed};
+use skycover::{Catalogue, Demand, Grid, Site};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -147,24 +147,7 @@ fn bench(c: &mut Criterion) {
                 .par_iter()
                 .map(|s| {
                     let class = cat.class(s.class);
-                    let mut targets: Vec<ViewshedTarget> = Vec::new();
-                    for layer in cat.layers() {
-                        let fp = Footprint::new(&cat, s, layer);
-                        if fp.is_empty() {
-                            continue;
-                        }
-                        let r = fp.max_ground_range_m();
-                        match targets
-                            .iter_mut()
-                            .find(|t| t.height_agl_m == layer.altitude_m)
-                        {
-                            Some(t) => t.max_range_m = t.max_range_m.max(r),
-                            None => targets.push(ViewshedTarget {
-                                height_agl_m: layer.altitude_m,
-                                max_range_m: r,
-                            }),
-                        }
-                    }
+                    let (targets, _) = site_viewshed_targets(&cat, s);
                     Viewshed::compute_many(
                         &terrain,
                         s.position,

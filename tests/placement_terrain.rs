@@ -4,7 +4,7 @@
 
 use skycover::placement::matrix::{build_scenario_matrix, build_scenario_matrix_with_terrain};
 use skycover::placement::{Algorithm, Plan, Planner};
-use skycover::terrain::{line_of_sight, synth, Terrain, Viewshed, ViewshedTarget};
+use skycover::terrain::{line_of_sight, site_viewshed_targets, synth, Terrain, Viewshed};
 use skycover::{Catalogue, Coverage, Demand, Footprint, Grid, LocalFrame, Scenario, Site};
 use std::time::Duration;
 
@@ -90,24 +90,7 @@ fn reference_rows(
         .iter()
         .map(|site| {
             let class = cat.class(site.class);
-            let mut targets: Vec<ViewshedTarget> = Vec::new();
-            for layer in cat.layers() {
-                let fp = Footprint::new(cat, site, layer);
-                if fp.is_empty() {
-                    continue;
-                }
-                let r = fp.max_ground_range_m();
-                match targets
-                    .iter_mut()
-                    .find(|t| t.height_agl_m == layer.altitude_m)
-                {
-                    Some(t) => t.max_range_m = t.max_range_m.max(r),
-                    None => targets.push(ViewshedTarget {
-                        height_agl_m: layer.altitude_m,
-                        max_range_m: r,
-                    }),
-                }
-            }
+            let (targets, _) = site_viewshed_targets(cat, site);
             let views = if terrain.is_flat() || targets.is_empty() {
                 Vec::new()
             } else {

@@ -21,8 +21,7 @@ use crate::catalogue::Catalogue;
 use crate::demand::{Demand, Grid};
 use crate::error::Result;
 use crate::site::Site;
-use crate::terrain::{line_of_sight, Terrain, Viewshed, ViewshedTarget};
-use crate::volume::Footprint;
+use crate::terrain::{line_of_sight, site_viewshed_targets, Terrain, Viewshed};
 use rayon::prelude::*;
 
 /// The viewsheds of one site.
@@ -79,31 +78,8 @@ impl<'a> Masks<'a> {
                     return Ok(sv);
                 }
                 // one target per distinct altitude, out to the largest range of its layers
-                let mut targets: Vec<ViewshedTarget> = Vec::new();
-                for (l, layer) in layers.iter().enumerate() {
-                    let fp = Footprint::new(catalogue, site, layer);
-                    if fp.is_empty() {
-                        continue;
-                    }
-                    let range = fp.max_ground_range_m();
-                    let n = match targets
-                        .iter()
-                        .position(|t| t.height_agl_m == layer.altitude_m)
-                    {
-                        Some(n) => {
-                            targets[n].max_range_m = targets[n].max_range_m.max(range);
-                            n
-                        }
-                        None => {
-                            targets.push(ViewshedTarget {
-                                height_agl_m: layer.altitude_m,
-                                max_range_m: range,
-                            });
-                            targets.len() - 1
-                        }
-                    };
-                    sv.layer[l] = Some(n);
-                }
+                let (targets, index) = site_viewshed_targets(catalogue, site);
+                sv.layer = index;
                 if !targets.is_empty() {
                     sv.views = Viewshed::compute_many(
                         terrain,

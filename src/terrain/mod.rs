@@ -61,9 +61,12 @@ pub use viewshed::{
     MAX_VIEWSHED_SAMPLES, RANGE_TOLERANCE,
 };
 
+use crate::catalogue::Catalogue;
 use crate::error::{Error, Result};
 use crate::frame::LocalFrame;
 use crate::scenario::Scenario;
+use crate::site::Site;
+use crate::volume::Footprint;
 use rayon::prelude::*;
 use std::path::Path;
 use std::sync::Arc;
@@ -310,6 +313,45 @@ impl BilinearView<'_> {
         let hi = c + (d - c) * tx;
         lo + (hi - lo) * ty
     }
+}
+
+/// The viewshed targets of `site`: one per distinct layer altitude at which its footprint is
+/// not empty, out to the largest ground range of the footprints at that altitude (so layers at
+/// one altitude share one sweep); and, per catalogue layer, the index of its target (`None`
+/// for an empty footprint). This is the grouping every terrain-aware path uses.
+pub fn site_viewshed_targets(
+    catalogue: &Catalogue,
+    site: &Site,
+) -> (Vec<ViewshedTarget>, Vec<Option<usize>>) {
+    let mut targets: Vec<ViewshedTarget> = Vec::new();
+    let index = catalogue
+        .layers()
+        .iter()
+        .map(|layer| {
+            let fp = Footprint::new(catalogue, site, layer);
+            if fp.is_empty() {
+                return None;
+            }
+            let range = fp.max_ground_range_m();
+            match targets
+                .iter()
+                .position(|t| t.height_agl_m == layer.altitude_m)
+            {
+                Some(n) => {
+                    targets[n].max_range_m = targets[n].max_range_m.max(range);
+                    Some(n)
+                }
+                None => {
+                    targets.push(ViewshedTarget {
+                        height_agl_m: layer.altitude_m,
+                        max_range_m: range,
+                    });
+                    Some(targets.len() - 1)
+                }
+            }
+        })
+        .collect();
+    (targets, index)
 }
 
 /// The terrain of a scenario: flat (the default) or an elevation grid in the local frame.
