@@ -202,19 +202,25 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
     chosen.sort_unstable();
     let mut value = g.value;
 
-    if options.algorithm != Algorithm::Greedy {
+    // Local search from `start`, its time, evaluations and swaps added to the statistics.
+    let polish = |start: &[usize], stats: &mut SolveStats| {
         let t = Instant::now();
         let ls = iterated_local_search(
             problem,
-            &chosen,
+            start,
             options.seed,
             options.max_passes,
             options.perturbations,
             Some(deadline),
         );
-        stats.local_search_s = t.elapsed().as_secs_f64();
+        stats.local_search_s += t.elapsed().as_secs_f64();
         stats.evaluations += ls.evaluations;
-        stats.swaps = ls.swaps;
+        stats.swaps += ls.swaps;
+        ls
+    };
+
+    if options.algorithm != Algorithm::Greedy {
+        let ls = polish(&chosen, &mut stats);
         stats.passes = ls.passes;
         if ls.hit_deadline {
             notes.push("local search stopped at the time limit".into());
@@ -245,18 +251,7 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
             value = pv;
             chosen = plan;
             if options.algorithm != Algorithm::Greedy {
-                let t = Instant::now();
-                let ls = iterated_local_search(
-                    problem,
-                    &chosen,
-                    options.seed,
-                    options.max_passes,
-                    options.perturbations,
-                    Some(deadline),
-                );
-                stats.local_search_s += t.elapsed().as_secs_f64();
-                stats.evaluations += ls.evaluations;
-                stats.swaps += ls.swaps;
+                let ls = polish(&chosen, &mut stats);
                 if ls.value > value {
                     value = ls.value;
                     chosen = ls.chosen;
