@@ -277,13 +277,7 @@ impl BilinearView<'_> {
             let (i, j) = ((px >> 32) as usize, (py >> 32) as usize);
             let tx = (px & 0xFFFF_FFFF) as f64 * FIXED_UNIT;
             let ty = (py & 0xFFFF_FFFF) as f64 * FIXED_UNIT;
-            let n = j * self.nx + i;
-            let w = &self.z[n..n + self.nx + 2];
-            let (a, b) = (f64::from(w[0]), f64::from(w[1]));
-            let (c, d) = (f64::from(w[self.nx]), f64::from(w[self.nx + 1]));
-            let lo = a + (b - a) * tx;
-            let hi = c + (d - c) * tx;
-            lo + (hi - lo) * ty
+            self.bilinear(j * self.nx + i, tx, ty)
         } else {
             self.at(px as f64 * FIXED_UNIT, py as f64 * FIXED_UNIT)
         }
@@ -305,7 +299,13 @@ impl BilinearView<'_> {
         let i = (fx as i64).min(self.imax);
         let j = (fy as i64).min(self.jmax);
         let (tx, ty) = (fx - i as f64, fy - j as f64);
-        let n = j as usize * self.nx + i as usize;
+        self.bilinear(j as usize * self.nx + i as usize, tx, ty)
+    }
+
+    /// Bilinear interpolation in the cell whose lower-left value is `z[n]`, at fractions
+    /// `(tx, ty)` towards its right and upper neighbours.
+    #[inline(always)]
+    fn bilinear(&self, n: usize, tx: f64, ty: f64) -> f64 {
         let w = &self.z[n..n + self.nx + 2];
         let (a, b) = (f64::from(w[0]), f64::from(w[1]));
         let (c, d) = (f64::from(w[self.nx]), f64::from(w[self.nx + 1]));
