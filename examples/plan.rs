@@ -184,6 +184,8 @@ fn run(args: Args) -> skycover::Result<()> {
     }
     let t0 = Instant::now();
     let demand = Demand::from_scenario(&scenario)?;
+    let demand_s = t0.elapsed().as_secs_f64();
+    let t0 = Instant::now();
     let before = Coverage::evaluate_with_terrain(&cat, &demand, scenario.sites(), &terrain)?;
     let eval_before_s = t0.elapsed().as_secs_f64();
     println!(
@@ -200,7 +202,9 @@ fn run(args: Args) -> skycover::Result<()> {
         .time_limit(Duration::from_secs(args.time_limit))
         .seed(args.seed)
         .terrain(terrain.clone());
-    let model = planner.model()?;
+    // the planner takes the demand discretised above instead of discretising again
+    let model = planner.model_with_demand(demand, demand_s)?;
+    let demand = &model.demand;
     pb.set_message(format!(
         "placing {} candidates × {} demand units with {}",
         model.candidates.len(),
@@ -211,8 +215,8 @@ fn run(args: Args) -> skycover::Result<()> {
     pb.finish_and_clear();
 
     let t1 = Instant::now();
-    let after = Coverage::evaluate_with_terrain(&cat, &demand, &plan.sites, &terrain)?;
-    let gaps = GapMap::new(&after, &demand, scenario.frame())?;
+    let after = Coverage::evaluate_with_terrain(&cat, demand, &plan.sites, &terrain)?;
+    let gaps = GapMap::new(&after, demand, scenario.frame())?;
     let eval_after_s = t1.elapsed().as_secs_f64();
 
     println!(
