@@ -6,7 +6,7 @@
 use std::fmt;
 
 /// Points to one feature of a scenario file: its position in the `features` array and its `id`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FeatureRef {
     /// Zero-based index of the feature in the `features` array.
     pub index: usize,

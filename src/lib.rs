@@ -18,6 +18,8 @@
 //!   with typed errors ([`Scenario`]).
 //! * [`demand`]: the scenario discretised into weighted samples: a zone grid (scanline fill),
 //!   asset points and corridor samples, each with its origin and required depth ([`Demand`]).
+//! * [`diagnostic`]: typed remarks ([`Diagnostic`]: severity, stable code, message, feature
+//!   and field) carried by scenarios, coverage and plans whenever an answer is degraded.
 //! * [`export`]: GeoJSON output (RFC 7946, right-hand rule) of sites, footprints and scenario
 //!   features.
 //! * [`map`]: map pictures (SVG and PNG) of zones, corridors, contact line and keep-out band,
@@ -71,6 +73,7 @@
 
 pub mod catalogue;
 pub mod demand;
+pub mod diagnostic;
 pub mod error;
 pub mod evaluate;
 pub mod export;
@@ -88,6 +91,7 @@ pub use catalogue::{
     Catalogue, ClassId, Envelope, Layer, SystemClass, ThreatClass, ThreatId, Tier,
 };
 pub use demand::{Demand, Grid, SampleOrigin};
+pub use diagnostic::{Diagnostic, Severity};
 pub use error::{Error, FeatureRef, Result};
 pub use evaluate::{Coverage, EvalPath, Evaluator};
 pub use frame::LocalFrame;
@@ -102,6 +106,7 @@ pub use volume::Footprint;
 pub mod prelude {
     pub use crate::catalogue::{Catalogue, ClassId, Layer, ThreatId};
     pub use crate::demand::Demand;
+    pub use crate::diagnostic::{Diagnostic, Severity};
     pub use crate::error::{Error, Result};
     pub use crate::evaluate::{Coverage, EvalPath, Evaluator};
     pub use crate::frame::LocalFrame;

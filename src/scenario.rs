@@ -42,6 +42,7 @@
 //! nor existing sites.
 
 use crate::catalogue::{Catalogue, ClassId, ThreatId};
+use crate::diagnostic::Diagnostic;
 use crate::error::{Error, FeatureRef, Result};
 use crate::frame::LocalFrame;
 use crate::site::Site;
@@ -255,6 +256,7 @@ pub struct Scenario {
     budget: Option<f64>,
     mutual_support: Option<MutualSupport>,
     settings: Settings,
+    diagnostics: Vec<Diagnostic>,
 }
 
 /// The sample scenarios shipped in `data/scenarios/`, by name.
@@ -1160,6 +1162,7 @@ impl Scenario {
                 terrain,
                 asset_value_km2,
             },
+            diagnostics: Vec::new(),
         };
         let mut site_refs = Vec::new();
         for p in parsed {
@@ -1342,6 +1345,15 @@ impl Scenario {
     /// Mutual-support requirement, if any.
     pub fn mutual_support(&self) -> Option<&MutualSupport> {
         self.mutual_support.as_ref()
+    }
+    /// Typed remarks left while loading and checking the scenario (see [`Diagnostic`]).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+    /// Adds a diagnostic (used by the loader and by checks that run after loading).
+    #[allow(dead_code)] // the loader's checks push here as they gain diagnostics
+    pub(crate) fn push_diagnostic(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
     }
     /// Settings.
     pub fn settings(&self) -> &Settings {

@@ -460,6 +460,7 @@ pub struct Coverage {
     /// Per threat, one bit per sample (set = fails the threat), in `u64` words.
     pub(crate) failing: Vec<Vec<u64>>,
     pub(crate) grid_samples: usize,
+    pub(crate) diagnostics: Vec<crate::diagnostic::Diagnostic>,
 }
 
 impl Coverage {
@@ -601,6 +602,10 @@ impl Coverage {
         &self.overall
     }
 
+    /// Typed remarks on how this coverage was computed (see [`Diagnostic`](crate::Diagnostic)).
+    pub fn diagnostics(&self) -> &[crate::diagnostic::Diagnostic] {
+        &self.diagnostics
+    }
     /// The status of every defended asset, in asset order.
     pub fn assets(&self) -> &[AssetStatus] {
         &self.assets

@@ -274,5 +274,6 @@ pub(super) fn summarise(catalogue: &Catalogue, demand: &Demand, depth: DepthMap)
         assets,
         failing,
         grid_samples: ng,
+        diagnostics: Vec::new(),
     }
 }

@@ -190,6 +190,8 @@ pub struct Plan {
     pub stats: SolveStats,
     /// Remarks (time limits hit, MILP skipped, ...).
     pub notes: Vec<String>,
+    /// Typed remarks: every way in which this plan is less than the caller asked for.
+    pub diagnostics: Vec<crate::diagnostic::Diagnostic>,
 }
 
 /// The placement planner: builder-style options, then [`plan`](Self::plan).
@@ -465,6 +467,7 @@ impl<'a> Planner<'a> {
             matrix_nonzeros: m.nnz(),
             stats: sol.stats,
             notes,
+            diagnostics: Vec::new(),
         }
     }
 }
