@@ -121,4 +121,18 @@ pub fn any_at_least(diags: &[Diagnostic], severity: Severity) -> bool {
 
 /// The stable diagnostic codes, one constant per code, grouped by the module that emits them.
 /// Add a constant here when a module starts emitting a new code.
-pub mod codes {}
+pub mod codes {
+    // ---- scenario terrain (src/scenario/owned_terrain.rs)
+    /// The scenario names a terrain that was not loaded (read from text, no directory): the
+    /// answer is on flat ground.
+    pub const SCENARIO_TERRAIN_NOT_LOADED: &str = "scenario.terrain_not_loaded";
+    /// The `terrain` or `terrain_cell_m` setting changed after the terrain was loaded: the
+    /// answer uses the old terrain.
+    pub const SCENARIO_TERRAIN_STALE: &str = "scenario.terrain_stale";
+    /// The scenario's terrain was set aside on request (flat ground), although its settings
+    /// name one (an `Info`).
+    pub const SCENARIO_TERRAIN_FLAT: &str = "scenario.terrain_flat";
+    /// Sites stand outside the scenario's terrain grid, where the ground is taken as 0 m.
+    pub const SCENARIO_TERRAIN_SITE_OUTSIDE: &str = "scenario.terrain_site_outside";
+    // ---- end of scenario terrain
+}

@@ -176,5 +176,16 @@ impl Error {
     }
 }
 
+/// An I/O error with no path at hand becomes [`Error::Io`] with the path `"(unknown)"` (the
+/// crate's own readers name the path; this is for `?` in callers' code).
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io {
+            path: "(unknown)".into(),
+            message: e.to_string(),
+        }
+    }
+}
+
 /// `Result` with the crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;

@@ -15,7 +15,8 @@
 //!   azimuth sector and smooth-earth radar horizon, with exact per-row spans for rasterising.
 //! * [`scenario`]: zones, defended assets, corridors, contact line and keep-out, candidate and
 //!   exclusion areas, existing sites, inventory and budget, loaded from GeoJSON and validated
-//!   with typed errors ([`Scenario`]).
+//!   with typed errors ([`Scenario`]), or built in code ([`ScenarioBuilder`]); a scenario owns
+//!   its terrain ([`Scenario::terrain`]), which every entry point uses.
 //! * [`demand`]: the scenario discretised into weighted samples: a zone grid (scanline fill),
 //!   asset points and corridor samples, each with its origin and required depth ([`Demand`]).
 //! * [`diagnostic`]: typed remarks ([`Diagnostic`]: severity, stable code, message, feature
@@ -71,6 +72,7 @@
     )
 )]
 
+pub mod builder;
 pub mod catalogue;
 pub mod demand;
 pub mod diagnostic;
@@ -87,6 +89,7 @@ pub mod site;
 pub mod terrain;
 pub mod volume;
 
+pub use builder::ScenarioBuilder;
 pub use catalogue::{
     Catalogue, ClassId, Envelope, Layer, SystemClass, ThreatClass, ThreatId, Tier,
 };
@@ -102,6 +105,11 @@ pub use site::Site;
 pub use terrain::{Terrain, Viewshed};
 pub use volume::Footprint;
 
+/// The [`geo`] crate (0.33) whose geometry types the API uses (re-exported).
+pub use geo;
+/// The [`geojson`] crate (0.24) (re-exported).
+pub use geojson;
+
 /// The most used types, for `use skycover::prelude::*`.
 pub mod prelude {
     pub use crate::catalogue::{Catalogue, ClassId, Layer, ThreatId};
@@ -111,6 +119,7 @@ pub mod prelude {
     pub use crate::evaluate::{Coverage, EvalPath, Evaluator};
     pub use crate::frame::LocalFrame;
     pub use crate::placement::{Algorithm, Plan, Planner};
+    pub use crate::builder::ScenarioBuilder;
     pub use crate::scenario::Scenario;
     pub use crate::site::Site;
     pub use crate::volume::Footprint;

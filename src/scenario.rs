@@ -51,6 +51,9 @@ use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::path::Path;
 
+mod owned_terrain;
+pub use owned_terrain::{default_terrain_cell_m, MAX_DEFAULT_TERRAIN_CELL_M, MIN_DEFAULT_TERRAIN_CELL_M};
+
 /// The largest required depth a sample may ask for.
 pub const MAX_REQUIRED_DEPTH: u8 = 8;
 
@@ -223,6 +226,10 @@ pub struct Settings {
     pub limits: Limits,
     /// Terrain model file named by the scenario (relative to the scenario file), if any.
     pub terrain: Option<String>,
+    /// Side of the terrain cells the DEM is resampled onto, metres (setting `terrain_cell_m`;
+    /// when absent, [`default_terrain_cell_m`] of the file's grid resolution, resolved when the
+    /// scenario is loaded). See [`Scenario::terrain`] for when the terrain is (re)built.
+    pub terrain_cell_m: Option<f64>,
     /// Weight of one unit of asset value, in km² of priority-1 zone
     /// (default [`crate::demand::DEFAULT_ASSET_VALUE_KM2`]).
     pub asset_value_km2: f64,
@@ -257,6 +264,7 @@ pub struct Scenario {
     mutual_support: Option<MutualSupport>,
     settings: Settings,
     diagnostics: Vec<Diagnostic>,
+    terrain: owned_terrain::OwnedTerrain,
 }
 
 /// The sample scenarios shipped in `data/scenarios/`, by name.
@@ -655,7 +663,9 @@ impl Scenario {
                         .join(", ")
                 ),
             })?;
-        Scenario::from_geojson_str(text, Catalogue::builtin())
+        let mut s = Scenario::from_geojson_str(text, Catalogue::builtin())?;
+        s.attach_builtin_terrain()?;
+        Ok(s)
     }
 
     /// A built-in scenario by name (see [`BUILTIN_SCENARIOS`]) or else a scenario file at
@@ -679,7 +689,9 @@ impl Scenario {
     pub fn from_path(path: impl AsRef<Path>, catalogue: Catalogue) -> Result<Scenario> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
-        Scenario::from_geojson_str(&text, catalogue)
+        let mut s = Scenario::from_geojson_str(&text, catalogue)?;
+        s.attach_file_terrain(path.parent().unwrap_or(Path::new("")))?;
+        Ok(s)
     }
 
     /// Parses and validates a scenario from GeoJSON text against `catalogue`.
@@ -731,6 +743,7 @@ impl Scenario {
             "limits",
             "terrain",
             "asset_value_km2",
+            "terrain_cell_m",
         ];
         for k in settings_v.keys() {
             if !KNOWN_SETTINGS.contains(&k.as_str()) {
@@ -950,6 +963,12 @@ impl Scenario {
             .get("terrain")
             .and_then(Value::as_str)
             .map(str::to_string);
+        let terrain_cell_m = setting_num(settings_v, "terrain_cell_m")?;
+        if let Some(c) = terrain_cell_m {
+            if c <= 0.0 {
+                return Err(setting_err("terrain_cell_m", format!("{c} must be > 0")));
+            }
+        }
 
         // ---- features, pass 1: parse in lon/lat
         enum Parsed {
@@ -1161,8 +1180,10 @@ impl Scenario {
                 limits,
                 terrain,
                 asset_value_km2,
+                terrain_cell_m,
             },
             diagnostics: Vec::new(),
+            terrain: Default::default(),
         };
         let mut site_refs = Vec::new();
         for p in parsed {
@@ -1279,6 +1300,7 @@ impl Scenario {
                 });
             }
         }
+        s.terrain_after_parse();
         Ok(s)
     }
 

@@ -29,6 +29,7 @@
 
 pub(crate) mod masks;
 mod raster;
+mod scenario_eval;
 pub(crate) mod spans;
 mod summary;
 
@@ -532,13 +533,14 @@ impl Coverage {
             .evaluate(catalogue, demand, sites)
     }
 
-    /// Discretises `scenario` ([`Demand::from_scenario`]) and evaluates its existing sites.
+    /// Discretises `scenario` ([`Demand::from_scenario`]) and evaluates its existing sites
+    /// over its own terrain, as [`for_scenario`](Self::for_scenario).
     ///
     /// # Errors
     /// As [`Demand::from_scenario`] and [`Evaluator::depths`].
     pub fn of_scenario(scenario: &Scenario) -> Result<(Demand, Coverage)> {
         let demand = Demand::from_scenario(scenario)?;
-        let coverage = Coverage::evaluate(scenario.catalogue(), &demand, scenario.sites())?;
+        let coverage = Coverage::for_scenario_demand(scenario, &demand, scenario.sites())?;
         Ok((demand, coverage))
     }
 

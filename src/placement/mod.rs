@@ -218,19 +218,25 @@ pub struct Planner<'a> {
     scenario: &'a Scenario,
     options: SolveOptions,
     terrain: Terrain,
+    /// Remarks on the scenario's own terrain, carried into the plan while it is used.
+    terrain_notes: Vec<crate::diagnostic::Diagnostic>,
 }
 
 impl<'a> Planner<'a> {
-    /// A planner for `scenario` with default options.
+    /// A planner for `scenario` with default options, over **the scenario's own terrain**
+    /// ([`Scenario::terrain`]; [`terrain`](Self::terrain) overrides it). The plan carries the
+    /// scenario's terrain remarks ([`Scenario::terrain_diagnostics`]) in its diagnostics.
     pub fn new(scenario: &'a Scenario) -> Planner<'a> {
         Planner {
             scenario,
             options: SolveOptions::default(),
-            terrain: Terrain::Flat,
+            terrain: scenario.terrain().clone(),
+            terrain_notes: scenario.terrain_diagnostics(scenario.sites()),
         }
     }
 
-    /// Plans over `terrain` (default [`Terrain::Flat`]): a candidate (or fixed site) covers a
+    /// Plans over `terrain` instead of the scenario's own ([`Terrain::Flat`] for flat
+    /// ground): a candidate (or fixed site) covers a
     /// (sample, layer) unit only where its footprint covers the sample **and** the sample is
     /// visible from it, by the rule of
     /// [`Coverage::evaluate_with_terrain`](crate::Coverage::evaluate_with_terrain) (see
@@ -259,6 +265,7 @@ impl<'a> Planner<'a> {
     /// ```
     pub fn terrain(mut self, terrain: Terrain) -> Self {
         self.terrain = terrain;
+        self.terrain_notes.clear();
         self
     }
 
@@ -467,7 +474,7 @@ impl<'a> Planner<'a> {
             matrix_nonzeros: m.nnz(),
             stats: sol.stats,
             notes,
-            diagnostics: Vec::new(),
+            diagnostics: self.terrain_notes.clone(),
         }
     }
 }

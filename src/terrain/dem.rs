@@ -717,6 +717,13 @@ fn fill_nodata(values: &mut [f32], valid: &[bool], ncols: usize, nrows: usize) -
 /// in shape and height range, not surveyed): see [`Dem::builtin`].
 pub const BUILTIN_DEMS: &[(&str, &str)] = &[("kyiv", include_str!("../../data/terrain/kyiv.asc"))];
 
+/// The **real** DEMs shipped in `data/terrain/` as GeoTIFF, by name: NOAA GLOBE 30″ relief
+/// cut for the Odesa and corridor maps (see [`Dem::builtin`] and `data/README.md`).
+pub const BUILTIN_GEOTIFF_DEMS: &[(&str, &[u8])] = &[
+    ("odesa", include_bytes!("../../data/terrain/odesa.tif")),
+    ("corridor", include_bytes!("../../data/terrain/corridor.tif")),
+];
+
 impl Dem {
     /// One of the DEMs shipped in `data/terrain/` ([`BUILTIN_DEMS`]).
     ///
@@ -725,6 +732,10 @@ impl Dem {
     /// the north-north-west to the south-east, a steep, dissected right (west) bank rising to
     /// a 170–230 m plateau, and a low left-bank plain (105–150 m), with fractal detail. It
     /// is meant for examples and benchmarks, not for real planning.
+    ///
+    /// `"odesa"` and `"corridor"` are **real** relief ([`BUILTIN_GEOTIFF_DEMS`]): NOAA GLOBE
+    /// 30″ (about 1 km) elevations, int16 metres, longitude/latitude, cut over each map's
+    /// extent plus 0.3°; the sea is 0 m (GLOBE's ocean flag was set to 0).
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for an unknown name.
@@ -740,6 +751,9 @@ impl Dem {
     /// # Ok::<(), skycover::Error>(())
     /// ```
     pub fn builtin(name: &str) -> Result<Dem> {
+        if let Some((_, bytes)) = BUILTIN_GEOTIFF_DEMS.iter().find(|(n, _)| *n == name) {
+            return Dem::from_geotiff_bytes(bytes);
+        }
         let text = BUILTIN_DEMS
             .iter()
             .find(|(n, _)| *n == name)
@@ -751,6 +765,7 @@ impl Dem {
                     BUILTIN_DEMS
                         .iter()
                         .map(|(n, _)| *n)
+                        .chain(BUILTIN_GEOTIFF_DEMS.iter().map(|(n, _)| *n))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
