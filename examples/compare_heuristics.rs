@@ -8,6 +8,9 @@
 //! Without an argument the built-in Kyiv scenario is used. The synthetic instance is a
 //! clustered maximal-covering problem: 10 000 demand points, 1 000 candidates, 20 km radius in
 //! a 300 km square, p = 40.
+//!
+//! The scenario is planned over its own terrain ([`Scenario::terrain`]; `--flat` for flat
+//! ground), as the `plan` example does.
 
 use skycover::placement::synthetic::SyntheticInstance;
 use skycover::placement::{covering, Algorithm, CoveringProblem, Planner, SolveOptions};
@@ -27,10 +30,14 @@ fn row(name: &str, objective: f64, bound: f64, gap: f64, secs: f64, sites: usize
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let scenario = match std::env::args().nth(1) {
-        Some(name) => Scenario::load(&name)?,
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut scenario = match args.iter().find(|a| !a.starts_with("--")) {
+        Some(name) => Scenario::load(name)?,
         None => Scenario::builtin("kyiv")?,
     };
+    if args.iter().any(|a| a == "--flat") {
+        scenario = scenario.without_terrain();
+    }
     let algorithms = [
         Algorithm::Greedy,
         Algorithm::GreedyLocalSearch,
@@ -42,6 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let model = planner.model()?;
     let m = model.problem.matrix();
+    println!("{}", scenario.terrain_summary());
     header(&format!(
         "scenario \"{}\": {} candidates, {} units, {} non-zeros ({:.1} MB), model built in {:.3} s",
         scenario.name(),

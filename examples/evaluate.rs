@@ -4,7 +4,11 @@
 //! ```text
 //! cargo run --release --example evaluate                               # the built-in Kyiv map
 //! cargo run --release --example evaluate -- path/to/scenario.geojson   # a scenario file
+//! cargo run --release --example evaluate -- odesa --flat               # ignore the terrain
 //! ```
+//!
+//! Coverage is masked by line of sight over the scenario's own terrain
+//! ([`Scenario::terrain`]), as `gap_report` and `plan` do: the three agree.
 
 use skycover::gaps::GapMap;
 use skycover::scenario::BUILTIN_SCENARIOS;
@@ -25,12 +29,16 @@ fn run(scenario: &Scenario) -> skycover::Result<()> {
     let t0 = Instant::now();
     let demand = Demand::from_scenario(scenario)?;
     let t1 = Instant::now();
-    let coverage = Coverage::evaluate(cat, &demand, scenario.sites())?;
+    let coverage = Coverage::for_scenario_demand(scenario, &demand, scenario.sites())?;
     let t2 = Instant::now();
     let gaps = GapMap::new(&coverage, &demand, scenario.frame())?;
     let t3 = Instant::now();
 
     println!("Scenario: {}", scenario.name());
+    println!("  {}", scenario.terrain_summary());
+    for d in scenario.diagnostics().iter().chain(coverage.diagnostics()) {
+        println!("  {d}");
+    }
     println!(
         "  {} zone cells of {} m, {} point samples (assets, corridors); {} existing sites",
         demand.grid_samples(),
@@ -137,8 +145,12 @@ fn run(scenario: &Scenario) -> skycover::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let arg = std::env::args().nth(1);
-    let result = load(arg.as_deref()).and_then(|s| run(&s));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flat = args.iter().any(|a| a == "--flat");
+    let arg = args.iter().find(|a| !a.starts_with("--"));
+    let result = load(arg.map(String::as_str))
+        .map(|s| if flat { s.without_terrain() } else { s })
+        .and_then(|s| run(&s));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -5,7 +5,11 @@
 //! cargo run --release --example gap_report                 # Kyiv, existing sites
 //! cargo run --release --example gap_report -- odesa        # or corridor, theatre, or a path
 //! cargo run --release --example gap_report -- kyiv --geojson out/kyiv/gaps.geojson
+//! cargo run --release --example gap_report -- odesa --flat   # ignore the scenario's terrain
 //! ```
+//!
+//! Coverage is masked by line of sight over the scenario's own terrain, as in `evaluate` and
+//! `plan`.
 
 use geo::{Area, Centroid};
 use skycover::export::{collection, gap_features, write_geojson};
@@ -24,15 +28,20 @@ fn load(arg: Option<&str>) -> skycover::Result<Scenario> {
 
 fn run() -> skycover::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let geojson_at = args.iter().position(|a| a == "--geojson");
     let positional = args
         .iter()
-        .find(|a| !a.starts_with("--"))
-        .map(String::as_str);
+        .enumerate()
+        .find(|(i, a)| !a.starts_with("--") && geojson_at.map_or(true, |g| *i != g + 1))
+        .map(|(_, a)| a.as_str());
     let geojson_out = args
         .iter()
         .position(|a| a == "--geojson")
         .and_then(|i| args.get(i + 1));
-    let scenario = load(positional)?;
+    let mut scenario = load(positional)?;
+    if args.iter().any(|a| a == "--flat") {
+        scenario = scenario.without_terrain();
+    }
     let cat = scenario.catalogue();
     let (demand, coverage) = Coverage::of_scenario(&scenario)?;
     let gaps = GapMap::new(&coverage, &demand, scenario.frame())?;
@@ -43,6 +52,10 @@ fn run() -> skycover::Result<()> {
         scenario.sites().len(),
         zone_km2
     );
+    println!("  {}", scenario.terrain_summary());
+    for d in scenario.diagnostics().iter().chain(coverage.diagnostics()) {
+        println!("  {d}");
+    }
 
     // threats, worst first by gap area
     let mut threats: Vec<_> = gaps.threats().iter().collect();

@@ -62,6 +62,10 @@ fn main() -> ExitCode {
         scenario.settings().grid_resolution_m,
         scenario.settings().candidate_spacing_m
     );
+    println!("  {}", scenario.terrain_summary());
+    for d in scenario.diagnostics() {
+        println!("  {d}");
+    }
 
     println!("\nDeployment zones ({}):", scenario.zones().len());
     let mut total = 0.0;

@@ -162,18 +162,12 @@ fn run(args: Args) -> skycover::Result<()> {
     let layer = pick_layer(&scenario, args.layer.as_deref())?;
 
     println!("skycover plan: {}", scenario.name());
-    // Terrain cells of about a quarter of the demand grid's resolution.
-    let terrain_cell = (scenario.settings().grid_resolution_m / 4.0).clamp(100.0, 1_000.0);
-    let terrain = if args.flat || scenario.settings().terrain.is_none() {
+    // The scenario's own terrain (loaded with it at its `terrain_cell_m`), unless --flat.
+    let terrain_cell = scenario.terrain_cell_m();
+    let terrain = if args.flat {
         Terrain::Flat
-    } else if builtin {
-        Terrain::for_builtin_scenario(&scenario, terrain_cell)?
     } else {
-        let dir = PathBuf::from(&name)
-            .parent()
-            .map(PathBuf::from)
-            .unwrap_or_default();
-        Terrain::for_scenario(&scenario, &dir, terrain_cell)?
+        scenario.terrain().clone()
     };
     if let Some(t) = scenario.settings().terrain.as_deref() {
         if terrain.is_flat() {

@@ -1,10 +1,10 @@
 //! How much terrain masking costs a scenario's existing sites: coverage per threat on flat
 //! ground and over the scenario's terrain, side by side.
 //!
-//! Built-in scenarios get their terrain through [`Terrain::for_builtin_scenario`] (the Kyiv
-//! scenario names `../terrain/kyiv.asc`, the synthetic built-in Kyiv DEM); scenario files
-//! through [`Terrain::for_scenario`], relative to the file's directory. Only Kyiv ships a DEM,
-//! so it is the default and the other built-ins evaluate flat on both sides.
+//! The terrain is the scenario's own ([`Scenario::terrain`], loaded with the scenario at its
+//! `terrain_cell_m`, 250 m for a 1 km grid): Kyiv names `../terrain/kyiv.asc`, a **synthetic**
+//! DEM; Odesa and corridor name real NOAA GLOBE 30″ relief (`../terrain/odesa.tif`,
+//! `../terrain/corridor.tif`); theatre names none and evaluates flat on both sides.
 //!
 //! Then, for Kyiv (or any scenario with a terrain), it plans the scenario's inventory twice,
 //! once on flat ground and once over the terrain ([`Planner::terrain`]), and evaluates
@@ -13,6 +13,7 @@
 //!
 //! ```text
 //! cargo run --release --example terrain_effect                               # Kyiv
+//! cargo run --release --example terrain_effect -- odesa                      # real relief
 //! cargo run --release --example terrain_effect -- path/to/scenario.geojson   # a scenario file
 //! ```
 
@@ -20,12 +21,8 @@ use skycover::placement::{Plan, Planner};
 use skycover::scenario::BUILTIN_SCENARIOS;
 use skycover::terrain::Terrain;
 use skycover::{Catalogue, Coverage, Demand, Scenario};
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
-
-/// Terrain cell size, metres (about half the demand grid's resolution or finer).
-const TERRAIN_CELL_M: f64 = 250.0;
 
 /// Demand grid of the planning section, metres (coarser than the evaluation's, to plan fast).
 const PLAN_GRID_M: f64 = 1_000.0;
@@ -34,20 +31,13 @@ const PLAN_GRID_M: f64 = 1_000.0;
 const PLAN_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 fn load(arg: Option<&str>) -> skycover::Result<(Scenario, Terrain)> {
-    match arg {
-        None => load(Some("kyiv")),
-        Some(name) if BUILTIN_SCENARIOS.iter().any(|(n, _)| *n == name) => {
-            let s = Scenario::builtin(name)?;
-            let t = Terrain::for_builtin_scenario(&s, TERRAIN_CELL_M)?;
-            Ok((s, t))
-        }
-        Some(path) => {
-            let s = Scenario::from_path(path, Catalogue::builtin())?;
-            let dir = Path::new(path).parent().unwrap_or(Path::new("."));
-            let t = Terrain::for_scenario(&s, dir, TERRAIN_CELL_M)?;
-            Ok((s, t))
-        }
-    }
+    let s = match arg {
+        None => Scenario::builtin("kyiv")?,
+        Some(name) if BUILTIN_SCENARIOS.iter().any(|(n, _)| *n == name) => Scenario::builtin(name)?,
+        Some(path) => Scenario::from_path(path, Catalogue::builtin())?,
+    };
+    let t = s.terrain().clone();
+    Ok((s, t))
 }
 
 fn run(scenario: &Scenario, terrain: &Terrain) -> skycover::Result<()> {
@@ -56,10 +46,13 @@ fn run(scenario: &Scenario, terrain: &Terrain) -> skycover::Result<()> {
     let t0 = Instant::now();
     let flat = Coverage::evaluate(cat, &demand, scenario.sites())?;
     let t1 = Instant::now();
-    let masked = Coverage::evaluate_with_terrain(cat, &demand, scenario.sites(), terrain)?;
+    let masked = Coverage::for_scenario_demand(scenario, &demand, scenario.sites())?;
     let t2 = Instant::now();
 
     println!("Scenario: {}", scenario.name());
+    for d in scenario.diagnostics().iter().chain(masked.diagnostics()) {
+        println!("  {d}");
+    }
     println!(
         "  {} zone cells of {} m, {} point samples, {} existing sites",
         demand.grid_samples(),
@@ -125,6 +118,7 @@ fn plan_both(scenario: &Scenario, terrain: &Terrain) -> skycover::Result<()> {
     let cat = s.catalogue();
     let plan = |t: &Terrain| -> skycover::Result<(Plan, f64)> {
         let t0 = Instant::now();
+        // the scenario's own terrain by default; Terrain::Flat overrides it
         let p = Planner::new(&s)
             .terrain(t.clone())
             .time_limit(PLAN_TIME_LIMIT)

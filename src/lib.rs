@@ -112,6 +112,7 @@ pub use geojson;
 
 /// The most used types, for `use skycover::prelude::*`.
 pub mod prelude {
+    pub use crate::builder::ScenarioBuilder;
     pub use crate::catalogue::{Catalogue, ClassId, Layer, ThreatId};
     pub use crate::demand::Demand;
     pub use crate::diagnostic::{Diagnostic, Severity};
@@ -119,7 +120,6 @@ pub mod prelude {
     pub use crate::evaluate::{Coverage, EvalPath, Evaluator};
     pub use crate::frame::LocalFrame;
     pub use crate::placement::{Algorithm, Plan, Planner};
-    pub use crate::builder::ScenarioBuilder;
     pub use crate::scenario::Scenario;
     pub use crate::site::Site;
     pub use crate::volume::Footprint;

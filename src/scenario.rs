@@ -52,7 +52,9 @@ use std::collections::HashSet;
 use std::path::Path;
 
 mod owned_terrain;
-pub use owned_terrain::{default_terrain_cell_m, MAX_DEFAULT_TERRAIN_CELL_M, MIN_DEFAULT_TERRAIN_CELL_M};
+pub use owned_terrain::{
+    default_terrain_cell_m, MAX_DEFAULT_TERRAIN_CELL_M, MIN_DEFAULT_TERRAIN_CELL_M,
+};
 
 /// The largest required depth a sample may ask for.
 pub const MAX_REQUIRED_DEPTH: u8 = 8;

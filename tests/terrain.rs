@@ -461,8 +461,8 @@ fn lonlat_dem_is_resampled_onto_the_local_frame() {
 
 #[test]
 fn scenario_terrain_is_loaded_relative_to_the_scenario() {
-    // odesa names no terrain
-    let base = Scenario::builtin("odesa").unwrap();
+    // theatre names no terrain
+    let base = Scenario::builtin("theatre").unwrap();
     assert!(
         Terrain::for_scenario(&base, std::path::Path::new("."), 1_000.0)
             .unwrap()

@@ -259,6 +259,44 @@ impl Scenario {
         Ok(())
     }
 
+    /// One line saying which terrain answers use, for reports: the DEM named, the grid
+    /// (cells, cell size, elevation range), or flat ground and why.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::Scenario;
+    /// let s = Scenario::builtin("odesa")?;
+    /// assert!(s.terrain_summary().starts_with("terrain ../terrain/odesa.tif: "));
+    /// assert_eq!(Scenario::builtin("theatre")?.terrain_summary(), "flat ground (no terrain named)");
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn terrain_summary(&self) -> String {
+        let name = self.settings.terrain.as_deref();
+        match (self.terrain().grid(), name) {
+            (Some(g), _) => {
+                let (lo, hi) = g
+                    .values()
+                    .iter()
+                    .fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+                let what = match (&self.terrain.source, name) {
+                    (Source::Loaded { .. }, Some(n)) => format!("terrain {n}"),
+                    _ => "terrain (set in code)".to_string(),
+                };
+                format!(
+                    "{what}: {} × {} cells of {} m, {lo:.0}–{hi:.0} m; coverage masked by line of sight",
+                    g.nx(),
+                    g.ny(),
+                    g.cell_m()
+                )
+            }
+            (None, None) => "flat ground (no terrain named)".to_string(),
+            (None, Some(n)) => match self.terrain.source {
+                Source::Explicit => format!("flat ground (terrain {n} set aside on request)"),
+                _ => format!("flat ground (terrain {n} NOT loaded)"),
+            },
+        }
+    }
+
     /// The terrain cell size in force: [`Settings::terrain_cell_m`](super::Settings::terrain_cell_m),
     /// or [`default_terrain_cell_m`] of the grid resolution when unset.
     pub fn terrain_cell_m(&self) -> f64 {

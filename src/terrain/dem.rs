@@ -721,7 +721,10 @@ pub const BUILTIN_DEMS: &[(&str, &str)] = &[("kyiv", include_str!("../../data/te
 /// cut for the Odesa and corridor maps (see [`Dem::builtin`] and `data/README.md`).
 pub const BUILTIN_GEOTIFF_DEMS: &[(&str, &[u8])] = &[
     ("odesa", include_bytes!("../../data/terrain/odesa.tif")),
-    ("corridor", include_bytes!("../../data/terrain/corridor.tif")),
+    (
+        "corridor",
+        include_bytes!("../../data/terrain/corridor.tif"),
+    ),
 ];
 
 impl Dem {
