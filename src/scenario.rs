@@ -34,6 +34,10 @@
 //! ```
 //!
 //! Only `inventory` or at least one `site` is required; everything else has a default.
+//! `"terrain"` names a DEM (`.asc` or `.tif`) relative to the scenario file and
+//! `"terrain_cell_m"` the side of the cells it is resampled onto (default: a quarter of
+//! `grid_resolution_m`, 100–1000 m): the scenario loads it and keeps it, and every entry point
+//! uses it ([`Scenario::terrain`]).
 //! Validation rejects, with the feature's index and id and the field: malformed JSON, unknown
 //! kinds, classes and threats, NaN/infinite/out-of-range coordinates, empty, unclosed,
 //! self-intersecting or otherwise invalid polygons (holes outside their shell included),
@@ -645,7 +649,9 @@ fn project_ls(frame: &LocalFrame, ls: &LineString<f64>) -> LineString<f64> {
 
 impl Scenario {
     /// One of the sample scenarios shipped in `data/scenarios/` (see [`BUILTIN_SCENARIOS`]),
-    /// with the built-in catalogue.
+    /// with the built-in catalogue and the built-in terrain it names
+    /// ([`Terrain::for_builtin_scenario`](crate::terrain::Terrain::for_builtin_scenario); see
+    /// [`Scenario::terrain`]).
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for an unknown name (the message lists the known ones).
@@ -683,11 +689,13 @@ impl Scenario {
         }
     }
 
-    /// Reads a scenario file (see the [module docs](self) for the format).
+    /// Reads a scenario file (see the [module docs](self) for the format) and the terrain it
+    /// names, relative to the file's directory (see [`Scenario::terrain`]).
     ///
     /// # Errors
-    /// [`Error::Io`] if the file cannot be read, otherwise as
-    /// [`from_geojson_str`](Self::from_geojson_str).
+    /// [`Error::Io`] if the file (or the DEM it names) cannot be read, otherwise as
+    /// [`from_geojson_str`](Self::from_geojson_str) and
+    /// [`Terrain::for_scenario`](crate::terrain::Terrain::for_scenario).
     pub fn from_path(path: impl AsRef<Path>, catalogue: Catalogue) -> Result<Scenario> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
@@ -696,7 +704,9 @@ impl Scenario {
         Ok(s)
     }
 
-    /// Parses and validates a scenario from GeoJSON text against `catalogue`.
+    /// Parses and validates a scenario from GeoJSON text against `catalogue`. Text has no
+    /// directory to resolve a `terrain` file against: a scenario naming one stays flat with a
+    /// `scenario.terrain_not_loaded` warning until [`load_terrain`](Self::load_terrain).
     ///
     /// # Errors
     /// [`Error::Json`] for malformed JSON; [`Error::InvalidFeature`] naming the feature
