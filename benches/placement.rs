@@ -113,7 +113,10 @@ fn kyiv(c: &mut Criterion) {
     let mut g = c.benchmark_group("kyiv");
     g.sample_size(10);
     let scenario = Scenario::builtin("kyiv").expect("kyiv");
-    let planner = Planner::new(&scenario).seed(1);
+    // flat, as the README's "Kyiv, flat" row (the scenario's own terrain is the default)
+    let planner = Planner::new(&scenario)
+        .terrain(skycover::Terrain::Flat)
+        .seed(1);
     let model = planner.model().expect("model");
     let plan = planner.plan_model(&model).expect("plan");
     eprintln!(
