@@ -284,8 +284,10 @@ fn microlp_refuses_large_models() {
 // ---------------------------------------------------------------------------------------------
 // scenarios
 
+/// Kyiv on flat ground (these tests check the flat matrix against the flat reference; the
+/// terrain-aware paths are tested in `placement_terrain.rs` and `scenario_terrain.rs`).
 fn coarse_kyiv() -> Scenario {
-    let mut s = Scenario::builtin("kyiv").unwrap();
+    let mut s = Scenario::builtin("kyiv").unwrap().without_terrain();
     s.settings_mut().grid_resolution_m = 3_000.0;
     s.settings_mut().candidate_spacing_m = 8_000.0;
     s
