@@ -6,6 +6,8 @@
 //!   (`Viewshed::compute_many`, horizons shared).
 //! * `viewshed_20km_250m` vs `brute_force_los_20km_250m`: the sweep against the per-cell
 //!   reference line of sight on a 20 km footprint (about 20 k cells).
+//! * `scenario_load/<map>`: `Scenario::builtin` with the terrain the map names (Kyiv: ASCII
+//!   DEM; Odesa: GLOBE GeoTIFF; theatre: none), parsed and resampled at 250 m / 625 m cells.
 //!
 //! Run: `cargo bench --bench terrain`.
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
@@ -88,5 +90,16 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+fn scenario_load(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scenario_load");
+    g.sample_size(10);
+    for name in ["kyiv", "odesa", "theatre"] {
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(skycover::Scenario::builtin(name).unwrap()))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, scenario_load);
 criterion_main!(benches);
