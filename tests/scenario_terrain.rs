@@ -24,6 +24,13 @@ fn globe_dems_are_georeferenced_and_match_published_heights() {
     assert_eq!(odesa.crs(), DemCrs::LonLat);
     let [dx, dy] = odesa.cell_size();
     assert!((dx - 1.0 / 120.0).abs() < 1e-12 && (dy - 1.0 / 120.0).abs() < 1e-12);
+    // cell edges on the GLOBE lattice (whole 30″ cells from 0°E, 50°N): pixel-is-area read right
+    for edge in odesa.bounds() {
+        assert!(
+            (edge * 120.0 - (edge * 120.0).round()).abs() < 1e-6,
+            "{edge}"
+        );
+    }
     let centre = odesa.sample(30.7326, 46.4775).unwrap();
     assert!((20.0..=80.0).contains(&centre), "Odesa centre {centre} m");
     for (lon, lat) in [(31.0, 46.2), (31.2, 46.35), (30.9, 46.0)] {
