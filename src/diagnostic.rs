@@ -121,4 +121,12 @@ pub fn any_at_least(diags: &[Diagnostic], severity: Severity) -> bool {
 
 /// The stable diagnostic codes, one constant per code, grouped by the module that emits them.
 /// Add a constant here when a module starts emitting a new code.
-pub mod codes {}
+pub mod codes {
+    // ---- terrain: DEM reading and resampling (src/terrain/dem.rs, crs.rs, resample.rs)
+    /// Nodata cells of a DEM were filled from their nearest valid cell (count in the message).
+    pub const TERRAIN_NODATA_FILLED: &str = "terrain.nodata_filled";
+    /// A DEM file carried no CRS and its coordinates were taken as WGS84 longitude/latitude.
+    pub const TERRAIN_CRS_ASSUMED: &str = "terrain.crs_assumed";
+    /// Terrain cells outside every DEM were filled by the chosen outside policy.
+    pub const TERRAIN_OUTSIDE_FILLED: &str = "terrain.outside_filled";
+}

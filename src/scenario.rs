@@ -221,8 +221,11 @@ pub struct Settings {
     pub extra_facings_deg: Vec<f64>,
     /// Resource limits.
     pub limits: Limits,
-    /// Terrain model file named by the scenario (relative to the scenario file), if any.
+    /// Terrain model file named by the scenario (relative to the scenario file), if any: the
+    /// first of [`terrain_source`](Self::terrain_source)'s tiles.
     pub terrain: Option<String>,
+    /// All terrain settings: DEM tiles, `terrain_crs`, `terrain_outside`.
+    pub terrain_source: crate::terrain::TerrainSource,
     /// Weight of one unit of asset value, in km² of priority-1 zone
     /// (default [`crate::demand::DEFAULT_ASSET_VALUE_KM2`]).
     pub asset_value_km2: f64,
@@ -731,6 +734,8 @@ impl Scenario {
             "limits",
             "terrain",
             "asset_value_km2",
+            "terrain_crs",
+            "terrain_outside",
         ];
         for k in settings_v.keys() {
             if !KNOWN_SETTINGS.contains(&k.as_str()) {
@@ -946,10 +951,8 @@ impl Scenario {
                 format!("{asset_value_km2} is negative"),
             ));
         }
-        let terrain = settings_v
-            .get("terrain")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let terrain_source = crate::terrain::TerrainSource::from_settings(settings_v)?;
+        let terrain = terrain_source.tiles.first().cloned();
 
         // ---- features, pass 1: parse in lon/lat
         enum Parsed {
@@ -1160,6 +1163,7 @@ impl Scenario {
                 extra_facings_deg,
                 limits,
                 terrain,
+                terrain_source,
                 asset_value_km2,
             },
             diagnostics: Vec::new(),
