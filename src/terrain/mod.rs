@@ -412,12 +412,15 @@ impl Terrain {
     /// grid has the DEM's cells, whose centres become the grid's sample points.
     ///
     /// # Errors
-    /// [`Error::Terrain`] when the DEM is in longitude/latitude (use
+    /// [`Error::Terrain`] when the DEM is not in [`DemCrs::LocalMetres`] (use
     /// [`from_dem`](Self::from_dem)) or its cells are not square.
     pub fn from_local_dem(dem: &Dem) -> Result<Terrain> {
         if dem.crs() != DemCrs::LocalMetres {
             return Err(Error::Terrain {
-                reason: "DEM is in longitude/latitude; resample it with Terrain::from_dem".into(),
+                reason: format!(
+                    "DEM is in {}, not local metres; resample it with Terrain::from_dem",
+                    dem.crs()
+                ),
             });
         }
         let [dx, dy] = dem.cell_size();
