@@ -416,6 +416,45 @@ fn partial_coverage_is_an_error_by_default_and_counted_when_filled() {
         }
         other => panic!("expected TerrainNotCovered, got {other:?}"),
     }
+    // the reported box equals the plain box of every uncovered cell centre (cells left at
+    // 0 m by the flat policy under a 1000 m DEM)
+    let Err(Error::TerrainNotCovered {
+        uncovered_lonlat: got,
+        uncovered_cells,
+        ..
+    }) = Terrain::from_dem(&dem, &frame, bbox, 500.0)
+    else {
+        panic!("expected TerrainNotCovered")
+    };
+    let flat = resample(&[dem.clone()], &frame, bbox, 500.0, OutsidePolicy::Flat).unwrap();
+    let g = flat.terrain.grid().unwrap();
+    let mut want = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    let mut n_zero = 0;
+    for (n, v) in g.values().iter().enumerate() {
+        if *v == 0.0 {
+            n_zero += 1;
+            let (x, y) = (
+                g.origin()[0] + (n % g.nx()) as f64 * g.cell_m(),
+                g.origin()[1] + (n / g.nx()) as f64 * g.cell_m(),
+            );
+            let (lon, lat) = frame.to_lonlat(x, y);
+            want = [
+                want[0].min(lon),
+                want[1].min(lat),
+                want[2].max(lon),
+                want[3].max(lat),
+            ];
+        }
+    }
+    assert_eq!(uncovered_cells, n_zero);
+    for k in 0..4 {
+        assert!((got[k] - want[k]).abs() < 1e-9, "{got:?} vs {want:?}");
+    }
     for (policy, want) in [
         (OutsidePolicy::Flat, 0.0),
         (OutsidePolicy::Height(120.0), 120.0),

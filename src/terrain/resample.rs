@@ -226,31 +226,68 @@ pub fn resample(
         };
         diagnostics.extend(dem.diagnostics(&source));
     }
-    let uncovered: Vec<usize> = z
-        .par_iter()
+    // uncovered cells, and the lon/lat box of their centres: along a row longitude is
+    // monotonic and latitude has its extremum at the frame's central column, so each run of
+    // uncovered cells needs only its two ends and that column projected
+    let ic = ((-ox / cell_m).round().max(0.0) as usize).min(nx - 1);
+    let empty = (
+        0usize,
+        [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ],
+    );
+    let (count, bb) = z
+        .par_chunks(nx)
         .enumerate()
-        .filter(|(_, v)| v.is_nan())
-        .map(|(n, _)| n)
-        .collect();
-    if !uncovered.is_empty() {
-        let mut bb = [
-            f64::INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-        ];
-        for &n in &uncovered {
-            let (x, y) = local(n % nx, n / nx);
-            let (lon, lat) = frame.to_lonlat(x, y);
-            bb = [
-                bb[0].min(lon),
-                bb[1].min(lat),
-                bb[2].max(lon),
-                bb[3].max(lat),
-            ];
-        }
+        .map(|(j, row)| {
+            let (mut count, mut bb) = empty;
+            let mut add = |i: usize| {
+                let (x, y) = local(i, j);
+                let (lon, lat) = frame.to_lonlat(x, y);
+                bb = [
+                    bb[0].min(lon),
+                    bb[1].min(lat),
+                    bb[2].max(lon),
+                    bb[3].max(lat),
+                ];
+            };
+            let mut i = 0;
+            while i < nx {
+                if !row[i].is_nan() {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < nx && row[i].is_nan() {
+                    i += 1;
+                }
+                count += i - start;
+                add(start);
+                add(i - 1);
+                add(ic.clamp(start, i - 1));
+            }
+            (count, bb)
+        })
+        .reduce(
+            || empty,
+            |(c1, a), (c2, b)| {
+                (
+                    c1 + c2,
+                    [
+                        a[0].min(b[0]),
+                        a[1].min(b[1]),
+                        a[2].max(b[2]),
+                        a[3].max(b[3]),
+                    ],
+                )
+            },
+        );
+    if count > 0 {
         let total = (nx * ny) as u64;
-        let count = uncovered.len() as u64;
+        let count = count as u64;
         let Some(h) = outside.fill_height() else {
             return Err(Error::TerrainNotCovered {
                 uncovered_cells: count,
@@ -258,8 +295,8 @@ pub fn resample(
                 uncovered_lonlat: bb,
             });
         };
-        for &n in &uncovered {
-            z[n] = h as f32;
+        for v in z.iter_mut().filter(|v| v.is_nan()) {
+            *v = h as f32;
         }
         diagnostics.push(
             Diagnostic::warning(
