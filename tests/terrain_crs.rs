@@ -426,7 +426,14 @@ fn partial_coverage_is_an_error_by_default_and_counted_when_filled() {
     else {
         panic!("expected TerrainNotCovered")
     };
-    let flat = resample(&[dem.clone()], &frame, bbox, 500.0, OutsidePolicy::Flat).unwrap();
+    let flat = resample(
+        std::slice::from_ref(&dem),
+        &frame,
+        bbox,
+        500.0,
+        OutsidePolicy::Flat,
+    )
+    .unwrap();
     let g = flat.terrain.grid().unwrap();
     let mut want = [
         f64::INFINITY,
@@ -462,7 +469,7 @@ fn partial_coverage_is_an_error_by_default_and_counted_when_filled() {
         let TerrainModel {
             terrain,
             diagnostics,
-        } = resample(&[dem.clone()], &frame, bbox, 500.0, policy).unwrap();
+        } = resample(std::slice::from_ref(&dem), &frame, bbox, 500.0, policy).unwrap();
         assert_eq!(terrain.elevation(-15_000.0, 0.0), want);
         assert_eq!(terrain.elevation(15_000.0, 0.0), 1000.0);
         assert_eq!(diagnostics.len(), 1);
