@@ -399,9 +399,10 @@ impl ToDem {
 /// # Examples
 /// ```
 /// use skycover::terrain::{crs::to_lonlat, DemCrs};
-/// // the central meridian of UTM zone 36N (33°E) at the false easting
-/// let [lon, lat] = to_lonlat(DemCrs::Epsg(32636), [500_000.0, 5_540_000.0])?;
-/// assert!((lon - 33.0).abs() < 1e-9 && (lat - 50.0).abs() < 0.01);
+/// // on UTM zone 36N's central meridian (33°E, the false easting) the northing is
+/// // 0.9996 × the meridian arc; the WGS84 arc from the equator to 50°N is 5 540 847.04 m
+/// let [lon, lat] = to_lonlat(DemCrs::Epsg(32636), [500_000.0, 0.9996 * 5_540_847.04])?;
+/// assert!((lon - 33.0).abs() < 1e-9 && (lat - 50.0).abs() < 1e-6);
 /// # Ok::<(), skycover::Error>(())
 /// ```
 pub fn to_lonlat(crs: DemCrs, xy: [f64; 2]) -> Result<[f64; 2]> {
