@@ -80,6 +80,11 @@ fn projected_keys(epsg: u16) -> [u16; 16] {
 /// Reprojects `dem` (lon/lat) into the projected CRS `dst` (EPSG `epsg`) at `cell` metres,
 /// over the projected bounding box of the DEM's interior, and reads it back as a GeoTIFF.
 fn reproject(dem: &Dem, dst_def: &str, epsg: u16, cell: f64) -> Dem {
+    reproject_tiff(dem, dst_def, epsg, cell).0
+}
+
+/// [`reproject`], also returning the GeoTIFF's bytes.
+fn reproject_tiff(dem: &Dem, dst_def: &str, epsg: u16, cell: f64) -> (Dem, Vec<u8>) {
     let dst = proj(dst_def);
     let b = dem.bounds();
     // the projected box of the DEM (corners and edge midpoints), shrunk to stay inside it
@@ -139,7 +144,7 @@ fn reproject(dem: &Dem, dst_def: &str, epsg: u16, cell: f64) -> Dem {
     assert_eq!(read.crs(), DemCrs::Epsg(epsg));
     assert!(!read.crs_assumed());
     assert_eq!(read.filled_cells(), outside);
-    read
+    (read, bytes)
 }
 
 /// A smooth analytic elevation field in lon/lat: gentle hills, exactly known anywhere.
@@ -539,6 +544,13 @@ fn prj_sidecars_and_crs_names() {
         other => panic!("expected UnsupportedCrs, got {other:?}"),
     }
     let _ = std::fs::remove_dir_all(&dir);
+    // the shipped Kyiv DEM's sidecar declares EPSG:4326
+    let shipped = Dem::from_path("data/terrain/kyiv.asc").unwrap();
+    assert_eq!(
+        (shipped.crs(), shipped.crs_assumed()),
+        (DemCrs::LonLat, false)
+    );
+    assert!(shipped.diagnostics("DEM").is_empty());
     // WKT with an EPSG authority: the last one is the whole CRS
     let wkt = crs_definitions_wkt();
     assert_eq!(DemCrs::from_wkt(wkt).unwrap(), DemCrs::Epsg(3035));
@@ -680,6 +692,16 @@ fn scenario_settings_choose_tiles_crs_and_outside_policy() {
         Terrain::for_scenario(&s, &dir, 1_000.0),
         Err(Error::InvalidSetting { .. })
     ));
+    // the case: a UTM 36N GeoTIFF named as the scenario's terrain is reprojected,
+    // exactly as the in-memory DEM
+    let (utm_dem, utm_tif) = reproject_tiff(&Dem::builtin("kyiv").unwrap(), UTM36N, 32636, 400.0);
+    std::fs::write(dir.join("kyiv_utm.tif"), utm_tif).unwrap();
+    let s = load(&with("\"terrain\": \"kyiv_utm.tif\"")).unwrap();
+    let m = Terrain::for_scenario_with_diagnostics(&s, &dir, 1_000.0).unwrap();
+    assert!(m.terrain == Terrain::for_scenario_with_dem(&s, &utm_dem, 1_000.0).unwrap());
+    // its corners outside the lon/lat source are nodata, filled and reported
+    assert_eq!(m.diagnostics.len(), 1);
+    assert_eq!(m.diagnostics[0].code, codes::TERRAIN_NODATA_FILLED);
     let _ = std::fs::remove_dir_all(&dir);
     // the built-in Kyiv scenario records its terrain diagnostics
     let mut s = Scenario::builtin("kyiv").unwrap();
@@ -688,4 +710,16 @@ fn scenario_settings_choose_tiles_crs_and_outside_policy() {
     assert!(!t.is_flat());
     let m = Terrain::for_builtin_scenario_with_diagnostics(&s, 2_000.0).unwrap();
     assert_eq!(s.diagnostics().len(), before + m.diagnostics.len());
+}
+
+#[test]
+fn builtin_kyiv_scenario_lies_inside_its_dem_at_usual_terrain_cells() {
+    // the default outside policy is an error: the shipped scenario must be covered at the
+    // terrain cells the examples and tests use (100 m to 2 km)
+    let s = Scenario::builtin("kyiv").unwrap();
+    for cell in [100.0, 250.0, 500.0, 1_000.0, 2_000.0] {
+        let m = Terrain::for_builtin_scenario_with_diagnostics(&s, cell)
+            .unwrap_or_else(|e| panic!("{cell} m: {e}"));
+        assert!(m.diagnostics.is_empty(), "{cell} m: {:?}", m.diagnostics);
+    }
 }

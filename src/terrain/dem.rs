@@ -1004,6 +1004,7 @@ impl Dem {
                         .join(", ")
                 ),
             })?;
-        Dem::from_asc_str(text)
+        // shipped and documented as WGS84 longitude/latitude: declared, not assumed
+        Ok(Dem::from_asc_str(text)?.with_crs(DemCrs::LonLat))
     }
 }
