@@ -222,7 +222,8 @@ pub struct Settings {
     /// Resource limits.
     pub limits: Limits,
     /// Terrain model file named by the scenario (relative to the scenario file), if any: the
-    /// first of [`terrain_source`](Self::terrain_source)'s tiles.
+    /// first of [`terrain_source`](Self::terrain_source)'s tiles. Clearing it makes the
+    /// terrain flat; setting another path replaces the tiles with that one file.
     pub terrain: Option<String>,
     /// All terrain settings: DEM tiles, `terrain_crs`, `terrain_outside`.
     pub terrain_source: crate::terrain::TerrainSource,

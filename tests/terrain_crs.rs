@@ -703,6 +703,12 @@ fn scenario_settings_choose_tiles_crs_and_outside_policy() {
     assert_eq!(m.diagnostics.len(), 1);
     assert_eq!(m.diagnostics[0].code, codes::TERRAIN_NODATA_FILLED);
     let _ = std::fs::remove_dir_all(&dir);
+    // clearing `terrain` after loading makes it flat
+    let mut s = Scenario::builtin("kyiv").unwrap();
+    s.settings_mut().terrain = None;
+    assert!(Terrain::for_builtin_scenario(&s, 2_000.0)
+        .unwrap()
+        .is_flat());
     // the built-in Kyiv scenario records its terrain diagnostics
     let mut s = Scenario::builtin("kyiv").unwrap();
     let before = s.diagnostics().len();

@@ -130,6 +130,19 @@ impl TerrainSource {
     }
 }
 
+/// The DEM files a scenario's settings name: [`TerrainSource::tiles`], unless
+/// [`Settings::terrain`](crate::scenario::Settings::terrain) was changed after loading (then
+/// that one file, or none when it was cleared).
+fn effective_tiles(settings: &crate::scenario::Settings) -> Vec<String> {
+    match &settings.terrain {
+        None => Vec::new(),
+        Some(first) if settings.terrain_source.tiles.first() == Some(first) => {
+            settings.terrain_source.tiles.clone()
+        }
+        Some(one) => vec![one.clone()],
+    }
+}
+
 impl Terrain {
     /// As [`for_scenario`](Self::for_scenario), with the diagnostics of building the terrain
     /// (nodata filled, CRS assumed, cells outside the DEM filled by `terrain_outside`).
@@ -155,8 +168,7 @@ impl Terrain {
         cell_m: f64,
     ) -> Result<TerrainModel> {
         let src = &scenario.settings().terrain_source;
-        let dems = src
-            .tiles
+        let dems = effective_tiles(scenario.settings())
             .iter()
             .map(|name| src.apply_crs(Dem::from_path(base_dir.join(name))?, name))
             .collect::<Result<Vec<_>>>()?;
@@ -184,8 +196,7 @@ impl Terrain {
         cell_m: f64,
     ) -> Result<TerrainModel> {
         let src = &scenario.settings().terrain_source;
-        let dems = src
-            .tiles
+        let dems = effective_tiles(scenario.settings())
             .iter()
             .map(|name| {
                 let stem = Path::new(name)
