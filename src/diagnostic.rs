@@ -135,4 +135,11 @@ pub mod codes {
     /// Sites stand outside the scenario's terrain grid, where the ground is taken as 0 m.
     pub const SCENARIO_TERRAIN_SITE_OUTSIDE: &str = "scenario.terrain_site_outside";
     // ---- end of scenario terrain
+    // ---- terrain: DEM reading and resampling (src/terrain/dem.rs, crs.rs, resample.rs)
+    /// Nodata cells of a DEM were filled from their nearest valid cell (count in the message).
+    pub const TERRAIN_NODATA_FILLED: &str = "terrain.nodata_filled";
+    /// A DEM file carried no CRS and its coordinates were taken as WGS84 longitude/latitude.
+    pub const TERRAIN_CRS_ASSUMED: &str = "terrain.crs_assumed";
+    /// Terrain cells outside every DEM were filled by the chosen outside policy.
+    pub const TERRAIN_OUTSIDE_FILLED: &str = "terrain.outside_filled";
 }

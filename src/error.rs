@@ -154,6 +154,35 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    // ---- terrain CRS and DEM coverage (src/terrain/crs.rs, src/terrain/resample.rs)
+    /// A DEM's coordinate reference system cannot be handled (unknown or unsupported EPSG
+    /// code, unrecognised WKT, or no CRS at all).
+    #[error("terrain: CRS {crs} is not supported: {reason}")]
+    UnsupportedCrs {
+        /// The CRS as named by the input (e.g. `EPSG:2100`, a WKT name).
+        crs: String,
+        /// Why, and how to fix it.
+        reason: String,
+    },
+    /// Part of the scenario's terrain box is outside every DEM given (and the outside policy
+    /// is `error`, the default).
+    #[error(
+        "terrain: the DEM does not cover {uncovered_cells} of {total_cells} terrain cells ({percent:.2} %) of the scenario, within lon {lon_min:.4}..{lon_max:.4}, lat {lat_min:.4}..{lat_max:.4} (WGS84); supply a DEM or more tiles covering it, or choose how to fill it: scenario setting \"terrain_outside\": \"flat\" or {{\"height_m\": 120}} (Rust: OutsidePolicy)",
+        percent = 100.0 * *uncovered_cells as f64 / (*total_cells).max(1) as f64,
+        lon_min = uncovered_lonlat[0],
+        lat_min = uncovered_lonlat[1],
+        lon_max = uncovered_lonlat[2],
+        lat_max = uncovered_lonlat[3]
+    )]
+    TerrainNotCovered {
+        /// Terrain cells (of the local resampling grid) without DEM data.
+        uncovered_cells: u64,
+        /// All terrain cells.
+        total_cells: u64,
+        /// Bounding box `[lon_min, lat_min, lon_max, lat_max]` (degrees) of the uncovered
+        /// cell centres.
+        uncovered_lonlat: [f64; 4],
+    },
 }
 
 impl Error {

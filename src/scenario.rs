@@ -230,12 +230,16 @@ pub struct Settings {
     pub extra_facings_deg: Vec<f64>,
     /// Resource limits.
     pub limits: Limits,
-    /// Terrain model file named by the scenario (relative to the scenario file), if any.
+    /// Terrain model file named by the scenario (relative to the scenario file), if any: the
+    /// first of [`terrain_source`](Self::terrain_source)'s tiles. Clearing it makes the
+    /// terrain flat; setting another path replaces the tiles with that one file.
     pub terrain: Option<String>,
     /// Side of the terrain cells the DEM is resampled onto, metres (setting `terrain_cell_m`;
     /// when absent, [`default_terrain_cell_m`] of the file's grid resolution, resolved when the
     /// scenario is loaded). See [`Scenario::terrain`] for when the terrain is (re)built.
     pub terrain_cell_m: Option<f64>,
+    /// All terrain settings: DEM tiles, `terrain_crs`, `terrain_outside`.
+    pub terrain_source: crate::terrain::TerrainSource,
     /// Weight of one unit of asset value, in km² of priority-1 zone
     /// (default [`crate::demand::DEFAULT_ASSET_VALUE_KM2`]).
     pub asset_value_km2: f64,
@@ -756,6 +760,8 @@ impl Scenario {
             "terrain",
             "asset_value_km2",
             "terrain_cell_m",
+            "terrain_crs",
+            "terrain_outside",
         ];
         for k in settings_v.keys() {
             if !KNOWN_SETTINGS.contains(&k.as_str()) {
@@ -971,16 +977,14 @@ impl Scenario {
                 format!("{asset_value_km2} is negative"),
             ));
         }
-        let terrain = settings_v
-            .get("terrain")
-            .and_then(Value::as_str)
-            .map(str::to_string);
         let terrain_cell_m = setting_num(settings_v, "terrain_cell_m")?;
         if let Some(c) = terrain_cell_m {
             if c <= 0.0 {
                 return Err(setting_err("terrain_cell_m", format!("{c} must be > 0")));
             }
         }
+        let terrain_source = crate::terrain::TerrainSource::from_settings(settings_v)?;
+        let terrain = terrain_source.tiles.first().cloned();
 
         // ---- features, pass 1: parse in lon/lat
         enum Parsed {
@@ -1191,6 +1195,7 @@ impl Scenario {
                 extra_facings_deg,
                 limits,
                 terrain,
+                terrain_source,
                 asset_value_km2,
                 terrain_cell_m,
             },

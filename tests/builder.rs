@@ -146,7 +146,9 @@ fn a_dem_given_to_the_builder_becomes_the_scenario_terrain() {
         .terrain_cell_m(500.0)
         .build()
         .unwrap();
-    assert!(from_file.diagnostics().is_empty());
+    // an .asc without a .prj sidecar: lon/lat is assumed, and said so
+    let codes: Vec<_> = from_file.diagnostics().iter().map(|d| d.code).collect();
+    assert_eq!(codes, [skycover::diagnostic::codes::TERRAIN_CRS_ASSUMED]);
     let e = from_file.terrain().elevation(x, y);
     assert!((e - 300.0).abs() < 15.0, "{e}");
     assert!(matches!(

@@ -33,7 +33,11 @@ const ASC: &str = "ncols 4\nNROWS 3\nxllcorner 1000\nyllcorner 2000\ncellsize 10
 #[test]
 fn asc_reads_header_values_and_fills_nodata() {
     let dem = Dem::from_asc_str(ASC).unwrap();
-    assert_eq!(dem.crs(), DemCrs::LocalMetres, "100-unit cells are metres");
+    assert_eq!(
+        dem.crs(),
+        DemCrs::Unspecified,
+        "100-unit cells without a CRS are unspecified, never silently local metres"
+    );
     assert_eq!((dem.ncols(), dem.nrows()), (4, 3));
     assert_eq!(dem.bounds(), [1000.0, 2000.0, 1400.0, 2300.0]);
     assert_eq!(dem.value(0, 0), Some(10.0), "row 0 is the top (north) row");
@@ -185,6 +189,20 @@ fn geotiff_i16(w: u32, h: u32, data: &[i16], g: &GeoTags<'_>) -> Vec<u8> {
 
 /// An int16 GeoTIFF stored in 16 × 16 tiles (written tag by tag: the encoder has no tiles).
 fn geotiff_i16_tiled(w: u32, h: u32, data: &[i16], g: &GeoTags<'_>) -> Vec<u8> {
+    geotiff_i16_tiled_with(w, h, data, g, 1, 2, 0)
+}
+
+/// [`geotiff_i16_tiled`] with the given Compression and SampleFormat tags (the tile bytes stay
+/// raw), and tile byte counts shifted by `count_delta`.
+fn geotiff_i16_tiled_with(
+    w: u32,
+    h: u32,
+    data: &[i16],
+    g: &GeoTags<'_>,
+    compression: u16,
+    sample_format: u16,
+    count_delta: i64,
+) -> Vec<u8> {
     const T: u32 = 16;
     let mut buf = Cursor::new(Vec::new());
     {
@@ -205,16 +223,16 @@ fn geotiff_i16_tiled(w: u32, h: u32, data: &[i16], g: &GeoTags<'_>) -> Vec<u8> {
                     }
                 }
                 offsets.push(dir.write_data(&tile[..]).unwrap() as u32);
-                counts.push(T * T * 2);
+                counts.push((i64::from(T * T * 2) + count_delta) as u32);
             }
         }
         dir.write_tag(Tag::ImageWidth, w).unwrap();
         dir.write_tag(Tag::ImageLength, h).unwrap();
         dir.write_tag(Tag::BitsPerSample, 16u16).unwrap();
-        dir.write_tag(Tag::Compression, 1u16).unwrap();
+        dir.write_tag(Tag::Compression, compression).unwrap();
         dir.write_tag(Tag::PhotometricInterpretation, 1u16).unwrap();
         dir.write_tag(Tag::SamplesPerPixel, 1u16).unwrap();
-        dir.write_tag(Tag::SampleFormat, 2u16).unwrap();
+        dir.write_tag(Tag::SampleFormat, sample_format).unwrap();
         dir.write_tag(Tag::TileWidth, T).unwrap();
         dir.write_tag(Tag::TileLength, T).unwrap();
         dir.write_tag(Tag::TileOffsets, &offsets[..]).unwrap();
@@ -272,7 +290,11 @@ fn geotiff_int16_strips_and_tiles_and_pixel_is_point() {
     };
     let strips = Dem::from_geotiff_bytes(&geotiff_i16(w, h, &data, &tags)).unwrap();
     let tiles = Dem::from_geotiff_bytes(&geotiff_i16_tiled(w, h, &data, &tags)).unwrap();
-    assert_eq!(strips.crs(), DemCrs::LocalMetres);
+    assert_eq!(
+        strips.crs(),
+        DemCrs::Unspecified,
+        "no GeoKeys, metre-like numbers"
+    );
     assert!(strips == tiles, "strips and tiles decode to the same DEM");
     let want: Vec<f32> = data.iter().map(|v| f32::from(*v)).collect();
     assert_eq!(strips.values(), &want[..]);
@@ -359,6 +381,127 @@ fn geotiff_errors_name_the_tag() {
 }
 
 #[test]
+fn geotiff_crs_compression_and_size_errors() {
+    let (w, h) = (40u32, 24u32);
+    let data: Vec<i16> = (0..w * h).map(|n| (n % 97) as i16).collect();
+    let with_keys = |keys: &[u16]| -> Result<Dem, Error> {
+        let tags = GeoTags {
+            scale: [30.0, 30.0, 0.0],
+            tie: [0.0, 0.0, 0.0, 300_000.0, 5_600_000.0, 0.0],
+            nodata: None,
+            keys: Some(keys),
+        };
+        Dem::from_geotiff_bytes(&geotiff_i16(w, h, &data, &tags))
+    };
+    // projected with an EPSG code: read; unknown code, user-defined, no code: errors naming it
+    assert_eq!(
+        with_keys(&[1, 1, 0, 2, 1024, 0, 1, 1, 3072, 0, 1, 32636])
+            .unwrap()
+            .crs(),
+        DemCrs::Epsg(32636)
+    );
+    let crs_err = |r: Result<Dem, Error>| match r {
+        Err(Error::UnsupportedCrs { crs, reason }) => format!("{crs}: {reason}"),
+        other => panic!("expected UnsupportedCrs, got {other:?}"),
+    };
+    let e = crs_err(with_keys(&[1, 1, 0, 2, 1024, 0, 1, 1, 3072, 0, 1, 65000]));
+    assert!(e.starts_with("EPSG:65000"), "{e}");
+    let e = crs_err(with_keys(&[1, 1, 0, 2, 1024, 0, 1, 1, 3072, 0, 1, 32767]));
+    assert!(e.contains("user-defined") && e.contains("gdal"), "{e}");
+    let e = crs_err(with_keys(&[1, 1, 0, 1, 1024, 0, 1, 1]));
+    assert!(e.contains("3072"), "{e}");
+    let e = crs_err(with_keys(&[1, 1, 0, 1, 1024, 0, 1, 3]));
+    assert!(e.contains("geocentric"), "{e}");
+    // geographic: ETRS89 by code; WGS84 assumed (and marked) without one
+    let g = |keys: &[u16]| {
+        let tags = GeoTags {
+            scale: [0.01, 0.01, 0.0],
+            tie: [0.0, 0.0, 0.0, 30.0, 50.5, 0.0],
+            nodata: None,
+            keys: Some(keys),
+        };
+        Dem::from_geotiff_bytes(&geotiff_i16(w, h, &data, &tags)).unwrap()
+    };
+    let etrs = g(&[1, 1, 0, 2, 1024, 0, 1, 2, 2048, 0, 1, 4258]);
+    assert_eq!(
+        (etrs.crs(), etrs.crs_assumed()),
+        (DemCrs::Epsg(4258), false)
+    );
+    let wgs = g(&[1, 1, 0, 2, 1024, 0, 1, 2, 2048, 0, 1, 4326]);
+    assert_eq!((wgs.crs(), wgs.crs_assumed()), (DemCrs::LonLat, false));
+    let assumed = g(&[1, 1, 0, 1, 1024, 0, 1, 2]);
+    assert_eq!(
+        (assumed.crs(), assumed.crs_assumed()),
+        (DemCrs::LonLat, true)
+    );
+    // compressions the decoder lacks: named, with the conversion command
+    let tags = GeoTags {
+        scale: [30.0, 30.0, 0.0],
+        tie: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        nodata: None,
+        keys: None,
+    };
+    for (code, name) in [
+        (50000u16, "ZSTD"),
+        (34887, "LERC"),
+        (34925, "LZMA"),
+        (4, "CCITT"),
+    ] {
+        let bytes = geotiff_i16_tiled_with(w, h, &data, &tags, code, 2, 0);
+        let r = reason(&Dem::from_geotiff_bytes(&bytes).unwrap_err());
+        assert!(
+            r.contains(name)
+                && r.contains(&code.to_string())
+                && r.contains("gdal_translate -co COMPRESS=DEFLATE"),
+            "{r}"
+        );
+    }
+    // complex samples
+    let bytes = geotiff_i16_tiled_with(w, h, &data, &tags, 1, 6, 0);
+    let r = reason(&Dem::from_geotiff_bytes(&bytes).unwrap_err());
+    assert!(r.contains("complex float") && r.contains("339"), "{r}");
+    // a tile table reaching past the end of the file; tiles too small for the header
+    let bytes = geotiff_i16_tiled_with(w, h, &data, &tags, 1, 2, 1 << 20);
+    let r = reason(&Dem::from_geotiff_bytes(&bytes).unwrap_err());
+    assert!(r.contains("truncated"), "{r}");
+    let bytes = geotiff_i16_tiled_with(w, h, &data, &tags, 1, 2, -400);
+    let r = reason(&Dem::from_geotiff_bytes(&bytes).unwrap_err());
+    assert!(r.contains("hold only"), "{r}");
+}
+
+/// A float32 GeoTIFF above the `tiff` crate's default 256 MiB decoding limit (67 M cells)
+/// decodes: the reader aligns the decoder's limits with [`MAX_DEM_CELLS`]. Ignored by default
+/// (it decodes 270 MB); run with `cargo test --release --test terrain -- --ignored`.
+#[test]
+#[ignore]
+fn geotiff_above_the_decoder_default_limit_decodes() {
+    let (w, h) = (8_200u32, 8_200u32); // 67.24 M cells × 4 bytes > 256 MiB
+    let mut buf = Cursor::new(Vec::new());
+    {
+        let mut enc = TiffEncoder::new(&mut buf).unwrap();
+        let deflate = tiff::encoder::compression::Deflate::with_level(
+            tiff::encoder::compression::DeflateLevel::Fast,
+        );
+        let mut img = enc
+            .new_image_with_compression::<colortype::Gray32Float, _>(w, h, deflate)
+            .unwrap();
+        let g = GeoTags {
+            scale: [0.0001, 0.0001, 0.0],
+            tie: [0.0, 0.0, 0.0, 30.0, 50.82, 0.0],
+            nodata: None,
+            keys: Some(&GEOGRAPHIC_KEYS),
+        };
+        write_geo_tags(img.encoder(), &g);
+        img.rows_per_strip(64).unwrap();
+        let data: Vec<f32> = (0..w * h).map(|n| (n % w) as f32 * 0.01).collect();
+        img.write_data(&data).unwrap();
+    }
+    let dem = Dem::from_geotiff_bytes(&buf.into_inner()).unwrap();
+    assert_eq!((dem.ncols(), dem.nrows()), (8_200, 8_200));
+    assert_eq!(dem.value(8_199, 8_199), Some(81.99));
+}
+
+#[test]
 fn geotiff_file_round_trip_through_from_path() {
     let dir = std::env::temp_dir().join(format!("skycover-terrain-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -429,13 +572,21 @@ fn lonlat_dem_is_resampled_onto_the_local_frame() {
     // outside the DEM (west of 30°E): 0 m; outside the local grid: 0 m
     let frame_w = LocalFrame::new(29.8, 50.3).unwrap();
     // 30°E is about 14.2 km east of the frame centre at 29.8°E
-    let tw = Terrain::from_dem(
-        &dem,
+    let box_w = [-5_000.0, -1_000.0, 20_000.0, 1_000.0];
+    // by default that is an error naming the uncovered part; the flat policy fills it
+    assert!(matches!(
+        Terrain::from_dem(&dem, &frame_w, box_w, 500.0),
+        Err(Error::TerrainNotCovered { .. })
+    ));
+    let tw = skycover::terrain::resample::resample(
+        std::slice::from_ref(&dem),
         &frame_w,
-        [-5_000.0, -1_000.0, 20_000.0, 1_000.0],
+        box_w,
         500.0,
+        skycover::terrain::OutsidePolicy::Flat,
     )
-    .unwrap();
+    .unwrap()
+    .terrain;
     assert_eq!(tw.elevation(-3_000.0, 0.0), 0.0);
     assert_eq!(tw.elevation(13_000.0, 0.0), 0.0);
     assert!(tw.elevation(16_000.0, 0.0) > 0.0);
@@ -1068,13 +1219,16 @@ fn kyiv_terrain_is_plausible() {
     // a mast on the escarpment crest of the right bank overlooks the valley and the left-bank
     // plain: it sees more than masts on the low left bank or inside the dissected plateau
     let frame = LocalFrame::new(30.52, 50.45).unwrap();
-    let t = Terrain::from_dem(
-        &dem,
+    // the box reaches east of the DEM (31.30°E): flat there, explicitly
+    let t = skycover::terrain::resample::resample(
+        std::slice::from_ref(&dem),
         &frame,
         [-60_000.0, -55_000.0, 60_000.0, 55_000.0],
         500.0,
+        skycover::terrain::OutsidePolicy::Flat,
     )
-    .unwrap();
+    .unwrap()
+    .terrain;
     let grid =
         Grid::covering([-50_000.0, -45_000.0, 50_000.0, 45_000.0], 1_000.0, 1 << 20).unwrap();
     let seen = |lon: f64, lat: f64| {

@@ -117,8 +117,11 @@ impl Scenario {
 
     /// Drops the scenario-level terrain remarks (a new terrain was attached).
     fn clear_terrain_diagnostics(&mut self) {
+        // The remarks of building the previous terrain (`terrain.*`) go with it.
         self.diagnostics.retain(|d| {
-            d.code != codes::SCENARIO_TERRAIN_NOT_LOADED && d.code != codes::SCENARIO_TERRAIN_FLAT
+            d.code != codes::SCENARIO_TERRAIN_NOT_LOADED
+                && d.code != codes::SCENARIO_TERRAIN_FLAT
+                && !d.code.starts_with("terrain.")
         });
     }
 
@@ -236,10 +239,17 @@ impl Scenario {
                 reason: format!("{cell_m} must be a finite number > 0"),
             });
         }
-        let terrain = match (&self.terrain.origin, &self.settings.terrain) {
-            (_, None) => Terrain::Flat,
-            (Origin::Builtin, Some(_)) => Terrain::for_builtin_scenario(self, cell_m)?,
-            (Origin::Dir(dir), Some(_)) => Terrain::for_scenario(self, dir, cell_m)?,
+        let model = match (&self.terrain.origin, &self.settings.terrain) {
+            (_, None) => crate::terrain::TerrainModel {
+                terrain: Terrain::Flat,
+                diagnostics: Vec::new(),
+            },
+            (Origin::Builtin, Some(_)) => {
+                Terrain::for_builtin_scenario_with_diagnostics(self, cell_m)?
+            }
+            (Origin::Dir(dir), Some(_)) => {
+                Terrain::for_scenario_with_diagnostics(self, dir, cell_m)?
+            }
             (Origin::Text, Some(name)) => {
                 return Err(Error::InvalidInput {
                     what: "scenario terrain".into(),
@@ -251,7 +261,8 @@ impl Scenario {
             }
         };
         self.clear_terrain_diagnostics();
-        self.terrain.terrain = terrain;
+        self.diagnostics.extend(model.diagnostics);
+        self.terrain.terrain = model.terrain;
         self.terrain.source = Source::Loaded {
             name: self.settings.terrain.clone(),
             cell_m,

@@ -1,9 +1,11 @@
 //! Digital elevation models as read from files: ESRI ASCII grids and GeoTIFFs.
 //!
-//! A [`Dem`] is a north-up raster of elevations in metres with its georeferencing, either in
-//! WGS84 longitude/latitude degrees ([`DemCrs::LonLat`]) or in metres of the scenario's local
-//! frame ([`DemCrs::LocalMetres`], what [`crate::terrain::synth`] produces). It is not used for
-//! line of sight directly: [`crate::Terrain::from_dem`] resamples it once onto the local frame.
+//! A [`Dem`] is a north-up raster of elevations in metres with its georeferencing and its
+//! [`DemCrs`]: WGS84 longitude/latitude, any supported EPSG CRS (UTM, LAEA Europe, Web
+//! Mercator, UCS-2000, ...: see [`crate::terrain::crs`]), metres of the scenario's local frame
+//! (what [`crate::terrain::synth`] produces; never assumed for a file), or unspecified. It is
+//! not used for line of sight directly: [`crate::Terrain::from_dem`] resamples it once onto the
+//! local frame.
 //!
 //! # Cell convention
 //!
@@ -29,30 +31,7 @@ use std::path::Path;
 /// Largest number of cells a DEM may have (checked before allocating).
 pub const MAX_DEM_CELLS: u64 = 200_000_000;
 
-/// What a DEM's coordinates are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DemCrs {
-    /// WGS84 longitude (x) and latitude (y) in degrees.
-    LonLat,
-    /// Metres east (x) and north (y) in the scenario's local frame ([`crate::LocalFrame`]).
-    LocalMetres,
-}
-
-impl DemCrs {
-    /// Guesses the CRS of a raster whose files carry none (ESRI ASCII grids, GeoTIFFs without a
-    /// `GTModelTypeGeoKey`): longitude/latitude iff the raster lies within
-    /// [-360, 360] × [-90, 90] and its cells are at most 0.1 (degrees, about 11 km), which no
-    /// metre-based DEM of any use satisfies. Override with [`Dem::with_crs`].
-    pub fn guess(bounds: [f64; 4], cell_size: [f64; 2]) -> DemCrs {
-        let in_range =
-            bounds[0] >= -360.0 && bounds[2] <= 360.0 && bounds[1] >= -90.0 && bounds[3] <= 90.0;
-        if in_range && cell_size[0] <= 0.1 && cell_size[1] <= 0.1 {
-            DemCrs::LonLat
-        } else {
-            DemCrs::LocalMetres
-        }
-    }
-}
+pub use super::crs::DemCrs;
 
 /// A north-up elevation raster with its georeferencing. See the [module docs](self).
 ///
@@ -79,6 +58,7 @@ pub struct Dem {
     cell: [f64; 2],
     values: Vec<f32>,
     filled: usize,
+    crs_assumed: bool,
 }
 
 fn terr(reason: impl Into<String>) -> Error {
@@ -154,15 +134,67 @@ impl Dem {
             cell: cell_size,
             values,
             filled: 0,
+            crs_assumed: false,
         };
         dem.filled = fill_nodata(&mut dem.values, &valid, ncols, nrows)?;
         Ok(dem)
     }
 
-    /// The same DEM with its coordinates declared to be `crs` (no resampling): use it when
-    /// [`DemCrs::guess`] guessed wrong for a file without CRS information.
+    /// The same DEM with its coordinates declared to be `crs` (no resampling): use it for a
+    /// file without CRS information ([`DemCrs::Unspecified`], or longitude/latitude
+    /// [assumed](Self::crs_assumed)).
     pub fn with_crs(mut self, crs: DemCrs) -> Dem {
         self.crs = crs;
+        self.crs_assumed = false;
+        self
+    }
+
+    /// True when the file carried no CRS and its coordinates were taken as longitude/latitude
+    /// because they look like it ([`DemCrs::guess`]).
+    pub fn crs_assumed(&self) -> bool {
+        self.crs_assumed
+    }
+
+    /// What reading this DEM degraded, as diagnostics: `terrain.nodata_filled` (with the
+    /// count) when nodata cells were filled, `terrain.crs_assumed` when the CRS was assumed.
+    /// `source` names the DEM in the messages (a path, a tile number).
+    pub fn diagnostics(&self, source: &str) -> Vec<crate::diagnostic::Diagnostic> {
+        use crate::diagnostic::{codes, Diagnostic};
+        let mut out = Vec::new();
+        if self.filled > 0 {
+            out.push(
+                Diagnostic::warning(
+                    codes::TERRAIN_NODATA_FILLED,
+                    format!(
+                        "{source}: {} of {} DEM cells ({:.3} %) were nodata and took the value of their nearest valid cell",
+                        self.filled,
+                        self.values.len(),
+                        100.0 * self.filled as f64 / self.values.len() as f64
+                    ),
+                )
+                .with_field("terrain"),
+            );
+        }
+        if self.crs_assumed {
+            out.push(
+                Diagnostic::warning(
+                    codes::TERRAIN_CRS_ASSUMED,
+                    format!(
+                        "{source}: the file names no CRS; its coordinates (bounds {:?}) look like degrees and were taken as WGS84 longitude/latitude (set \"terrain_crs\" to be explicit)",
+                        self.bounds()
+                    ),
+                )
+                .with_field("terrain_crs"),
+            );
+        }
+        out
+    }
+
+    /// Sets the CRS a reader guessed ([`DemCrs::guess`]), remembering when it was assumed.
+    fn with_guessed_crs(mut self) -> Dem {
+        let crs = DemCrs::guess(self.bounds(), self.cell);
+        self.crs = crs;
+        self.crs_assumed = crs == DemCrs::LonLat;
         self
     }
 
@@ -260,18 +292,34 @@ impl Dem {
         }
     }
 
-    /// Reads an ESRI ASCII grid file. See [`from_asc_str`](Self::from_asc_str).
+    /// Reads an ESRI ASCII grid file. See [`from_asc_str`](Self::from_asc_str). Its CRS
+    /// comes from the `.prj` sidecar (same stem, WKT, read with [`DemCrs::from_wkt`]) when
+    /// there is one, else it is guessed.
     ///
     /// # Errors
     /// [`Error::Io`] when the file cannot be read, otherwise as
-    /// [`from_asc_str`](Self::from_asc_str) with the path in the message.
+    /// [`from_asc_str`](Self::from_asc_str) with the path in the message;
+    /// [`Error::UnsupportedCrs`] when the `.prj` names a CRS that is not supported.
     pub fn from_asc_path(path: impl AsRef<Path>) -> Result<Dem> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
-        Dem::from_asc_str(&text).map_err(|e| match e {
+        let dem = Dem::from_asc_str(&text).map_err(|e| match e {
             Error::Terrain { reason } => terr(format!("{}: {reason}", path.display())),
             other => other,
-        })
+        })?;
+        let prj = path.with_extension("prj");
+        if !prj.is_file() {
+            return Ok(dem);
+        }
+        let wkt = std::fs::read_to_string(&prj).map_err(|e| Error::io(&prj, &e))?;
+        let crs = DemCrs::from_wkt(&wkt).map_err(|e| match e {
+            Error::UnsupportedCrs { crs, reason } => Error::UnsupportedCrs {
+                crs,
+                reason: format!("{} ({reason})", prj.display()),
+            },
+            other => other,
+        })?;
+        Ok(dem.with_crs(crs))
     }
 
     /// Parses an ESRI ASCII grid.
@@ -279,7 +327,10 @@ impl Dem {
     /// Header fields (case-insensitive, one per line, any order): `ncols`, `nrows`,
     /// `xllcorner` or `xllcenter`, `yllcorner` or `yllcenter`, `cellsize` (or `dx` and `dy`),
     /// optional `NODATA_value`. Then `ncols × nrows` numbers, rows top (north) to bottom,
-    /// separated by any whitespace. The CRS is guessed with [`DemCrs::guess`].
+    /// separated by any whitespace. The text carries no CRS: it is guessed with
+    /// [`DemCrs::guess`] (longitude/latitude, [assumed](Self::crs_assumed), or
+    /// [`DemCrs::Unspecified`]); [`from_asc_path`](Self::from_asc_path) reads the `.prj`
+    /// sidecar instead.
     ///
     /// # Errors
     /// [`Error::Terrain`] naming the field or line: a missing or repeated header field, an
@@ -432,14 +483,17 @@ impl Dem {
                 values.len()
             )));
         }
-        let bounds = [
-            x_ll,
-            y_ll,
-            x_ll + ncols as f64 * dx,
-            y_ll + nrows as f64 * dy,
-        ];
-        let crs = DemCrs::guess(bounds, [dx, dy]);
-        Dem::new(crs, [x_ll, y_ll], [dx, dy], ncols, nrows, values, nodata).map_err(|e| match e {
+        Dem::new(
+            DemCrs::Unspecified,
+            [x_ll, y_ll],
+            [dx, dy],
+            ncols,
+            nrows,
+            values,
+            nodata,
+        )
+        .map(Dem::with_guessed_crs)
+        .map_err(|e| match e {
             Error::Terrain { reason } => terr(format!("ESRI ASCII grid: {reason}")),
             other => other,
         })
@@ -489,25 +543,32 @@ impl Dem {
     /// Decodes a single-band GeoTIFF held in memory (first image of the file).
     ///
     /// * Samples: 32- or 64-bit float, 8/16/32-bit signed or unsigned integers (int16 and
-    ///   float32 being the usual DEM types); strips or tiles, compressed as the `tiff` crate
-    ///   decodes them.
+    ///   float32 being the usual DEM types); strips or tiles; uncompressed or compressed with
+    ///   Deflate, LZW, PackBits or JPEG (with the horizontal or floating-point predictor).
+    ///   Other compressions (ZSTD, LERC, LZMA, WebP, JPEG 2000, ...) are refused with an error
+    ///   naming them and the `gdal_translate` command that converts the file. Any raster up
+    ///   to [`MAX_DEM_CELLS`] cells decodes; the strip/tile table is checked against the
+    ///   bytes actually present before anything is allocated.
     /// * Georeferencing: `ModelPixelScaleTag` (33550) and the first `ModelTiepointTag` (33922),
-    ///   north-up only. `GeoKeyDirectoryTag` (34735), when present, gives the raster type
-    ///   (`GTRasterTypeGeoKey`: pixel-is-area, the default, or pixel-is-point) and the model
-    ///   type (`GTModelTypeGeoKey`: geographic → [`DemCrs::LonLat`], projected →
-    ///   [`DemCrs::LocalMetres`], meaning the raster must already be in the scenario's local
-    ///   frame: no reprojection is done); without a model type the CRS is
-    ///   [guessed](DemCrs::guess).
+    ///   north-up only. `GeoKeyDirectoryTag` (34735) gives the raster type
+    ///   (`GTRasterTypeGeoKey`: pixel-is-area, the default, or pixel-is-point) and the CRS:
+    ///   `ProjectedCSTypeGeoKey` (3072) or `GeographicTypeGeoKey` (2048), an EPSG code
+    ///   ([`DemCrs::from_epsg`]; 4326 is [`DemCrs::LonLat`]). A geographic model
+    ///   (`GTModelTypeGeoKey` = 2) without a usable code is taken as WGS84
+    ///   longitude/latitude and [marked assumed](Self::crs_assumed); a projected model
+    ///   without an EPSG code is an error; a file without GeoKeys gets [`DemCrs::guess`].
     /// * Nodata: the `GDAL_NODATA` tag (42113), an ASCII number (`nan` allowed).
     ///
     /// # Errors
-    /// [`Error::Terrain`] for an undecodable file, several bands, an unsupported sample
-    /// format, missing or malformed georeferencing tags (naming the tag), a rotated or
-    /// south-up raster (`ModelTransformationTag` or a non-positive pixel scale), a malformed
-    /// `GDAL_NODATA`, NaN values that are not nodata, or no valid cell;
+    /// [`Error::Terrain`] for an undecodable or truncated file, several bands, an unsupported
+    /// compression or sample format (naming it), missing or malformed georeferencing tags
+    /// (naming the tag), a rotated or south-up raster (`ModelTransformationTag` or a
+    /// non-positive pixel scale), a malformed `GDAL_NODATA`, NaN values that are not nodata,
+    /// or no valid cell; [`Error::UnsupportedCrs`] for a CRS that cannot be handled (a
+    /// user-defined projection, an unknown EPSG code, a geocentric model);
     /// [`Error::ResourceLimit`] above [`MAX_DEM_CELLS`].
     pub fn from_geotiff_bytes(bytes: &[u8]) -> Result<Dem> {
-        use tiff::decoder::{Decoder, DecodingResult};
+        use tiff::decoder::{Decoder, DecodingResult, Limits};
         use tiff::tags::Tag;
         let tiff_err = |what: &str, e: tiff::TiffError| terr(format!("GeoTIFF: {what}: {e}"));
         let mut dec =
@@ -522,11 +583,28 @@ impl Dem {
         }
         check_size(u64::from(w), u64::from(h))?;
         let ct = dec.colortype().map_err(|e| tiff_err("colour type", e))?;
-        if !matches!(ct, tiff::ColorType::Gray(_)) {
-            return Err(terr(format!(
-                "GeoTIFF: expected a single band of elevations, found colour type {ct:?}"
-            )));
-        }
+        let bits = match ct {
+            tiff::ColorType::Gray(b) => u64::from(b),
+            _ => {
+                return Err(terr(format!(
+                    "GeoTIFF: expected a single band of elevations, found colour type {ct:?}"
+                )))
+            }
+        };
+        check_encoding(
+            &mut dec,
+            bytes.len() as u64,
+            u64::from(w),
+            u64::from(h),
+            bits,
+        )?;
+        // the crate's own cell limit, not the decoder's default 256 MiB, bounds the buffers
+        let mut limits = Limits::default();
+        let max_bytes = usize::try_from(MAX_DEM_CELLS.saturating_mul(8)).unwrap_or(usize::MAX);
+        limits.decoding_buffer_size = max_bytes;
+        limits.intermediate_buffer_size = max_bytes;
+        limits.ifd_value_size = limits.ifd_value_size.max(64 << 20);
+        let mut dec = dec.with_limits(limits);
         let scale = dec
             .find_tag(Tag::ModelPixelScaleTag)
             .map_err(|e| tiff_err("ModelPixelScaleTag (33550)", e))?;
@@ -572,26 +650,15 @@ impl Dem {
         if !tie[..6].iter().all(|v| v.is_finite()) {
             return Err(terr("GeoTIFF: ModelTiepointTag (33922) is not finite"));
         }
-        let mut model_type = None;
-        let mut pixel_is_point = false;
-        if let Some(keys) = dec
+        let mut keys = GeoKeys::default();
+        if let Some(k) = dec
             .find_tag(Tag::GeoKeyDirectoryTag)
             .map_err(|e| tiff_err("GeoKeyDirectoryTag (34735)", e))?
         {
-            let keys = keys
+            let k = k
                 .into_u64_vec()
                 .map_err(|e| tiff_err("GeoKeyDirectoryTag (34735)", e))?;
-            // header (version, revision, minor, count), then (id, location, count, value)
-            for k in keys.get(4..).unwrap_or(&[]).chunks_exact(4) {
-                if k[1] != 0 {
-                    continue; // value stored in another tag: not one of the two we read
-                }
-                match k[0] {
-                    1024 => model_type = Some(k[3]),
-                    1025 => pixel_is_point = k[3] == 2,
-                    _ => {}
-                }
-            }
+            keys = GeoKeys::parse(&k);
         }
         let nodata = match dec
             .find_tag(Tag::GdalNodata)
@@ -610,6 +677,8 @@ impl Dem {
                 })?)
             }
         };
+        // the CRS before the samples: an unusable CRS should not cost a decode
+        let declared = keys.crs()?;
         let data = dec
             .read_image()
             .map_err(|e| tiff_err("reading samples", e))?;
@@ -630,18 +699,12 @@ impl Dem {
         };
         let (w, h) = (w as usize, h as usize);
         let (ti, tj, tx, ty) = (tie[0], tie[1], tie[3], tie[4]);
-        let half = if pixel_is_point { 0.5 } else { 0.0 };
+        let half = if keys.pixel_is_point { 0.5 } else { 0.0 };
         let x_ll = tx - (ti + half) * sx;
         let y_top = ty + (tj + half) * sy;
         let y_ll = y_top - h as f64 * sy;
-        let bounds = [x_ll, y_ll, x_ll + w as f64 * sx, y_top];
-        let crs = match model_type {
-            Some(2) => DemCrs::LonLat,
-            Some(1) => DemCrs::LocalMetres,
-            _ => DemCrs::guess(bounds, [sx, sy]),
-        };
-        Dem::new(
-            crs,
+        let dem = Dem::new(
+            DemCrs::Unspecified,
             [x_ll, y_ll],
             [sx, sy],
             w,
@@ -652,7 +715,193 @@ impl Dem {
         .map_err(|e| match e {
             Error::Terrain { reason } => terr(format!("GeoTIFF: {reason}")),
             other => other,
+        })?;
+        Ok(match declared {
+            Declared::Crs(crs) => dem.with_crs(crs),
+            Declared::AssumedLonLat => {
+                let mut d = dem.with_crs(DemCrs::LonLat);
+                d.crs_assumed = true;
+                d
+            }
+            Declared::Nothing => dem.with_guessed_crs(),
         })
+    }
+}
+
+/// Compression schemes the `tiff` decoder handles (TIFF tag 259 values).
+const DECODABLE_COMPRESSIONS: &[u16] = &[1, 5, 7, 8, 32773, 32946];
+
+/// The name of a TIFF compression code.
+fn compression_name(code: u16) -> &'static str {
+    match code {
+        1 => "none",
+        2 => "CCITT RLE",
+        3 => "CCITT Group 3 fax",
+        4 => "CCITT Group 4 fax",
+        5 => "LZW",
+        6 => "old-style JPEG",
+        7 => "JPEG",
+        8 | 32946 => "Deflate",
+        32773 => "PackBits",
+        34712 => "JPEG 2000",
+        34887 => "LERC",
+        34925 => "LZMA",
+        50000 => "ZSTD",
+        50001 => "WebP",
+        50002 => "JPEG XL",
+        _ => "unknown",
+    }
+}
+
+/// Checks, before any sample buffer is allocated, that the compression and sample format
+/// are decodable and that the strip or tile table lies within the file and holds enough
+/// bytes for `w × h` samples of `bits` bits (uncompressed), or at most 4096 times fewer
+/// (compressed: above any ratio Deflate, LZW or PackBits can reach).
+fn check_encoding<R: std::io::Read + std::io::Seek>(
+    dec: &mut tiff::decoder::Decoder<R>,
+    file_len: u64,
+    w: u64,
+    h: u64,
+    bits: u64,
+) -> Result<()> {
+    use tiff::tags::Tag;
+    let tiff_err = |what: &str, e: tiff::TiffError| terr(format!("GeoTIFF: {what}: {e}"));
+    let compression: u16 = dec
+        .find_tag_unsigned(Tag::Compression)
+        .map_err(|e| tiff_err("Compression (259)", e))?
+        .unwrap_or(1);
+    if !DECODABLE_COMPRESSIONS.contains(&compression) {
+        return Err(terr(format!(
+            "GeoTIFF: compression {} (Compression tag 259 = {compression}) is not supported (supported: none, Deflate, LZW, PackBits, JPEG); convert the file with `gdal_translate -co COMPRESS=DEFLATE -co PREDICTOR=2 in.tif out.tif` (PREDICTOR=3 for float samples)",
+            compression_name(compression)
+        )));
+    }
+    let formats: Vec<u16> = dec
+        .find_tag_unsigned_vec(Tag::SampleFormat)
+        .map_err(|e| tiff_err("SampleFormat (339)", e))?
+        .unwrap_or_default();
+    if let Some(f) = formats.iter().find(|f| !matches!(f, 1..=3)) {
+        let name = match f {
+            4 => "void (untyped)",
+            5 => "complex integer",
+            6 => "complex float",
+            _ => "unknown",
+        };
+        return Err(terr(format!(
+            "GeoTIFF: sample format {name} (SampleFormat tag 339 = {f}) is not supported (use integer or float samples); convert with `gdal_translate -ot Float32 -co COMPRESS=DEFLATE in.tif out.tif`"
+        )));
+    }
+    let tiled = dec
+        .find_tag(Tag::TileOffsets)
+        .map_err(|e| tiff_err("TileOffsets (324)", e))?
+        .is_some();
+    let (off_tag, count_tag, what) = if tiled {
+        (Tag::TileOffsets, Tag::TileByteCounts, "tile")
+    } else {
+        (Tag::StripOffsets, Tag::StripByteCounts, "strip")
+    };
+    let offsets: Vec<u64> = dec
+        .find_tag_unsigned_vec(off_tag)
+        .map_err(|e| tiff_err(&format!("{what} offsets"), e))?
+        .unwrap_or_default();
+    let counts: Vec<u64> = dec
+        .find_tag_unsigned_vec(count_tag)
+        .map_err(|e| tiff_err(&format!("{what} byte counts"), e))?
+        .unwrap_or_default();
+    if offsets.is_empty() || offsets.len() != counts.len() {
+        return Err(terr(format!(
+            "GeoTIFF: {} {what} offsets but {} {what} byte counts",
+            offsets.len(),
+            counts.len()
+        )));
+    }
+    let mut stored = 0u64;
+    for (n, (o, c)) in offsets.iter().zip(&counts).enumerate() {
+        let end = o.saturating_add(*c);
+        if end > file_len {
+            return Err(terr(format!(
+                "GeoTIFF: truncated file: {what} {n} ends at byte {end}, the file has {file_len} bytes"
+            )));
+        }
+        stored = stored.saturating_add(*c);
+    }
+    let needed = w.saturating_mul(h).saturating_mul(bits).div_ceil(8);
+    let enough = if compression == 1 {
+        stored >= needed
+    } else {
+        stored.saturating_mul(4096) >= needed
+    };
+    if !enough {
+        return Err(terr(format!(
+            "GeoTIFF: the header announces {w} × {h} samples of {bits} bits ({needed} bytes) but the {what}s hold only {stored} bytes ({} compression): truncated or corrupt file",
+            compression_name(compression)
+        )));
+    }
+    Ok(())
+}
+
+/// The GeoKeys a DEM reader needs.
+#[derive(Debug, Default)]
+struct GeoKeys {
+    /// `GTModelTypeGeoKey` (1024): 1 projected, 2 geographic, 3 geocentric.
+    model_type: Option<u64>,
+    /// `GTRasterTypeGeoKey` (1025) = 2.
+    pixel_is_point: bool,
+    /// `GeographicTypeGeoKey` (2048).
+    geographic: Option<u64>,
+    /// `ProjectedCSTypeGeoKey` (3072).
+    projected: Option<u64>,
+}
+
+/// What a GeoTIFF says about its CRS.
+enum Declared {
+    Crs(DemCrs),
+    AssumedLonLat,
+    Nothing,
+}
+
+/// `GeoKey` value meaning "user-defined".
+const USER_DEFINED: u64 = 32767;
+
+impl GeoKeys {
+    /// From the `GeoKeyDirectoryTag` values: a header (version, revision, minor, count), then
+    /// (id, location, count, value) entries; only values stored in the directory itself
+    /// (location 0) are read, which is where these keys live.
+    fn parse(keys: &[u64]) -> GeoKeys {
+        let mut g = GeoKeys::default();
+        for k in keys.get(4..).unwrap_or(&[]).chunks_exact(4) {
+            if k[1] != 0 {
+                continue;
+            }
+            match k[0] {
+                1024 => g.model_type = Some(k[3]),
+                1025 => g.pixel_is_point = k[3] == 2,
+                2048 => g.geographic = Some(k[3]),
+                3072 => g.projected = Some(k[3]),
+                _ => {}
+            }
+        }
+        g
+    }
+
+    fn crs(&self) -> Result<Declared> {
+        let epsg = |code: u64| -> Result<DemCrs> {
+            DemCrs::from_epsg(u32::try_from(code).unwrap_or(u32::MAX))
+        };
+        match (self.model_type, self.projected, self.geographic) {
+            (Some(3), _, _) => Err(Error::UnsupportedCrs {
+                crs: "geocentric model (GTModelTypeGeoKey = 3)".into(),
+                reason: "a DEM must be geographic or projected".into(),
+            }),
+            (_, Some(USER_DEFINED), _) | (Some(1), None, _) => Err(Error::UnsupportedCrs {
+                crs: "user-defined projection (ProjectedCSTypeGeoKey 3072 missing or 32767)".into(),
+                reason: "only projected CRSs with an EPSG code are supported; re-export with one (`gdal_translate -a_srs EPSG:<code> in.tif out.tif`) or reproject (`gdalwarp -t_srs EPSG:4326 in.tif out.tif`), or give the CRS explicitly (\"terrain_crs\")".into(),
+            }),
+            (_, Some(code), _) => Ok(Declared::Crs(epsg(code)?)),
+            (_, None, Some(code)) if code != USER_DEFINED => Ok(Declared::Crs(epsg(code)?)),
+            (Some(2), None, _) => Ok(Declared::AssumedLonLat),
+            _ => Ok(Declared::Nothing),
+        }
     }
 }
 
@@ -773,6 +1022,7 @@ impl Dem {
                         .join(", ")
                 ),
             })?;
-        Dem::from_asc_str(text)
+        // shipped and documented as WGS84 longitude/latitude: declared, not assumed
+        Ok(Dem::from_asc_str(text)?.with_crs(DemCrs::LonLat))
     }
 }

@@ -4,7 +4,9 @@
 //! optimistic. This module provides:
 //!
 //! * [`Dem`]: elevation rasters read from ESRI ASCII grids and GeoTIFFs (float32, int16, ...),
-//!   in longitude/latitude or local metres, with nodata handling ([`dem`]);
+//!   in longitude/latitude, any supported EPSG CRS ([`crs`]) or local metres, with nodata
+//!   handling ([`dem`]); resampled onto the local frame, one DEM or a mosaic of tiles, with
+//!   explicit coverage ([`resample`], [`source`]);
 //! * [`Terrain`]: either [`Terrain::Flat`] (the default: no masking beyond the smooth-earth
 //!   radar horizon, which [`crate::Footprint`] already applies) or an [`ElevationGrid`]: a DEM
 //!   resampled **once** onto the scenario's local frame, sampled bilinearly;
@@ -49,13 +51,18 @@
 //! # Ok::<(), skycover::Error>(())
 //! ```
 
+pub mod crs;
 pub mod dem;
 pub mod los;
+pub mod resample;
+pub mod source;
 pub mod synth;
 pub mod viewshed;
 
 pub use dem::{Dem, DemCrs, BUILTIN_DEMS, MAX_DEM_CELLS};
 pub use los::{line_of_sight, sight_margin};
+pub use resample::{OutsidePolicy, TerrainModel};
+pub use source::TerrainSource;
 pub use viewshed::{
     Viewshed, ViewshedCache, ViewshedKey, ViewshedTarget, BEARING_ERROR_RAD, DEFAULT_CACHE_BYTES,
     MAX_VIEWSHED_SAMPLES, RANGE_TOLERANCE,
@@ -67,7 +74,6 @@ use crate::frame::LocalFrame;
 use crate::scenario::Scenario;
 use crate::site::Site;
 use crate::volume::Footprint;
-use rayon::prelude::*;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -406,12 +412,15 @@ impl Terrain {
     /// grid has the DEM's cells, whose centres become the grid's sample points.
     ///
     /// # Errors
-    /// [`Error::Terrain`] when the DEM is in longitude/latitude (use
+    /// [`Error::Terrain`] when the DEM is not in [`DemCrs::LocalMetres`] (use
     /// [`from_dem`](Self::from_dem)) or its cells are not square.
     pub fn from_local_dem(dem: &Dem) -> Result<Terrain> {
         if dem.crs() != DemCrs::LocalMetres {
             return Err(Error::Terrain {
-                reason: "DEM is in longitude/latitude; resample it with Terrain::from_dem".into(),
+                reason: format!(
+                    "DEM is in {}, not local metres; resample it with Terrain::from_dem",
+                    dem.crs()
+                ),
             });
         }
         let [dx, dy] = dem.cell_size();
@@ -433,109 +442,32 @@ impl Terrain {
     }
 
     /// Resamples `dem` once onto local cells of `cell_m` metres covering `bbox`
-    /// (`[min_x, min_y, max_x, max_y]`, local metres), bilinearly.
+    /// (`[min_x, min_y, max_x, max_y]`, local metres), bilinearly; the whole box must be
+    /// covered by the DEM. [`resample::resample`] does the work (and takes several tiles, an
+    /// [`OutsidePolicy`], and returns diagnostics).
     ///
     /// Each local cell centre is mapped to the DEM's coordinates (through `frame` for a
-    /// longitude/latitude DEM: exactly at every 16th cell, bilinearly in between, which is
-    /// accurate to well under a metre) and the DEM is sampled there with [`Dem::sample`].
-    /// **Parts of the box outside the DEM get 0 m.** Choose `cell_m` about the evaluation
-    /// grid's resolution or finer; line-of-sight cost grows as its inverse.
+    /// longitude/latitude DEM, then through the DEM's EPSG CRS with proj4rs: exactly at every
+    /// 16th cell, bilinearly in between, which is accurate to well under a metre) and the DEM
+    /// is sampled there with [`Dem::sample`]. Choose `cell_m` about the evaluation grid's
+    /// resolution or finer; line-of-sight cost grows as its inverse.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for a non-positive cell size or an invalid box;
-    /// [`Error::ResourceLimit`] above [`MAX_TERRAIN_CELLS`] cells.
+    /// [`Error::ResourceLimit`] above [`MAX_TERRAIN_CELLS`] cells;
+    /// [`Error::UnsupportedCrs`] for a DEM of unspecified or unsupported CRS;
+    /// [`Error::TerrainNotCovered`] when part of the box is outside the DEM.
     ///
     /// Complexity: O(cells), parallel over rows.
     pub fn from_dem(dem: &Dem, frame: &LocalFrame, bbox: [f64; 4], cell_m: f64) -> Result<Terrain> {
-        let grid =
-            crate::demand::Grid::covering(bbox, cell_m, MAX_TERRAIN_CELLS).map_err(
-                |e| match e {
-                    Error::ResourceLimit {
-                        requested, limit, ..
-                    } => Error::ResourceLimit {
-                        what: "terrain grid cells",
-                        requested,
-                        limit,
-                        setting: "terrain cell size (coarsen it) or terrain::MAX_TERRAIN_CELLS",
-                    },
-                    other => other,
-                },
-            )?;
-        // at least 2 × 2 cells
-        let (nx, ny) = (grid.nx.max(2), grid.ny.max(2));
-        let (ox, oy) = (grid.origin[0], grid.origin[1]);
-        let mut z = vec![0f32; nx * ny];
-        match dem.crs() {
-            DemCrs::LocalMetres => {
-                z.par_chunks_mut(nx).enumerate().for_each(|(j, row)| {
-                    let y = oy + j as f64 * cell_m;
-                    for (i, v) in row.iter_mut().enumerate() {
-                        let x = ox + i as f64 * cell_m;
-                        *v = dem.sample(x, y).unwrap_or(0.0) as f32;
-                    }
-                });
-            }
-            DemCrs::LonLat => {
-                const L: usize = 16;
-                let lattice = |n: usize| -> Vec<usize> {
-                    let mut v: Vec<usize> = (0..n).step_by(L).collect();
-                    if v.last() != Some(&(n - 1)) {
-                        v.push(n - 1);
-                    }
-                    v
-                };
-                let (li, lj) = (lattice(nx), lattice(ny));
-                let lon0 = frame.lon0();
-                // relative longitude, unwrapped around the frame centre
-                let rel = |lon: f64| (lon - lon0 + 180.0).rem_euclid(360.0) - 180.0;
-                let nodes: Vec<[f64; 2]> = lj
-                    .par_iter()
-                    .flat_map_iter(|&j| {
-                        li.iter().map(move |&i| {
-                            let (lon, lat) =
-                                frame.to_lonlat(ox + i as f64 * cell_m, oy + j as f64 * cell_m);
-                            [rel(lon), lat]
-                        })
-                    })
-                    .collect();
-                let w = li.len();
-                let sample = |lon_rel: f64, lat: f64| -> f64 {
-                    let lon = lon0 + lon_rel;
-                    dem.sample(lon, lat)
-                        .or_else(|| dem.sample(lon - 360.0, lat))
-                        .or_else(|| dem.sample(lon + 360.0, lat))
-                        .unwrap_or(0.0)
-                };
-                z.par_chunks_mut(nx).enumerate().for_each(|(j, row)| {
-                    let b = (j / L).min(lj.len() - 2);
-                    let (j0, j1) = (lj[b], lj[b + 1]);
-                    let tj = (j - j0) as f64 / (j1 - j0) as f64;
-                    for (i, v) in row.iter_mut().enumerate() {
-                        let a = (i / L).min(li.len() - 2);
-                        let (i0, i1) = (li[a], li[a + 1]);
-                        let ti = (i - i0) as f64 / (i1 - i0) as f64;
-                        let p00 = nodes[b * w + a];
-                        let p10 = nodes[b * w + a + 1];
-                        let p01 = nodes[(b + 1) * w + a];
-                        let p11 = nodes[(b + 1) * w + a + 1];
-                        let mut q = [0.0; 2];
-                        for (k, qk) in q.iter_mut().enumerate() {
-                            let lo = p00[k] + (p10[k] - p00[k]) * ti;
-                            let hi = p01[k] + (p11[k] - p01[k]) * ti;
-                            *qk = lo + (hi - lo) * tj;
-                        }
-                        *v = sample(q[0], q[1]) as f32;
-                    }
-                });
-            }
-        }
-        Ok(Terrain::from_grid(ElevationGrid::new(
-            [ox, oy],
+        resample::resample(
+            std::slice::from_ref(dem),
+            frame,
+            bbox,
             cell_m,
-            nx,
-            ny,
-            z,
-        )?))
+            OutsidePolicy::Error,
+        )
+        .map(|m| m.terrain)
     }
 
     /// The box a scenario's terrain must cover: its demand box (zones, assets, corridors),
@@ -569,20 +501,19 @@ impl Terrain {
         [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad]
     }
 
-    /// The terrain a scenario names in its `terrain` setting (a `.asc` or `.tif` path relative
-    /// to `base_dir`, normally the scenario file's directory), resampled at `cell_m` over
-    /// [`scenario_bbox`](Self::scenario_bbox); [`Terrain::Flat`] when it names none.
+    /// The terrain a scenario names in its `terrain` setting (a `.asc` or `.tif` path, or a
+    /// list of tiles, relative to `base_dir`, normally the scenario file's directory; with
+    /// its `terrain_crs` and `terrain_outside` settings: see [`TerrainSource`]), resampled at
+    /// `cell_m` over [`scenario_bbox`](Self::scenario_bbox); [`Terrain::Flat`] when it names
+    /// none. The diagnostics of building it are dropped: use
+    /// [`for_scenario_with_diagnostics`](Self::for_scenario_with_diagnostics) or
+    /// [`Scenario::build_terrain`] to keep them.
     ///
     /// # Errors
-    /// As [`Dem::from_path`] and [`from_dem`](Self::from_dem).
+    /// As [`Dem::from_path`] and [`from_dem`](Self::from_dem) (unless `terrain_outside`
+    /// chooses a fill, [`Error::TerrainNotCovered`] when the DEM does not cover the box).
     pub fn for_scenario(scenario: &Scenario, base_dir: &Path, cell_m: f64) -> Result<Terrain> {
-        match &scenario.settings().terrain {
-            None => Ok(Terrain::Flat),
-            Some(name) => {
-                let dem = Dem::from_path(base_dir.join(name))?;
-                Terrain::for_scenario_with_dem(scenario, &dem, cell_m)
-            }
-        }
+        Terrain::for_scenario_with_diagnostics(scenario, base_dir, cell_m).map(|m| m.terrain)
     }
 
     /// The terrain of a scenario loaded without a base directory (e.g. [`Scenario::builtin`]):
@@ -603,32 +534,23 @@ impl Terrain {
     /// # Ok::<(), skycover::Error>(())
     /// ```
     pub fn for_builtin_scenario(scenario: &Scenario, cell_m: f64) -> Result<Terrain> {
-        match &scenario.settings().terrain {
-            None => Ok(Terrain::Flat),
-            Some(name) => {
-                let stem = Path::new(name)
-                    .file_stem()
-                    .and_then(|s| s.to_str())
-                    .unwrap_or(name.as_str());
-                let dem = Dem::builtin(stem)?;
-                Terrain::for_scenario_with_dem(scenario, &dem, cell_m)
-            }
-        }
+        Terrain::for_builtin_scenario_with_diagnostics(scenario, cell_m).map(|m| m.terrain)
     }
 
     /// `dem` resampled at `cell_m` over the scenario's [`scenario_bbox`](Self::scenario_bbox)
-    /// in its frame (e.g. with [`Dem::builtin`] for a built-in scenario).
+    /// in its frame (e.g. with [`Dem::builtin`] for a built-in scenario), with the scenario's
+    /// `terrain_outside` policy.
     ///
     /// # Errors
-    /// As [`from_dem`](Self::from_dem).
+    /// [`Error::InvalidInput`] for a non-positive cell size; otherwise as
+    /// [`resample::resample`].
     pub fn for_scenario_with_dem(scenario: &Scenario, dem: &Dem, cell_m: f64) -> Result<Terrain> {
-        if !(cell_m.is_finite() && cell_m > 0.0) {
-            return Err(Error::InvalidInput {
-                what: "terrain cell size".into(),
-                reason: format!("{cell_m} must be a finite number > 0"),
-            });
-        }
-        let bbox = Terrain::scenario_bbox(scenario, cell_m);
-        Terrain::from_dem(dem, scenario.frame(), bbox, cell_m)
+        Terrain::model_for_scenario(
+            scenario,
+            std::slice::from_ref(dem),
+            cell_m,
+            scenario.settings().terrain_source.outside,
+        )
+        .map(|m| m.terrain)
     }
 }
