@@ -170,6 +170,38 @@ impl LocalFrame {
         (normalize_lon(lon), lat)
     }
 
+    /// The true-to-grid [`BearingMap`](crate::bearing::BearingMap) of this frame at
+    /// `(lon, lat)` (degrees; not validated: non-finite input gives the identity map).
+    ///
+    /// Computed exactly from one geodesic inverse from the centre (azimuths and reduced
+    /// length); see [`crate::bearing`].
+    pub fn bearing_map(&self, lon: f64, lat: f64) -> crate::bearing::BearingMap {
+        use crate::bearing::BearingMap;
+        if !lon.is_finite() || !lat.is_finite() {
+            return BearingMap::IDENTITY;
+        }
+        let (s, azi1, azi2, m12, _a12): (f64, f64, f64, f64, f64) =
+            self.geod.inverse(self.lat0, self.lon0, lat, lon);
+        // Within a millimetre of the centre the frame is the identity to far below 1e-9°.
+        if !(s > 1e-3) || !(m12 > 0.0) {
+            return BearingMap::IDENTITY;
+        }
+        BearingMap {
+            radial_grid_deg: azi1,
+            radial_true_deg: azi2,
+            transverse_scale: s / m12,
+        }
+    }
+
+    /// [`bearing_map`](Self::bearing_map) at local `(x, y)` metres.
+    pub fn bearing_map_local(&self, x: f64, y: f64) -> crate::bearing::BearingMap {
+        if !x.is_finite() || !y.is_finite() || x.hypot(y) <= 1e-3 {
+            return crate::bearing::BearingMap::IDENTITY;
+        }
+        let (lon, lat) = self.to_lonlat(x, y);
+        self.bearing_map(lon, lat)
+    }
+
     /// Geodesic (Karney) distance in metres between two WGS84 points.
     pub fn geodesic_distance(&self, a: (f64, f64), b: (f64, f64)) -> f64 {
         let (s, _a12): (f64, f64) = self.geod.inverse(a.1, a.0, b.1, b.0);

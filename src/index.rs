@@ -104,8 +104,8 @@ impl SiteFootprint {
         } else {
             let h = class.sector_deg / 2.0;
             Some((
-                bearing_vec(site.facing_deg - h),
-                bearing_vec(site.facing_deg + h),
+                bearing_vec(site.bearings.to_grid(site.facing_deg - h)),
+                bearing_vec(site.bearings.to_grid(site.facing_deg + h)),
                 class.sector_deg > 180.0,
             ))
         };

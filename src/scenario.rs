@@ -215,9 +215,10 @@ pub struct Settings {
     pub class_spacing_m: Vec<Option<f64>>,
     /// Minimum distance between any two sites, metres (on top of each class's own spacing).
     pub min_site_spacing_m: f64,
-    /// Bearing threats come from (degrees clockwise from north); sector radars face it.
+    /// Bearing threats come from (degrees clockwise from true north at each site); sector
+    /// radars face it.
     pub threat_axis_deg: Option<f64>,
-    /// Additional candidate facings for sector radars, degrees.
+    /// Additional candidate facings for sector radars, true bearings in degrees.
     pub extra_facings_deg: Vec<f64>,
     /// Resource limits.
     pub limits: Limits,
@@ -1261,6 +1262,7 @@ impl Scenario {
                         class,
                         position: local(p),
                         facing_deg: facing,
+                        bearings: frame.bearing_map(p[0], p[1]),
                         fixed,
                     });
                 }
@@ -1387,7 +1389,7 @@ impl Scenario {
     }
 
     /// Builds a site of `class` (by id) at `(lon, lat)`; sector radars face `facing_deg` or, when
-    /// `None`, the scenario's threat axis (north if none).
+    /// `None`, the scenario's threat axis (north if none), as true bearings at the site.
     ///
     /// # Errors
     /// [`Error::UnknownSystemClass`] or [`Error::InvalidInput`] for a bad coordinate.
@@ -1407,7 +1409,9 @@ impl Scenario {
                 reason: "not finite".into(),
             });
         }
-        Ok(Site::new(class, position, facing))
+        let mut site = Site::new(class, position, facing);
+        site.bearings = self.frame.bearing_map(lon, lat);
+        Ok(site)
     }
 
     /// Bounding box `[min_x, min_y, max_x, max_y]` of the zones, assets and corridors (corridor
