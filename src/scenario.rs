@@ -45,8 +45,9 @@ use crate::catalogue::{Catalogue, ClassId, ThreatId};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, FeatureRef, Result};
 use crate::frame::LocalFrame;
+use crate::geometry::densify::{self, Densifier};
 use crate::site::Site;
-use geo::{Area as _, Contains, Coord, LineString, MultiPolygon, Point, Polygon, Validation};
+use geo::{Area as _, Contains, LineString, MultiPolygon, Point, Polygon, Validation};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::path::Path;
@@ -603,35 +604,6 @@ fn setting_positive(m: &Map<String, Value>, key: &str, default: f64) -> Result<f
     Ok(v)
 }
 
-fn project_mp(frame: &LocalFrame, mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    let f = |ls: &LineString<f64>| {
-        LineString::from(
-            ls.coords()
-                .map(|c| {
-                    let [x, y] = frame.to_local_unchecked(c.x, c.y);
-                    Coord { x, y }
-                })
-                .collect::<Vec<_>>(),
-        )
-    };
-    MultiPolygon(
-        mp.0.iter()
-            .map(|p| Polygon::new(f(p.exterior()), p.interiors().iter().map(f).collect()))
-            .collect(),
-    )
-}
-
-fn project_ls(frame: &LocalFrame, ls: &LineString<f64>) -> LineString<f64> {
-    LineString::from(
-        ls.coords()
-            .map(|c| {
-                let [x, y] = frame.to_local_unchecked(c.x, c.y);
-                Coord { x, y }
-            })
-            .collect::<Vec<_>>(),
-    )
-}
-
 // ---------------------------------------------------------------------------------------------
 
 impl Scenario {
@@ -1134,8 +1106,9 @@ impl Scenario {
         }
         let frame = LocalFrame::centred_on(pts)?;
 
-        // ---- pass 2: project
+        // ---- pass 2: project (lon/lat edges densified, see geometry::densify)
         let local = |p: [f64; 2]| frame.to_local_unchecked(p[0], p[1]);
+        let mut dens = Densifier::new(&frame, densify::tolerance_m(grid_resolution_m));
         let mut s = Scenario {
             name,
             description,
@@ -1175,7 +1148,7 @@ impl Scenario {
                     depth,
                     mp,
                 } => s.zones.push(Zone {
-                    local: project_mp(&frame, &mp),
+                    local: dens.project_multipolygon(&mp)?,
                     lonlat: mp,
                     id,
                     name,
@@ -1206,7 +1179,7 @@ impl Scenario {
                     depth,
                     ls,
                 } => s.corridors.push(Corridor {
-                    local: project_ls(&frame, &ls),
+                    local: dens.project_line(&ls)?,
                     lonlat: ls,
                     id,
                     name,
@@ -1220,20 +1193,20 @@ impl Scenario {
                     keep_out,
                     ls,
                 } => s.contact_lines.push(ContactLine {
-                    local: project_ls(&frame, &ls),
+                    local: dens.project_line(&ls)?,
                     lonlat: ls,
                     id,
                     name,
                     keep_out_m: keep_out,
                 }),
                 Parsed::CandArea { id, name, mp } => s.candidate_areas.push(Region {
-                    local: project_mp(&frame, &mp),
+                    local: dens.project_multipolygon(&mp)?,
                     lonlat: mp,
                     id,
                     name,
                 }),
                 Parsed::Exclusion { id, name, mp } => s.exclusions.push(Region {
-                    local: project_mp(&frame, &mp),
+                    local: dens.project_multipolygon(&mp)?,
                     lonlat: mp,
                     id,
                     name,
