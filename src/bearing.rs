@@ -108,7 +108,9 @@ mod tests {
         let g = Geodesic::wgs84();
         let (la, lo): (f64, f64) = g.direct(lat, lon, az, d);
         let a = frame.to_local(lon, lat).unwrap();
-        let b = frame.to_local(((lo + 180.0).rem_euclid(360.0)) - 180.0, la).unwrap();
+        let b = frame
+            .to_local(((lo + 180.0).rem_euclid(360.0)) - 180.0, la)
+            .unwrap();
         (b[0] - a[0]).atan2(b[1] - a[1]).to_degrees()
     }
 

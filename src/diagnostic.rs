@@ -121,4 +121,9 @@ pub fn any_at_least(diags: &[Diagnostic], severity: Severity) -> bool {
 
 /// The stable diagnostic codes, one constant per code, grouped by the module that emits them.
 /// Add a constant here when a module starts emitting a new code.
-pub mod codes {}
+pub mod codes {
+    // ---- geometry: frame extent (crate::geometry::extent)
+    /// The scenario reaches beyond the frame's comfortable range (distance error above
+    /// 0.05 %) but within `max_frame_distortion`: the message gives the figure.
+    pub const FRAME_DISTORTION: &str = "frame.distortion";
+}

@@ -46,6 +46,7 @@ use crate::diagnostic::Diagnostic;
 use crate::error::{Error, FeatureRef, Result};
 use crate::frame::LocalFrame;
 use crate::geometry::densify::{self, Densifier};
+use crate::geometry::extent::{self, Extent, ExtentMeter};
 use crate::site::Site;
 use geo::{Area as _, Contains, LineString, MultiPolygon, Point, Polygon, Validation};
 use serde_json::{Map, Value};
@@ -228,6 +229,10 @@ pub struct Settings {
     /// Weight of one unit of asset value, in km² of priority-1 zone
     /// (default [`crate::demand::DEFAULT_ASSET_VALUE_KM2`]).
     pub asset_value_km2: f64,
+    /// Largest relative distance error of the local frame the loader accepts over the
+    /// scenario's extent (default [`extent::DEFAULT_MAX_FRAME_DISTORTION`], 0.5 %; see
+    /// [`crate::geometry::extent`]).
+    pub max_frame_distortion: f64,
 }
 
 /// A validated scenario in its local frame.
@@ -259,6 +264,7 @@ pub struct Scenario {
     mutual_support: Option<MutualSupport>,
     settings: Settings,
     diagnostics: Vec<Diagnostic>,
+    extent: Extent,
 }
 
 /// The sample scenarios shipped in `data/scenarios/`, by name.
@@ -704,6 +710,7 @@ impl Scenario {
             "limits",
             "terrain",
             "asset_value_km2",
+            "max_frame_distortion",
         ];
         for k in settings_v.keys() {
             if !KNOWN_SETTINGS.contains(&k.as_str()) {
@@ -725,6 +732,11 @@ impl Scenario {
             .to_string();
         let grid_resolution_m = setting_positive(settings_v, "grid_resolution_m", 1000.0)?;
         let candidate_spacing_m = setting_positive(settings_v, "candidate_spacing_m", 5000.0)?;
+        let max_frame_distortion = setting_positive(
+            settings_v,
+            "max_frame_distortion",
+            extent::DEFAULT_MAX_FRAME_DISTORTION,
+        )?;
         let min_site_spacing_m = setting_num(settings_v, "min_site_spacing_m")?.unwrap_or(0.0);
         if min_site_spacing_m < 0.0 {
             return Err(setting_err(
@@ -1106,6 +1118,33 @@ impl Scenario {
         }
         let frame = LocalFrame::centred_on(pts)?;
 
+        // ---- extent: farthest feature and the frame's distortion there (geometry::extent)
+        let mut meter = ExtentMeter::new(&frame);
+        for (index, p) in parsed.iter().enumerate() {
+            use geo::CoordsIter as _;
+            let (id, pts): (&String, Vec<(f64, f64)>) = match p {
+                Parsed::Zone { id, mp, .. }
+                | Parsed::CandArea { id, mp, .. }
+                | Parsed::Exclusion { id, mp, .. } => {
+                    (id, mp.coords_iter().map(|c| c.x_y()).collect())
+                }
+                Parsed::Corridor { id, ls, .. } | Parsed::Contact { id, ls, .. } => {
+                    (id, ls.coords().map(|c| c.x_y()).collect())
+                }
+                Parsed::Asset { id, p, .. }
+                | Parsed::CandPoint { id, p, .. }
+                | Parsed::Site { id, p, .. } => (id, vec![(p[0], p[1])]),
+            };
+            meter.add(
+                &FeatureRef {
+                    index,
+                    id: Some(id.clone()),
+                },
+                pts,
+            );
+        }
+        let extent = extent::check(meter, max_frame_distortion)?;
+
         // ---- pass 2: project (lon/lat edges densified, see geometry::densify)
         let local = |p: [f64; 2]| frame.to_local_unchecked(p[0], p[1]);
         let mut dens = Densifier::new(&frame, densify::tolerance_m(grid_resolution_m));
@@ -1135,9 +1174,14 @@ impl Scenario {
                 limits,
                 terrain,
                 asset_value_km2,
+                max_frame_distortion,
             },
             diagnostics: Vec::new(),
+            extent: extent.clone(),
         };
+        if extent.max_distortion > extent::COMFORTABLE_DISTORTION {
+            s.push_diagnostic(extent::distortion_diagnostic(&extent));
+        }
         let mut site_refs = Vec::new();
         for p in parsed {
             match p {
@@ -1329,6 +1373,11 @@ impl Scenario {
     #[allow(dead_code)] // the loader's checks push here as they gain diagnostics
     pub(crate) fn push_diagnostic(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
+    }
+    /// The scenario's extent: its feature farthest from the frame's centre, that distance and
+    /// the frame's worst relative distance error there (see [`crate::geometry::extent`]).
+    pub fn extent(&self) -> &Extent {
+        &self.extent
     }
     /// Settings.
     pub fn settings(&self) -> &Settings {

@@ -255,7 +255,10 @@ mod tests {
         let ll = LineString::from(vec![(178.0, -17.0), (-178.0, -17.0)]);
         let mut d = Densifier::new(&frame, 10.0);
         let local = d.project_line(&ll).unwrap();
-        assert!(local.0.iter().all(|c| c.x.abs() < 220_000.0 && c.y.abs() < 5_000.0));
+        assert!(local
+            .0
+            .iter()
+            .all(|c| c.x.abs() < 220_000.0 && c.y.abs() < 5_000.0));
         assert!(local.0.len() > 2);
     }
 }
