@@ -36,14 +36,15 @@ fn bearing_vec(deg: f64) -> [f64; 2] {
 }
 
 impl Sector {
-    /// The sector of true bearings `facing ± width/2`, its edges mapped to the local frame.
-    fn new(width_deg: f64, facing_deg: f64, bearings: &BearingMap) -> Sector {
+    /// The sector of true bearings `facing ± width/2`, its edges mapped to the local frame as
+    /// the chords to the edge geodesics at `mid_range_m` (see [`BearingMap::to_grid_chord`]).
+    fn new(width_deg: f64, facing_deg: f64, bearings: &BearingMap, mid_range_m: f64) -> Sector {
         if width_deg.is_nan() || width_deg >= 360.0 {
             return Sector::Full;
         }
         let h = width_deg / 2.0;
-        let l = bearing_vec(bearings.to_grid(facing_deg - h));
-        let r = bearing_vec(bearings.to_grid(facing_deg + h));
+        let l = bearing_vec(bearings.to_grid_chord(facing_deg - h, mid_range_m));
+        let r = bearing_vec(bearings.to_grid_chord(facing_deg + h, mid_range_m));
         if width_deg <= 180.0 {
             Sector::Convex { l, r }
         } else {
@@ -171,7 +172,12 @@ impl Footprint {
             r2_min,
             r2_max,
             active: true,
-            sector: Sector::new(class.sector_deg, facing_deg, bearings),
+            sector: Sector::new(
+                class.sector_deg,
+                facing_deg,
+                bearings,
+                (r2_min.sqrt() + r2_max.sqrt()) / 2.0,
+            ),
         }
     }
 

@@ -53,11 +53,11 @@ fn shift(p: &Polygon<f64>, dx: f64) -> Polygon<f64> {
     Polygon::new(f(p.exterior()), p.interiors().iter().map(f).collect())
 }
 
-/// Longitudes within 1e-9° of ±180 snapped onto it (clipping arithmetic).
+/// Longitudes within 1e-7° (1 cm) of ±180 snapped onto it (clipping arithmetic).
 fn snap(x: f64) -> f64 {
-    if (x - 180.0).abs() < 1e-9 {
+    if (x - 180.0).abs() < 1e-7 {
         180.0
-    } else if (x + 180.0).abs() < 1e-9 {
+    } else if (x + 180.0).abs() < 1e-7 {
         -180.0
     } else {
         x
@@ -97,13 +97,15 @@ pub fn split_polygon(p: &Polygon<f64>, reference: f64) -> MultiPolygon<f64> {
         })
         .collect();
     let u = Polygon::new(ext, holes);
-    let (lo, hi) = u
-        .exterior()
-        .0
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
-            (a.min(c.x), b.max(c.x))
-        });
+    let (lo, hi, ylo, yhi) = u.exterior().0.iter().fold(
+        (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ),
+        |(a, b, c, d), p| (a.min(p.x), b.max(p.x), c.min(p.y), d.max(p.y)),
+    );
     if lo >= -180.0 && hi <= 180.0 {
         return MultiPolygon(vec![u.orient(Direction::Default)]);
     }
@@ -113,7 +115,19 @@ pub fn split_polygon(p: &Polygon<f64>, reference: f64) -> MultiPolygon<f64> {
         if hi <= a || lo >= b {
             continue;
         }
-        let strip = Rect::new(Coord { x: a, y: -91.0 }, Coord { x: b, y: 91.0 }).to_polygon();
+        // A strip only just larger than the shape: the overlay's fixed-point grid is scaled
+        // to the inputs' extent, so a tight rectangle keeps its precision near 1e-9°.
+        let strip = Rect::new(
+            Coord {
+                x: a.max(lo - 1.0),
+                y: ylo - 1.0,
+            },
+            Coord {
+                x: b.min(hi + 1.0),
+                y: yhi + 1.0,
+            },
+        )
+        .to_polygon();
         for q in u.intersection(&strip).0 {
             parts.push(shift(&q, -360.0 * k).orient(Direction::Default));
         }

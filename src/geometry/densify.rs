@@ -165,7 +165,7 @@ impl<'a> Densifier<'a> {
         let m = lonlat_midpoint(a, b);
         let pm = self.frame.to_local_unchecked(m.x, m.y);
         let sag = (pm[0] - (pa[0] + pb[0]) / 2.0).hypot(pm[1] - (pa[1] + pb[1]) / 2.0);
-        if !(sag > self.tolerance_m) {
+        if sag.is_nan() || sag <= self.tolerance_m {
             return Ok(());
         }
         if self.added >= self.limit {

@@ -56,10 +56,10 @@ pub fn distortion_at(frame: &LocalFrame, lon: f64, lat: f64) -> (f64, f64) {
     let g = Geodesic::wgs84();
     let (s, _azi1, _azi2, m12, _a12): (f64, f64, f64, f64, f64) =
         g.inverse(frame.lat0(), frame.lon0(), lat, lon);
-    if !(s > 1e-3) {
+    if s.is_nan() || s <= 1e-3 {
         return (s.max(0.0), 0.0);
     }
-    if !(m12 > 0.0) {
+    if m12.is_nan() || m12 <= 0.0 {
         // beyond the conjugate point: the frame is meaningless there
         return (s, f64::INFINITY);
     }
@@ -116,7 +116,7 @@ pub fn check(meter: ExtentMeter<'_>, max_distortion: f64) -> Result<Extent> {
         what: "scenario extent".into(),
         reason: "no feature to measure".into(),
     })?;
-    if !(e.max_distortion <= max_distortion) {
+    if e.max_distortion.is_nan() || e.max_distortion > max_distortion {
         return Err(Error::FrameExtent {
             feature: e.farthest.clone(),
             distance_m: e.distance_m,
