@@ -34,6 +34,10 @@
 //! ```
 //!
 //! Only `inventory` or at least one `site` is required; everything else has a default.
+//! `threat_axis_deg`, `extra_facings_deg` and a site's `facing_deg` are true bearings at the
+//! site ([`crate::bearing`]); `max_frame_distortion` (default 0.005) bounds the local frame's
+//! distance error over the scenario's extent ([`crate::geometry::extent`]). Lon/lat edges are
+//! densified before projecting ([`crate::geometry::densify`]).
 //! Validation rejects, with the feature's index and id and the field: malformed JSON, unknown
 //! kinds, classes and threats, NaN/infinite/out-of-range coordinates, empty, unclosed,
 //! self-intersecting or otherwise invalid polygons (holes outside their shell included),
