@@ -1392,8 +1392,21 @@ impl Scenario {
         &mut self.settings
     }
     /// Replaces the existing sites (e.g. with a plan's sites for evaluation).
+    ///
+    /// Sites still carrying the identity bearing map (e.g. built with [`Site::new`]) get theirs
+    /// from this scenario's frame, so their facings read as true bearings.
     pub fn set_sites(&mut self, sites: Vec<Site>) {
-        self.sites = sites;
+        let frame = &self.frame;
+        self.sites = sites
+            .into_iter()
+            .map(|s| {
+                if s.bearings == crate::bearing::BearingMap::IDENTITY {
+                    s.in_frame(frame)
+                } else {
+                    s
+                }
+            })
+            .collect();
     }
     /// Replaces the inventory.
     pub fn set_inventory(&mut self, inventory: Vec<InventoryItem>) {
