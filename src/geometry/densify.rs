@@ -3,7 +3,7 @@
 //! GeoJSON (RFC 7946) defines the edge between two positions as the straight line in
 //! longitude/latitude. The local frame is an azimuthal equidistant projection, in which such a
 //! line is curved: projecting only the vertices and joining them with straight chords moves a
-//! 430 km edge along a parallel at 48.5° by about 4 km. [`project_line`] therefore inserts
+//! 430 km edge along a parallel at 48.5° by about 4 km. [`Densifier::project_line`] therefore inserts
 //! vertices, interpolated linearly in lon/lat, until every projected chord stays within a
 //! tolerance of the projected lon/lat edge.
 //!

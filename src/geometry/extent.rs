@@ -11,7 +11,7 @@
 //! The scenario loader fails with [`crate::Error::FrameExtent`] when the distortion exceeds the
 //! `max_frame_distortion` setting (default [`DEFAULT_MAX_FRAME_DISTORTION`]), which also
 //! catches a single feature with swapped lat/lon; above [`COMFORTABLE_DISTORTION`] it leaves a
-//! [`codes::FRAME_DISTORTION`](crate::diagnostic::codes::FRAME_DISTORTION) warning.
+//! [`codes::FRAME_DISTORTION`] warning.
 
 use crate::diagnostic::{codes, Diagnostic};
 use crate::error::{Error, FeatureRef, Result};
