@@ -142,4 +142,8 @@ pub mod codes {
     pub const TERRAIN_CRS_ASSUMED: &str = "terrain.crs_assumed";
     /// Terrain cells outside every DEM were filled by the chosen outside policy.
     pub const TERRAIN_OUTSIDE_FILLED: &str = "terrain.outside_filled";
+    // ---- geometry: frame extent (crate::geometry::extent)
+    /// The scenario reaches beyond the frame's comfortable range (distance error above
+    /// 0.05 %) but within `max_frame_distortion`: the message gives the figure.
+    pub const FRAME_DISTORTION: &str = "frame.distortion";
 }

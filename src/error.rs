@@ -183,6 +183,23 @@ pub enum Error {
         /// cell centres.
         uncovered_lonlat: [f64; 4],
     },
+    /// A scenario reaches so far from its frame's centre that local distances there would be
+    /// off by more than the `max_frame_distortion` setting (see [`crate::geometry::extent`]).
+    /// Often a feature with lat/lon swapped.
+    #[error(
+        "scenario: {feature} lies {:.0} km from the scenario's centre, where the local frame's distance error is {:.3} %, above `max_frame_distortion` ({:.3} %): check that its coordinates are [lon, lat], split the scenario, or raise the setting",
+        .distance_m / 1000.0, .distortion * 100.0, .limit * 100.0
+    )]
+    FrameExtent {
+        /// The feature farthest from the centre.
+        feature: FeatureRef,
+        /// Its geodesic distance from the centre, metres.
+        distance_m: f64,
+        /// The frame's worst relative distance error there.
+        distortion: f64,
+        /// The `max_frame_distortion` setting.
+        limit: f64,
+    },
 }
 
 impl Error {

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::evaluate::Coverage;
 use crate::frame::LocalFrame;
 use crate::gaps::GapMap;
+use crate::geometry::antimeridian;
 use crate::scenario::Scenario;
 use crate::site::Site;
 use crate::volume::Footprint;
@@ -122,7 +123,8 @@ fn props(pairs: &[(&str, JsonValue)]) -> JsonObject {
         .collect()
 }
 
-/// A point feature for a site: `kind = "site"`, `class`, `facing_deg`, `fixed`, `id`.
+/// A point feature for a site: `kind = "site"`, `class`, `facing_deg` (true bearing), `fixed`,
+/// `id`.
 pub fn site_feature(scenario: &Scenario, site: &Site) -> Feature {
     let (lon, lat) = scenario
         .frame()
@@ -150,13 +152,17 @@ pub fn site_feature(scenario: &Scenario, site: &Site) -> Feature {
 
 /// A polygon feature for the footprint of `site` on `layer`: `kind = "footprint"`, `class`,
 /// `threat`, `altitude_m`, `max_ground_range_m`. `None` when the footprint is empty.
+///
+/// A footprint crossing the antimeridian is split there (RFC 7946 §3.1.9) and exported as a
+/// `MultiPolygon` whose parts lie within [-180, 180]; otherwise it is a `Polygon`.
 pub fn footprint_feature(scenario: &Scenario, site: &Site, layer: &Layer) -> Option<Feature> {
     let cat = scenario.catalogue();
     let fp = Footprint::new(cat, site, layer);
     let poly = footprint_polygon(&fp, DEFAULT_ARC_SEGMENTS)?;
-    let ll = polygon_to_lonlat(scenario.frame(), &poly);
+    // split at the antimeridian (RFC 7946 §3.1.9): a Polygon, or a MultiPolygon when it crosses
+    let ll = antimeridian::unproject_polygon(scenario.frame(), &poly);
     let mut f = feature(
-        geojson::Value::from(&ll),
+        antimeridian::polygon_geometry(&ll),
         props(&[
             ("kind", "footprint".into()),
             ("class", cat.class(site.class).id.clone().into()),
@@ -172,9 +178,11 @@ pub fn footprint_feature(scenario: &Scenario, site: &Site, layer: &Layer) -> Opt
 }
 
 /// The scenario's own features (zones, assets, corridors, contact lines, candidate and
-/// exclusion areas), in lon/lat, each with `kind`, `id` and `name`.
+/// exclusion areas), in lon/lat, each with `kind`, `id` and `name`. Polygons and lines crossing
+/// the antimeridian are split there (RFC 7946 §3.1.9; a line becomes a `MultiLineString`).
 pub fn scenario_features(scenario: &Scenario) -> Vec<Feature> {
     let mut out = Vec::new();
+    let lon0 = scenario.frame().lon0();
     let with_id = |mut f: Feature, id: &str| {
         f.id = Some(geojson::feature::Id::String(id.to_string()));
         f
@@ -182,7 +190,7 @@ pub fn scenario_features(scenario: &Scenario) -> Vec<Feature> {
     for z in scenario.zones() {
         out.push(with_id(
             feature(
-                geojson::Value::from(&z.lonlat.clone().orient(Direction::Default)),
+                geojson::Value::from(&antimeridian::split_multipolygon(&z.lonlat, lon0)),
                 props(&[
                     ("kind", "zone".into()),
                     ("name", z.name.clone().into()),
@@ -196,7 +204,7 @@ pub fn scenario_features(scenario: &Scenario) -> Vec<Feature> {
     for c in scenario.corridors() {
         out.push(with_id(
             feature(
-                geojson::Value::from(&c.lonlat),
+                antimeridian::line_geometry(&antimeridian::split_line(&c.lonlat, lon0)),
                 props(&[
                     ("kind", "corridor".into()),
                     ("name", c.name.clone().into()),
@@ -209,7 +217,7 @@ pub fn scenario_features(scenario: &Scenario) -> Vec<Feature> {
     for l in scenario.contact_lines() {
         out.push(with_id(
             feature(
-                geojson::Value::from(&l.lonlat),
+                antimeridian::line_geometry(&antimeridian::split_line(&l.lonlat, lon0)),
                 props(&[
                     ("kind", "contact_line".into()),
                     ("name", l.name.clone().into()),
@@ -226,7 +234,7 @@ pub fn scenario_features(scenario: &Scenario) -> Vec<Feature> {
         for a in areas {
             out.push(with_id(
                 feature(
-                    geojson::Value::from(&a.lonlat.clone().orient(Direction::Default)),
+                    geojson::Value::from(&antimeridian::split_multipolygon(&a.lonlat, lon0)),
                     props(&[("kind", kind.into()), ("name", a.name.clone().into())]),
                 ),
                 &a.id,

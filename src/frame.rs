@@ -170,6 +170,60 @@ impl LocalFrame {
         (normalize_lon(lon), lat)
     }
 
+    /// The true-to-grid [`BearingMap`](crate::bearing::BearingMap) of this frame at
+    /// `(lon, lat)` (degrees; not validated: non-finite input gives the identity map).
+    ///
+    /// Computed exactly from one geodesic inverse from the centre (azimuths and reduced
+    /// length); see [`crate::bearing`].
+    pub fn bearing_map(&self, lon: f64, lat: f64) -> crate::bearing::BearingMap {
+        use crate::bearing::BearingMap;
+        if !lon.is_finite() || !lat.is_finite() {
+            return BearingMap::IDENTITY;
+        }
+        let (s, azi1, azi2, m12, _a12): (f64, f64, f64, f64, f64) =
+            self.geod.inverse(self.lat0, self.lon0, lat, lon);
+        // Within a millimetre of the centre the frame is the identity to far below 1e-9°.
+        if s.is_nan() || s <= 1e-3 || m12.is_nan() || m12 <= 0.0 {
+            return BearingMap::IDENTITY;
+        }
+        let mut map = BearingMap {
+            radial_grid_deg: azi1,
+            radial_true_deg: azi2,
+            transverse_scale: s / m12,
+            bend1_deg_per_m: 0.0,
+            bend3_deg_per_m: 0.0,
+        };
+        // Bending of geodesics in the frame, by symmetry about the radial direction odd in θ:
+        // fitted as c₁·sin θ + c₃·sin 3θ from chords at 90° and 30° off the radial direction.
+        const D_REF: f64 = 80_000.0;
+        let p = self.to_local_unchecked(lon, lat);
+        let rate = |theta: f64| -> f64 {
+            let b = azi2 + theta;
+            let (lat2, lon2): (f64, f64) = self.geod.direct(lat, lon, b, D_REF);
+            let q = self.to_local_unchecked(normalize_lon(lon2), lat2);
+            let chord = (q[0] - p[0]).atan2(q[1] - p[1]).to_degrees();
+            let d = (chord - map.to_grid(b) + 180.0).rem_euclid(360.0) - 180.0;
+            d / D_REF
+        };
+        let (r90, r30) = (rate(90.0), rate(30.0));
+        let c1 = (r90 + r30) / 1.5;
+        let c3 = c1 - r90;
+        if c1.is_finite() && c3.is_finite() {
+            map.bend1_deg_per_m = c1;
+            map.bend3_deg_per_m = c3;
+        }
+        map
+    }
+
+    /// [`bearing_map`](Self::bearing_map) at local `(x, y)` metres.
+    pub fn bearing_map_local(&self, x: f64, y: f64) -> crate::bearing::BearingMap {
+        if !x.is_finite() || !y.is_finite() || x.hypot(y) <= 1e-3 {
+            return crate::bearing::BearingMap::IDENTITY;
+        }
+        let (lon, lat) = self.to_lonlat(x, y);
+        self.bearing_map(lon, lat)
+    }
+
     /// Geodesic (Karney) distance in metres between two WGS84 points.
     pub fn geodesic_distance(&self, a: (f64, f64), b: (f64, f64)) -> f64 {
         let (s, _a12): (f64, f64) = self.geod.inverse(a.1, a.0, b.1, b.0);

@@ -16,6 +16,7 @@ use crate::demand::{Demand, Grid};
 use crate::error::{Error, Result};
 use crate::evaluate::Coverage;
 use crate::frame::LocalFrame;
+use crate::geometry::antimeridian;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -289,25 +290,6 @@ pub fn cells_to_polygons(grid: &Grid, mask: &[bool]) -> Result<MultiPolygon<f64>
     ))
 }
 
-/// Unprojects a local multipolygon to lon/lat through `frame`.
-fn to_lonlat(mp: &MultiPolygon<f64>, frame: &LocalFrame) -> MultiPolygon<f64> {
-    let ring = |ls: &LineString<f64>| {
-        LineString(
-            ls.0.iter()
-                .map(|c| {
-                    let (lon, lat) = frame.to_lonlat(c.x, c.y);
-                    Coord { x: lon, y: lat }
-                })
-                .collect(),
-        )
-    };
-    MultiPolygon(
-        mp.0.iter()
-            .map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect()))
-            .collect(),
-    )
-}
-
 /// The gaps against one threat.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThreatGaps {
@@ -319,7 +301,8 @@ pub struct ThreatGaps {
     pub area_km2: f64,
     /// The failing cells merged into polygons, local metres.
     pub local: MultiPolygon<f64>,
-    /// The same polygons in WGS84 lon/lat (vertices unprojected through the frame).
+    /// The same polygons in WGS84 lon/lat (vertices unprojected through the frame), split at
+    /// the antimeridian (RFC 7946 §3.1.9: every part within [-180, 180]).
     pub lonlat: MultiPolygon<f64>,
 }
 
@@ -384,7 +367,7 @@ impl GapMap {
                     }
                 }
                 let local = cells_to_polygons(&grid, &mask)?;
-                let lonlat = to_lonlat(&local, frame);
+                let lonlat = antimeridian::unproject_multipolygon(frame, &local);
                 Ok(ThreatGaps {
                     threat,
                     cells: n,

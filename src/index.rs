@@ -32,12 +32,6 @@ pub(crate) fn padded_bbox(b: [f64; 4]) -> [f64; 4] {
     [b[0] - e, b[1] - e, b[2] + e, b[3] + e]
 }
 
-/// Unit vector of a bearing (degrees clockwise from north), as in [`crate::volume`].
-fn bearing_vec(deg: f64) -> [f64; 2] {
-    let a = deg.to_radians();
-    [a.sin(), a.cos()]
-}
-
 /// A site's footprint on one layer, as an R-tree object.
 ///
 /// Its envelope is the footprint's bounding box (padded by a relative 10⁻⁹), and
@@ -98,17 +92,8 @@ impl SiteFootprint {
         layer: &Layer,
     ) -> SiteFootprint {
         let footprint = Footprint::new(catalogue, site, layer);
-        let class = catalogue.class(site.class);
-        let rays = if footprint.is_all_round() {
-            None
-        } else {
-            let h = class.sector_deg / 2.0;
-            Some((
-                bearing_vec(site.facing_deg - h),
-                bearing_vec(site.facing_deg + h),
-                class.sector_deg > 180.0,
-            ))
-        };
+        // the footprint's own sector edges (true bearings mapped to the frame)
+        let rays = footprint.raw_parts().and_then(|(_, _, _, sector)| sector);
         SiteFootprint {
             footprint,
             site: index,

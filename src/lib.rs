@@ -11,6 +11,10 @@
 //!   public figures ([`Catalogue::builtin`]) and user catalogues from JSON, validated.
 //! * [`frame`]: WGS84 lon/lat <-> local metres ([`LocalFrame`], ellipsoidal azimuthal
 //!   equidistant, Karney geodesics), within 0.05 % of geodesic distance up to 300 km.
+//! * [`bearing`]: true-north bearings (facings, sectors, threat axis) converted exactly to the
+//!   local frame at each site ([`bearing::BearingMap`]); [`geometry`]: lon/lat edges
+//!   densified before projecting, the scenario's extent and worst frame distortion, and
+//!   antimeridian splitting of exported shapes (RFC 7946).
 //! * [`volume`]: the [`Footprint`] of a [`Site`] on a layer: slant-range annulus, altitude band,
 //!   azimuth sector and smooth-earth radar horizon, with exact per-row spans for rasterising.
 //! * [`scenario`]: zones, defended assets, corridors, contact line and keep-out, candidate and
@@ -73,6 +77,7 @@
 )]
 
 pub mod builder;
+pub mod bearing;
 pub mod catalogue;
 pub mod demand;
 pub mod diagnostic;
@@ -81,6 +86,7 @@ pub mod evaluate;
 pub mod export;
 pub mod frame;
 pub mod gaps;
+pub mod geometry;
 pub mod index;
 pub mod map;
 pub mod placement;

@@ -38,6 +38,10 @@
 //! `"terrain_cell_m"` the side of the cells it is resampled onto (default: a quarter of
 //! `grid_resolution_m`, 100–1000 m): the scenario loads it and keeps it, and every entry point
 //! uses it ([`Scenario::terrain`]).
+//! `threat_axis_deg`, `extra_facings_deg` and a site's `facing_deg` are true bearings at the
+//! site ([`crate::bearing`]); `max_frame_distortion` (default 0.005) bounds the local frame's
+//! distance error over the scenario's extent ([`crate::geometry::extent`]). Lon/lat edges are
+//! densified before projecting ([`crate::geometry::densify`]).
 //! Validation rejects, with the feature's index and id and the field: malformed JSON, unknown
 //! kinds, classes and threats, NaN/infinite/out-of-range coordinates, empty, unclosed,
 //! self-intersecting or otherwise invalid polygons (holes outside their shell included),
@@ -49,8 +53,10 @@ use crate::catalogue::{Catalogue, ClassId, ThreatId};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, FeatureRef, Result};
 use crate::frame::LocalFrame;
+use crate::geometry::densify::{self, Densifier};
+use crate::geometry::extent::{self, Extent, ExtentMeter};
 use crate::site::Site;
-use geo::{Area as _, Contains, Coord, LineString, MultiPolygon, Point, Polygon, Validation};
+use geo::{Area as _, Contains, LineString, MultiPolygon, Point, Polygon, Validation};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::path::Path;
@@ -224,9 +230,10 @@ pub struct Settings {
     pub class_spacing_m: Vec<Option<f64>>,
     /// Minimum distance between any two sites, metres (on top of each class's own spacing).
     pub min_site_spacing_m: f64,
-    /// Bearing threats come from (degrees clockwise from north); sector radars face it.
+    /// Bearing threats come from (degrees clockwise from true north at each site); sector
+    /// radars face it.
     pub threat_axis_deg: Option<f64>,
-    /// Additional candidate facings for sector radars, degrees.
+    /// Additional candidate facings for sector radars, true bearings in degrees.
     pub extra_facings_deg: Vec<f64>,
     /// Resource limits.
     pub limits: Limits,
@@ -243,6 +250,10 @@ pub struct Settings {
     /// Weight of one unit of asset value, in km² of priority-1 zone
     /// (default [`crate::demand::DEFAULT_ASSET_VALUE_KM2`]).
     pub asset_value_km2: f64,
+    /// Largest relative distance error of the local frame the loader accepts over the
+    /// scenario's extent (default [`extent::DEFAULT_MAX_FRAME_DISTORTION`], 0.5 %; see
+    /// [`crate::geometry::extent`]).
+    pub max_frame_distortion: f64,
 }
 
 /// A validated scenario in its local frame.
@@ -275,6 +286,7 @@ pub struct Scenario {
     settings: Settings,
     diagnostics: Vec<Diagnostic>,
     terrain: owned_terrain::OwnedTerrain,
+    extent: Extent,
 }
 
 /// The sample scenarios shipped in `data/scenarios/`, by name.
@@ -620,35 +632,6 @@ fn setting_positive(m: &Map<String, Value>, key: &str, default: f64) -> Result<f
     Ok(v)
 }
 
-fn project_mp(frame: &LocalFrame, mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    let f = |ls: &LineString<f64>| {
-        LineString::from(
-            ls.coords()
-                .map(|c| {
-                    let [x, y] = frame.to_local_unchecked(c.x, c.y);
-                    Coord { x, y }
-                })
-                .collect::<Vec<_>>(),
-        )
-    };
-    MultiPolygon(
-        mp.0.iter()
-            .map(|p| Polygon::new(f(p.exterior()), p.interiors().iter().map(f).collect()))
-            .collect(),
-    )
-}
-
-fn project_ls(frame: &LocalFrame, ls: &LineString<f64>) -> LineString<f64> {
-    LineString::from(
-        ls.coords()
-            .map(|c| {
-                let [x, y] = frame.to_local_unchecked(c.x, c.y);
-                Coord { x, y }
-            })
-            .collect::<Vec<_>>(),
-    )
-}
-
 // ---------------------------------------------------------------------------------------------
 
 impl Scenario {
@@ -762,6 +745,7 @@ impl Scenario {
             "terrain_cell_m",
             "terrain_crs",
             "terrain_outside",
+            "max_frame_distortion",
         ];
         for k in settings_v.keys() {
             if !KNOWN_SETTINGS.contains(&k.as_str()) {
@@ -783,6 +767,11 @@ impl Scenario {
             .to_string();
         let grid_resolution_m = setting_positive(settings_v, "grid_resolution_m", 1000.0)?;
         let candidate_spacing_m = setting_positive(settings_v, "candidate_spacing_m", 5000.0)?;
+        let max_frame_distortion = setting_positive(
+            settings_v,
+            "max_frame_distortion",
+            extent::DEFAULT_MAX_FRAME_DISTORTION,
+        )?;
         let min_site_spacing_m = setting_num(settings_v, "min_site_spacing_m")?.unwrap_or(0.0);
         if min_site_spacing_m < 0.0 {
             return Err(setting_err(
@@ -1168,8 +1157,36 @@ impl Scenario {
         }
         let frame = LocalFrame::centred_on(pts)?;
 
-        // ---- pass 2: project
+        // ---- extent: farthest feature and the frame's distortion there (geometry::extent)
+        let mut meter = ExtentMeter::new(&frame);
+        for (index, p) in parsed.iter().enumerate() {
+            use geo::CoordsIter as _;
+            let (id, pts): (&String, Vec<(f64, f64)>) = match p {
+                Parsed::Zone { id, mp, .. }
+                | Parsed::CandArea { id, mp, .. }
+                | Parsed::Exclusion { id, mp, .. } => {
+                    (id, mp.coords_iter().map(|c| c.x_y()).collect())
+                }
+                Parsed::Corridor { id, ls, .. } | Parsed::Contact { id, ls, .. } => {
+                    (id, ls.coords().map(|c| c.x_y()).collect())
+                }
+                Parsed::Asset { id, p, .. }
+                | Parsed::CandPoint { id, p, .. }
+                | Parsed::Site { id, p, .. } => (id, vec![(p[0], p[1])]),
+            };
+            meter.add(
+                &FeatureRef {
+                    index,
+                    id: Some(id.clone()),
+                },
+                pts,
+            );
+        }
+        let extent = extent::check(meter, max_frame_distortion)?;
+
+        // ---- pass 2: project (lon/lat edges densified, see geometry::densify)
         let local = |p: [f64; 2]| frame.to_local_unchecked(p[0], p[1]);
+        let mut dens = Densifier::new(&frame, densify::tolerance_m(grid_resolution_m));
         let mut s = Scenario {
             name,
             description,
@@ -1198,10 +1215,15 @@ impl Scenario {
                 terrain_source,
                 asset_value_km2,
                 terrain_cell_m,
+                max_frame_distortion,
             },
             diagnostics: Vec::new(),
             terrain: Default::default(),
+            extent: extent.clone(),
         };
+        if extent.max_distortion > extent::COMFORTABLE_DISTORTION {
+            s.push_diagnostic(extent::distortion_diagnostic(&extent));
+        }
         let mut site_refs = Vec::new();
         for p in parsed {
             match p {
@@ -1212,7 +1234,7 @@ impl Scenario {
                     depth,
                     mp,
                 } => s.zones.push(Zone {
-                    local: project_mp(&frame, &mp),
+                    local: dens.project_multipolygon(&mp)?,
                     lonlat: mp,
                     id,
                     name,
@@ -1243,7 +1265,7 @@ impl Scenario {
                     depth,
                     ls,
                 } => s.corridors.push(Corridor {
-                    local: project_ls(&frame, &ls),
+                    local: dens.project_line(&ls)?,
                     lonlat: ls,
                     id,
                     name,
@@ -1257,20 +1279,20 @@ impl Scenario {
                     keep_out,
                     ls,
                 } => s.contact_lines.push(ContactLine {
-                    local: project_ls(&frame, &ls),
+                    local: dens.project_line(&ls)?,
                     lonlat: ls,
                     id,
                     name,
                     keep_out_m: keep_out,
                 }),
                 Parsed::CandArea { id, name, mp } => s.candidate_areas.push(Region {
-                    local: project_mp(&frame, &mp),
+                    local: dens.project_multipolygon(&mp)?,
                     lonlat: mp,
                     id,
                     name,
                 }),
                 Parsed::Exclusion { id, name, mp } => s.exclusions.push(Region {
-                    local: project_mp(&frame, &mp),
+                    local: dens.project_multipolygon(&mp)?,
                     lonlat: mp,
                     id,
                     name,
@@ -1299,6 +1321,7 @@ impl Scenario {
                         class,
                         position: local(p),
                         facing_deg: facing,
+                        bearings: frame.bearing_map(p[0], p[1]),
                         fixed,
                     });
                 }
@@ -1394,6 +1417,11 @@ impl Scenario {
     pub(crate) fn push_diagnostic(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
+    /// The scenario's extent: its feature farthest from the frame's centre, that distance and
+    /// the frame's worst relative distance error there (see [`crate::geometry::extent`]).
+    pub fn extent(&self) -> &Extent {
+        &self.extent
+    }
     /// Settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
@@ -1403,8 +1431,21 @@ impl Scenario {
         &mut self.settings
     }
     /// Replaces the existing sites (e.g. with a plan's sites for evaluation).
+    ///
+    /// Sites still carrying the identity bearing map (e.g. built with [`Site::new`]) get theirs
+    /// from this scenario's frame, so their facings read as true bearings.
     pub fn set_sites(&mut self, sites: Vec<Site>) {
-        self.sites = sites;
+        let frame = &self.frame;
+        self.sites = sites
+            .into_iter()
+            .map(|s| {
+                if s.bearings == crate::bearing::BearingMap::IDENTITY {
+                    s.in_frame(frame)
+                } else {
+                    s
+                }
+            })
+            .collect();
     }
     /// Replaces the inventory.
     pub fn set_inventory(&mut self, inventory: Vec<InventoryItem>) {
@@ -1426,7 +1467,7 @@ impl Scenario {
     }
 
     /// Builds a site of `class` (by id) at `(lon, lat)`; sector radars face `facing_deg` or, when
-    /// `None`, the scenario's threat axis (north if none).
+    /// `None`, the scenario's threat axis (north if none), as true bearings at the site.
     ///
     /// # Errors
     /// [`Error::UnknownSystemClass`] or [`Error::InvalidInput`] for a bad coordinate.
@@ -1446,7 +1487,9 @@ impl Scenario {
                 reason: "not finite".into(),
             });
         }
-        Ok(Site::new(class, position, facing))
+        let mut site = Site::new(class, position, facing);
+        site.bearings = self.frame.bearing_map(lon, lat);
+        Ok(site)
     }
 
     /// Bounding box `[min_x, min_y, max_x, max_y]` of the zones, assets and corridors (corridor

@@ -14,6 +14,7 @@
 //! cells covered in one row ([`Footprint::row_spans`]) is found exactly, with the same
 //! arithmetic, in O(1) predicate evaluations per span end.
 
+use crate::bearing::BearingMap;
 use crate::catalogue::{Catalogue, ClassId, Envelope, Layer, SystemClass};
 use crate::site::Site;
 
@@ -35,13 +36,15 @@ fn bearing_vec(deg: f64) -> [f64; 2] {
 }
 
 impl Sector {
-    fn new(width_deg: f64, facing_deg: f64) -> Sector {
+    /// The sector of true bearings `facing ± width/2`, its edges mapped to the local frame as
+    /// the chords to the edge geodesics at `mid_range_m` (see [`BearingMap::to_grid_chord`]).
+    fn new(width_deg: f64, facing_deg: f64, bearings: &BearingMap, mid_range_m: f64) -> Sector {
         if width_deg.is_nan() || width_deg >= 360.0 {
             return Sector::Full;
         }
         let h = width_deg / 2.0;
-        let l = bearing_vec(facing_deg - h);
-        let r = bearing_vec(facing_deg + h);
+        let l = bearing_vec(bearings.to_grid_chord(facing_deg - h, mid_range_m));
+        let r = bearing_vec(bearings.to_grid_chord(facing_deg + h, mid_range_m));
         if width_deg <= 180.0 {
             Sector::Convex { l, r }
         } else {
@@ -101,16 +104,43 @@ impl Footprint {
             return Self::from_parts(&catalogue.systems()[0], None, site.position, 0.0, 0.0);
         };
         let env = catalogue.envelope(site.class, layer.threat);
-        Self::from_parts(class, env, site.position, site.facing_deg, layer.altitude_m)
+        Self::from_parts_with_bearings(
+            class,
+            env,
+            site.position,
+            site.facing_deg,
+            &site.bearings,
+            layer.altitude_m,
+        )
     }
 
-    /// The footprint of a class with envelope `env` (if any) at `centre` facing `facing_deg`,
-    /// against a target at `altitude_m` above ground.
+    /// The footprint of a class with envelope `env` (if any) at `centre` facing `facing_deg`
+    /// (a bearing in the local frame), against a target at `altitude_m` above ground.
     pub fn from_parts(
         class: &SystemClass,
         env: Option<&Envelope>,
         centre: [f64; 2],
         facing_deg: f64,
+        altitude_m: f64,
+    ) -> Footprint {
+        Self::from_parts_with_bearings(
+            class,
+            env,
+            centre,
+            facing_deg,
+            &BearingMap::IDENTITY,
+            altitude_m,
+        )
+    }
+
+    /// [`from_parts`](Self::from_parts) with `facing_deg` a true bearing at the site, its sector
+    /// edges mapped to the local frame by `bearings` (see [`crate::bearing`]).
+    pub fn from_parts_with_bearings(
+        class: &SystemClass,
+        env: Option<&Envelope>,
+        centre: [f64; 2],
+        facing_deg: f64,
+        bearings: &BearingMap,
         altitude_m: f64,
     ) -> Footprint {
         let empty = Footprint {
@@ -142,7 +172,12 @@ impl Footprint {
             r2_min,
             r2_max,
             active: true,
-            sector: Sector::new(class.sector_deg, facing_deg),
+            sector: Sector::new(
+                class.sector_deg,
+                facing_deg,
+                bearings,
+                (r2_min.sqrt() + r2_max.sqrt()) / 2.0,
+            ),
         }
     }
 

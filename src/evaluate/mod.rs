@@ -319,6 +319,17 @@ pub(crate) fn validate_sites(catalogue: &Catalogue, sites: &[Site]) -> Result<()
                 reason: format!("facing {} is not finite", s.facing_deg),
             });
         }
+        let b = &s.bearings;
+        if !(b.radial_grid_deg.is_finite()
+            && b.radial_true_deg.is_finite()
+            && b.transverse_scale.is_finite()
+            && b.transverse_scale > 0.0)
+        {
+            return Err(Error::InvalidInput {
+                what: what(),
+                reason: format!("bearing map {b:?} is not finite with a positive scale"),
+            });
+        }
     }
     Ok(())
 }

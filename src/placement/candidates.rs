@@ -10,7 +10,9 @@
 //! 3. minus points inside an exclusion area, closer than `keep_out_m` to a contact line, or
 //!    closer to a fixed site than the spacing rules allow;
 //! 4. each point once per facing: sector radars get the threat axis (north when unset) and
-//!    every `extra_facings_deg`; all-round radars the threat axis only.
+//!    every `extra_facings_deg`; all-round radars the threat axis only. Facings are true
+//!    bearings, mapped to the local frame at each candidate's position
+//!    ([`crate::bearing::BearingMap`]).
 //!
 //! Spacing: two sites of one class must be at least `max(class.min_spacing_m,
 //! min_site_spacing_m)` apart, two sites of different classes `min_site_spacing_m` (strictly
@@ -18,6 +20,7 @@
 //! layer of the threat, by `min_depth` sites of the supporting class (fixed ones count).
 
 use super::objective::SupportRule;
+use crate::bearing::BearingMap;
 use crate::catalogue::{Catalogue, ClassId, Layer};
 use crate::demand::{scan_polygon, Grid};
 use crate::error::{Error, Result};
@@ -176,18 +179,24 @@ pub fn scenario_candidates(scenario: &Scenario) -> Result<Vec<Candidate>> {
     let mut out: Vec<Candidate> = Vec::new();
     for &class in &classes {
         let fac = facings(scenario, class);
+        let sector_radar = !scenario.catalogue().class(class).is_all_round();
         let push = |out: &mut Vec<Candidate>, p: [f64; 2], origin| -> Result<()> {
             if !allowed(scenario, &fixed, class, p) {
                 return Ok(());
             }
+            // Facings are true bearings: map them to the frame once per position.
+            let bearings = if sector_radar {
+                scenario.frame().bearing_map_local(p[0], p[1])
+            } else {
+                BearingMap::IDENTITY
+            };
             for &f in &fac {
                 if out.len() as u64 >= limit {
                     return Err(too_many(out.len() as u64 + 1));
                 }
-                out.push(Candidate {
-                    site: Site::new(class, p, f),
-                    origin,
-                });
+                let mut site = Site::new(class, p, f);
+                site.bearings = bearings;
+                out.push(Candidate { site, origin });
             }
             Ok(())
         };
