@@ -121,4 +121,12 @@ pub fn any_at_least(diags: &[Diagnostic], severity: Severity) -> bool {
 
 /// The stable diagnostic codes, one constant per code, grouped by the module that emits them.
 /// Add a constant here when a module starts emitting a new code.
-pub mod codes {}
+pub mod codes {
+    // ---- outputs and maps (src/output.rs, src/map.rs, src/report.rs)
+    /// Gap polygons were clipped to the deployment zones; the message gives the area removed.
+    pub const OUTPUT_GAPS_CLIPPED: &str = "output.gaps_clipped";
+    /// Sites at (nearly) the same position are drawn offset on a ring around it.
+    pub const MAP_SITES_OFFSET: &str = "map.sites_offset";
+    /// Geometry outside the map view was clipped away (nothing is clamped onto the frame).
+    pub const MAP_CLIPPED: &str = "map.clipped";
+}
