@@ -335,12 +335,10 @@ impl MapContent {
                 ),
             )
             .with_subtitle(format!(
-                "{threat}: {:.1} % covered (was {:.1} %), {:.0} km² gap, {failing} assets failing; {} placed + {} existing sites; gap to bound {:.2} %",
+                "{threat}: {:.1} % covered (was {:.1} %), {:.0} km² gap, {failing} assets failing; plan within {:.2} % of its bound",
                 100.0 * ta.map(|c| c.fraction).unwrap_or(0.0),
                 100.0 * tb.map(|c| c.fraction).unwrap_or(0.0),
                 ta.map(|t| t.gap_area_km2).unwrap_or(0.0),
-                plan.sites.iter().filter(|s| !s.fixed).count(),
-                plan.sites.iter().filter(|s| s.fixed).count(),
                 plan.gap_percent
             ));
         m.title = format!("skycover: {} — {threat}", scenario.name());
@@ -540,6 +538,9 @@ fn clip_ls(ls: &LineString<f64>, view: &Polygon<f64>) -> MultiLineString<f64> {
 /// A label's box in metres: `[x0, y0, x1, y1]`.
 type LabelBox = [f64; 4];
 
+/// Lines of a label: text, colour, font size (px).
+type LabelLines = Vec<(String, RGBColor, u32)>;
+
 fn overlaps(a: &LabelBox, b: &LabelBox) -> bool {
     a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
 }
@@ -554,7 +555,7 @@ fn text_px(text: &str, size: f64) -> f64 {
 struct PlacedLabel {
     target: (f64, f64),
     at: (f64, f64),
-    lines: Vec<(String, RGBColor, u32)>,
+    lines: LabelLines,
     leader: Option<(f64, f64)>,
 }
 
@@ -562,7 +563,7 @@ struct PlacedLabel {
 /// eight positions around the point, then rings further out with a leader line; a label that
 /// fits nowhere takes the least crowded candidate (never dropped, never cut).
 fn place_labels(
-    items: &[((f64, f64), Vec<(String, RGBColor, u32)>)],
+    items: &[((f64, f64), LabelLines)],
     markers: &[(f64, f64)],
     view: [f64; 4],
     scale: f64,
@@ -581,7 +582,7 @@ fn place_labels(
             .map(|(t, _, sz)| text_px(t, *sz as f64))
             .fold(0.0, f64::max)
             * scale;
-        let h = lines.iter().map(|(_, _, sz)| *sz as f64 + 3.0).sum::<f64>() * scale;
+        let h = lines.iter().map(|(_, _, sz)| *sz as f64 + 4.0).sum::<f64>() * scale;
         let mut best: Option<(usize, (f64, f64), bool)> = None;
         'rings: for (ring, d) in [8.0, 22.0, 40.0, 65.0].iter().enumerate() {
             let d = d * scale;
@@ -599,14 +600,15 @@ fn place_labels(
             ];
             for (x, y) in cands {
                 let b = [x, y - h, x + w, y];
-                let inside = b[0] >= view[0] && b[2] <= view[2] && b[1] >= view[1] && b[3] <= view[3];
+                let inside =
+                    b[0] >= view[0] && b[2] <= view[2] && b[1] >= view[1] && b[3] <= view[3];
                 let hits = taken.iter().filter(|t| overlaps(t, &b)).count();
                 if inside && hits == 0 {
                     best = Some((0, (x, y), ring > 0));
                     break 'rings;
                 }
                 let cost = hits + if inside { 0 } else { 1000 };
-                if best.is_none_or(|(c, _, _)| cost < c) {
+                if best.map_or(true, |(c, _, _)| cost < c) {
                     best = Some((cost, (x, y), ring > 0));
                 }
             }
@@ -888,7 +890,7 @@ where
             .map_err(draw_err)?;
     }
     if m.assets.len() <= 40 {
-        let items: Vec<((f64, f64), Vec<(String, RGBColor, u32)>)> = m
+        let items: Vec<((f64, f64), LabelLines)> = m
             .assets
             .iter()
             .enumerate()
@@ -919,7 +921,7 @@ where
                         ("sans-serif", *size).into_font().color(colour),
                     )))
                     .map_err(draw_err)?;
-                y -= (*size as f64 + 3.0) * scale;
+                y -= (*size as f64 + 4.0) * scale;
             }
         }
     }

@@ -371,54 +371,52 @@ pub fn gaps_collection(
     let mut out = Vec::new();
     let mut removed_km2 = 0.0;
     let mut cell_km2 = 0.0;
-    let mut emit = |fails: &dyn Fn(usize) -> bool,
-                    threat: ThreatId,
-                    layer: Option<&Layer>|
-     -> Result<()> {
-        let mut mask = vec![false; grid.len()];
-        let mut n = 0usize;
-        for (s, &c) in cells.iter().enumerate() {
-            if fails(s) {
-                if let Some(m) = mask.get_mut(c as usize) {
-                    *m = true;
-                    n += 1;
+    let mut emit =
+        |fails: &dyn Fn(usize) -> bool, threat: ThreatId, layer: Option<&Layer>| -> Result<()> {
+            let mut mask = vec![false; grid.len()];
+            let mut n = 0usize;
+            for (s, &c) in cells.iter().enumerate() {
+                if fails(s) {
+                    if let Some(m) = mask.get_mut(c as usize) {
+                        *m = true;
+                        n += 1;
+                    }
                 }
             }
-        }
-        if n == 0 {
-            return Ok(());
-        }
-        let local = cells_to_polygons(&grid, &mask)?;
-        let raw = local.unsigned_area() / 1e6;
-        let clipped = if zones.0.is_empty() {
-            local
-        } else {
-            local.intersection(&zones)
+            if n == 0 {
+                return Ok(());
+            }
+            let local = cells_to_polygons(&grid, &mask)?;
+            let raw = local.unsigned_area() / 1e6;
+            let clipped = if zones.0.is_empty() {
+                local
+            } else {
+                local.intersection(&zones)
+            };
+            let area = clipped.unsigned_area() / 1e6;
+            removed_km2 += (raw - area).max(0.0);
+            cell_km2 += raw;
+            let ll = multipolygon_to_lonlat(scenario.frame(), &clipped).orient(Direction::Default);
+            let threat = threat_name(cat, threat);
+            let (scope, id) = match layer {
+                None => ("threat", format!("gap/{threat}")),
+                Some(l) => ("layer", format!("gap/{threat}@{:.0}", l.altitude_m)),
+            };
+            out.push(with_id(
+                feature(
+                    geojson::Value::from(&ll),
+                    obj(json!({
+                        "scope": scope, "threat": threat,
+                        "altitude_m": layer.map(|l| l.altitude_m),
+                        "layer": layer.map(|l| l.index),
+                        "cells": n, "area_km2": area,
+                        "cell_area_km2": n as f64 * grid.cell_area_km2(),
+                    })),
+                ),
+                id,
+            ));
+            Ok(())
         };
-        let area = clipped.unsigned_area() / 1e6;
-        removed_km2 += (raw - area).max(0.0);
-        cell_km2 += raw;
-        let ll = multipolygon_to_lonlat(scenario.frame(), &clipped).orient(Direction::Default);
-        let threat = threat_name(cat, threat);
-        let (scope, id) = match layer {
-            None => ("threat", format!("gap/{threat}")),
-            Some(l) => ("layer", format!("gap/{threat}@{:.0}", l.altitude_m)),
-        };
-        out.push(with_id(
-            feature(
-                geojson::Value::from(&ll),
-                obj(json!({
-                    "scope": scope, "threat": threat,
-                    "altitude_m": layer.map(|l| l.altitude_m),
-                    "layer": layer.map(|l| l.index),
-                    "cells": n, "area_km2": area,
-                    "cell_area_km2": n as f64 * grid.cell_area_km2(),
-                })),
-            ),
-            id,
-        ));
-        Ok(())
-    };
     for t in 0..cat.threats().len() {
         let threat = ThreatId(t);
         emit(&|s| coverage.fails(s, threat), threat, None)?;
@@ -492,8 +490,10 @@ pub fn areas_collection(scenario: &Scenario) -> FeatureCollection {
         out.push(with_id(
             feature(
                 mp(&z.lonlat),
-                obj(json!({"kind": "zone", "name": z.name, "priority": z.priority,
-                           "area_km2": z.area_km2()})),
+                obj(
+                    json!({"kind": "zone", "name": z.name, "priority": z.priority,
+                           "area_km2": z.area_km2()}),
+                ),
             ),
             z.id.clone(),
         ));
@@ -884,8 +884,8 @@ mod tests {
         assert_eq!(one_type(&assets), Some("Point"));
         for f in &assets.features {
             for t in s.catalogue().threats() {
-                assert!(f.property(&format!("depth_{}", t.id)).unwrap().is_u64());
-                assert!(f.property(&format!("required_{}", t.id)).unwrap().is_u64());
+                assert!(f.property(format!("depth_{}", t.id)).unwrap().is_u64());
+                assert!(f.property(format!("required_{}", t.id)).unwrap().is_u64());
             }
             assert!(f.property("failing_threats").unwrap().is_array());
         }

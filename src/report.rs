@@ -330,7 +330,11 @@ pub fn render(input: &ReportInput<'_>) -> Result<String> {
         .chain(&plan.diagnostics)
         .chain(input.output_diagnostics)
         .collect();
-    let _ = write!(h, "<h2>Diagnostics ({})</h2><ul id=\"diagnostics\">", diags.len());
+    let _ = write!(
+        h,
+        "<h2>Diagnostics ({})</h2><ul id=\"diagnostics\">",
+        diags.len()
+    );
     for d in diags {
         let _ = write!(
             h,
