@@ -1236,6 +1236,88 @@ mod tests {
     }
 
     #[test]
+    fn clipping_cuts_at_the_view_and_never_clamps() {
+        use geo::{Area, BoundingRect, Intersects};
+        let view = rect_polygon(0.0, 0.0, 100.0, 100.0);
+        // a square half outside: its clipped area is exactly the inside half
+        let sq = MultiPolygon(vec![rect_polygon(50.0, 20.0, 150.0, 80.0)]);
+        let c = clip_mp(&sq, &view);
+        assert!((c.unsigned_area() - 50.0 * 60.0).abs() < 1e-6);
+        let r = c.bounding_rect().unwrap();
+        assert!(r.max().x <= 100.0 + 1e-9 && r.min().x >= 50.0 - 1e-9);
+        // a polygon entirely outside the view vanishes (clamping would draw it on the edge)
+        let far = MultiPolygon(vec![rect_polygon(120.0, 10.0, 130.0, 90.0)]);
+        assert!(clip_mp(&far, &view).0.is_empty());
+        // a line crossing the view keeps only its inside part, on the original line
+        let ls = LineString::from(vec![(-50.0, 50.0), (150.0, 50.0), (150.0, 200.0)]);
+        let parts = clip_ls(&ls, &view);
+        assert_eq!(parts.0.len(), 1);
+        for p in parts.0[0].coords() {
+            assert!((p.y - 50.0).abs() < 1e-9 && (-1e-9..=100.0 + 1e-9).contains(&p.x));
+        }
+        // a keep-out band 11 km off a line outside the view stays outside
+        let contact = LineString::from(vec![(200.0, -50.0), (200.0, 150.0)]);
+        let band = contact.buffer(20.0);
+        assert!(!band.intersects(&view));
+        assert!(clip_mp(&band, &view).0.is_empty());
+    }
+
+    #[test]
+    fn co_located_sites_are_spread_apart() {
+        let sites = vec![
+            ([0.0, 0.0], Tier::Medium, false),
+            ([1.0, 0.0], Tier::Point, false),
+            ([0.0, 1.0], Tier::Upper, true),
+            ([500.0, 500.0], Tier::Point, false),
+        ];
+        let pos = spread_sites(&sites, 20.0);
+        assert_eq!(pos[3], (500.0, 500.0), "a lone site stays where it is");
+        for i in 0..3 {
+            for j in i + 1..3 {
+                let d = (pos[i].0 - pos[j].0).hypot(pos[i].1 - pos[j].1);
+                assert!(d >= 20.0, "{i} {j}: {d}");
+            }
+        }
+        // deterministic
+        assert_eq!(pos, spread_sites(&sites, 20.0));
+    }
+
+    #[test]
+    fn labels_do_not_overlap_when_there_is_room() {
+        // a cluster of eight points 10 px apart in a wide view, long names, 1 m per px
+        let items: Vec<((f64, f64), LabelLines)> = (0..8)
+            .map(|k| {
+                let p = (500.0 + 10.0 * (k % 3) as f64, 500.0 + 10.0 * (k / 3) as f64);
+                (
+                    p,
+                    vec![(format!("a rather long asset name number {k}"), BLACK, 11)],
+                )
+            })
+            .collect();
+        let markers: Vec<(f64, f64)> = items.iter().map(|i| i.0).collect();
+        let placed = place_labels(&items, &markers, [0.0, 0.0, 2000.0, 2000.0], 1.0);
+        assert_eq!(placed.len(), items.len(), "no label dropped");
+        let boxes: Vec<LabelBox> = placed
+            .iter()
+            .map(|l| {
+                let w = text_px(&l.lines[0].0, 11.0);
+                [l.at.0, l.at.1 - 15.0, l.at.0 + w, l.at.1]
+            })
+            .collect();
+        for i in 0..boxes.len() {
+            for j in i + 1..boxes.len() {
+                assert!(!overlaps(&boxes[i], &boxes[j]), "{i} and {j} overlap");
+            }
+            for m in &markers {
+                let mb = [m.0 - 6.0, m.1 - 6.0, m.0 + 6.0, m.1 + 6.0];
+                assert!(!overlaps(&boxes[i], &mb), "label {i} covers a marker");
+            }
+            // full text, never cut
+            assert!(placed[i].lines[0].0.ends_with(&i.to_string()));
+        }
+    }
+
+    #[test]
     fn scale_lengths_are_round() {
         assert_eq!(scale_length(100_000.0), 20_000.0);
         assert_eq!(scale_length(60_000.0), 10_000.0);
