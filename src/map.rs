@@ -1,4 +1,4 @@
-//! Map pictures (SVG and PNG, via plotters): country outlines, zones, corridors, contact line
+//! Map pictures (SVG and PNG, via plotters): country outlines (Natural Earth 1:10m), zones, corridors, contact line
 //! and keep-out band, exclusion areas, footprints coloured by class, sites, assets coloured by
 //! status, gap areas, a legend, a scale bar and a title.
 //!
@@ -27,7 +27,7 @@ use std::path::Path;
 use std::sync::Once;
 
 const FONT: &[u8] = include_bytes!("../data/fonts/DejaVuSans.ttf");
-const COUNTRIES: &str = include_str!("../data/ne_110m_ukraine_region.geojson");
+const COUNTRIES: &str = include_str!("../data/context/ne_10m_countries_ukraine_region.geojson");
 static FONT_INIT: Once = Once::new();
 
 fn init_font() {
@@ -107,8 +107,15 @@ fn project_outline(scenario: &Scenario, mp: &MultiPolygon<f64>) -> MultiPolygon<
     )
 }
 
-/// Country outlines of Ukraine and its neighbours (Natural Earth 1:110m, public domain),
-/// in lon/lat, with their names.
+/// Country outlines of Ukraine and its neighbours (Natural Earth 1:10m admin-0, public domain,
+/// from `data/context/`: coast and borders within about a kilometre, where the 1:110m outlines
+/// were 4–8 km off at Odesa), in lon/lat, with their names.
+///
+/// # Examples
+/// ```
+/// let names: Vec<String> = skycover::map::country_outlines().into_iter().map(|c| c.0).collect();
+/// assert!(names.iter().any(|n| n == "Ukraine"));
+/// ```
 pub fn country_outlines() -> Vec<(String, MultiPolygon<f64>)> {
     let Ok(geojson::GeoJson::FeatureCollection(fc)) = COUNTRIES.parse::<geojson::GeoJson>() else {
         return Vec::new();
@@ -154,6 +161,17 @@ impl AssetMark {
 impl MapContent {
     /// The scenario's zones, exclusions, corridors, contact lines, existing sites and assets
     /// (status unknown), over the country outlines, titled with the scenario's name.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::map::MapContent;
+    /// use skycover::Scenario;
+    /// let s = Scenario::builtin("odesa")?;
+    /// let m = MapContent::from_scenario(&s);
+    /// assert_eq!(m.zones.len(), s.zones().len());
+    /// assert_eq!(m.assets.len(), s.assets().len());
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
     pub fn from_scenario(scenario: &Scenario) -> MapContent {
         let cat = scenario.catalogue();
         let mut m = MapContent {
@@ -200,6 +218,18 @@ impl MapContent {
     }
 
     /// Replaces the sites, and draws their footprints on `layer`.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::map::MapContent;
+    /// use skycover::Scenario;
+    /// let s = Scenario::builtin("kyiv")?;
+    /// let layer = s.catalogue().layers()[0];
+    /// let m = MapContent::from_scenario(&s).with_sites(&s, s.sites(), Some(&layer));
+    /// assert_eq!(m.sites.len(), s.sites().len());
+    /// assert!(!m.footprints.is_empty());
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
     pub fn with_sites(
         mut self,
         scenario: &Scenario,
@@ -243,6 +273,19 @@ impl MapContent {
 
     /// Sets each asset's status from `coverage` (scenario order): its colour and, under its
     /// label, the threats it fails.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::map::{AssetMark, MapContent};
+    /// use skycover::{Coverage, Scenario};
+    /// let s = Scenario::builtin("kyiv")?;
+    /// let (_, coverage) = Coverage::of_scenario(&s)?;
+    /// let m = MapContent::from_scenario(&s).with_asset_status(&s, &coverage);
+    /// for ((_, _, mark), failing) in m.assets.iter().zip(&m.asset_failing) {
+    ///     assert_eq!(*mark == AssetMark::Covered, failing.is_empty());
+    /// }
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
     pub fn with_asset_status(mut self, scenario: &Scenario, coverage: &Coverage) -> Self {
         let cat = scenario.catalogue();
         for st in coverage.assets() {
@@ -1134,6 +1177,17 @@ fn ensure_dir(path: &Path) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Io`] or [`Error::Export`] when the file cannot be written.
+///
+/// # Examples
+/// ```
+/// use skycover::map::{render_svg, MapContent};
+/// use skycover::Scenario;
+/// let s = Scenario::builtin("corridor")?;
+/// let path = std::env::temp_dir().join("skycover-doc-map").join("map.svg");
+/// render_svg(&MapContent::from_scenario(&s), &path, (800, 600))?;
+/// assert!(std::fs::read_to_string(&path).unwrap().contains("<svg"));
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn render_svg(content: &MapContent, path: impl AsRef<Path>, size: (u32, u32)) -> Result<()> {
     let path = path.as_ref();
     ensure_dir(path)?;
@@ -1146,6 +1200,17 @@ pub fn render_svg(content: &MapContent, path: impl AsRef<Path>, size: (u32, u32)
 ///
 /// # Errors
 /// [`Error::Io`] or [`Error::Export`] when the file cannot be written.
+///
+/// # Examples
+/// ```
+/// use skycover::map::{render_png, MapContent};
+/// use skycover::Scenario;
+/// let s = Scenario::builtin("corridor")?;
+/// let path = std::env::temp_dir().join("skycover-doc-map").join("map.png");
+/// render_png(&MapContent::from_scenario(&s), &path, (800, 600))?;
+/// assert!(std::fs::read(&path).unwrap().starts_with(b"\x89PNG"));
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn render_png(content: &MapContent, path: impl AsRef<Path>, size: (u32, u32)) -> Result<()> {
     let path = path.as_ref();
     ensure_dir(path)?;
@@ -1199,6 +1264,16 @@ pub fn render_overview_png(
 ///
 /// # Errors
 /// [`Error::Export`] when drawing fails.
+///
+/// # Examples
+/// ```
+/// use skycover::map::{svg_string, MapContent};
+/// use skycover::Scenario;
+/// let s = Scenario::builtin("odesa")?;
+/// let svg = svg_string(&MapContent::from_scenario(&s), (800, 600))?;
+/// assert!(svg.contains("Legend"));
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn svg_string(content: &MapContent, size: (u32, u32)) -> Result<String> {
     let mut s = String::new();
     {
@@ -1210,6 +1285,16 @@ pub fn svg_string(content: &MapContent, size: (u32, u32)) -> Result<String> {
 }
 
 /// Class id to tier, for callers building [`MapContent`] by hand.
+///
+/// # Examples
+/// ```
+/// use skycover::map::tier_of;
+/// use skycover::{Scenario, Tier};
+/// let s = Scenario::builtin("kyiv")?;
+/// let patriot = s.catalogue().class_id("patriot_class")?;
+/// assert_eq!(tier_of(&s, patriot), Tier::Upper);
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn tier_of(scenario: &Scenario, class: ClassId) -> Tier {
     scenario.catalogue().class(class).tier
 }
