@@ -17,9 +17,8 @@
 //! ```
 
 use skycover::placement::{Plan, Planner};
-use skycover::scenario::BUILTIN_SCENARIOS;
 use skycover::terrain::Terrain;
-use skycover::{Catalogue, Coverage, Demand, Scenario};
+use skycover::{Coverage, Demand, Scenario};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -36,13 +35,13 @@ const PLAN_TIME_LIMIT: Duration = Duration::from_secs(10);
 fn load(arg: Option<&str>) -> skycover::Result<(Scenario, Terrain)> {
     match arg {
         None => load(Some("kyiv")),
-        Some(name) if BUILTIN_SCENARIOS.iter().any(|(n, _)| *n == name) => {
-            let s = Scenario::builtin(name)?;
+        Some(name) if skycover::output::builtin_name(name).is_some() => {
+            let s = Scenario::load(name)?;
             let t = Terrain::for_builtin_scenario(&s, TERRAIN_CELL_M)?;
             Ok((s, t))
         }
         Some(path) => {
-            let s = Scenario::from_path(path, Catalogue::builtin())?;
+            let s = Scenario::load(path)?;
             let dir = Path::new(path).parent().unwrap_or(Path::new("."));
             let t = Terrain::for_scenario(&s, dir, TERRAIN_CELL_M)?;
             Ok((s, t))

@@ -627,7 +627,7 @@ fn place_labels(
             * scale;
         let h = lines.iter().map(|(_, _, sz)| *sz as f64 + 4.0).sum::<f64>() * scale;
         let mut best: Option<(usize, (f64, f64), bool)> = None;
-        'rings: for (ring, d) in [8.0, 22.0, 40.0, 65.0].iter().enumerate() {
+        'rings: for (ring, d) in [8.0, 22.0, 40.0, 65.0, 95.0, 130.0].iter().enumerate() {
             let d = d * scale;
             let hh = h / 2.0;
             // top-left corners around the point: right, left, above, below, diagonals

@@ -986,6 +986,62 @@ mod tests {
     }
 
     #[test]
+    fn write_plan_writes_every_file_and_they_load_back() {
+        use crate::placement::{Algorithm, Planner};
+        let s = Scenario::builtin("corridor").unwrap();
+        let d = Demand::from_scenario(&s).unwrap();
+        let before = Coverage::evaluate(s.catalogue(), &d, s.sites()).unwrap();
+        let plan = Planner::new(&s)
+            .algorithm(Algorithm::Greedy)
+            .plan()
+            .unwrap();
+        let after = Coverage::evaluate(s.catalogue(), &d, &plan.sites).unwrap();
+        let dir =
+            std::env::temp_dir().join(format!("skycover-test-write-plan-{}", std::process::id()));
+        let r = PlanResults {
+            scenario: &s,
+            plan: &plan,
+            demand: &d,
+            before: &before,
+            after: &after,
+        };
+        let w = write_plan(&r, &dir, &OutputOptions::default()).unwrap();
+        let mut names: Vec<String> = w
+            .files
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        let mut want = vec![
+            "areas.geojson",
+            "assets.geojson",
+            "footprints.geojson",
+            "gaps.geojson",
+            "lines.geojson",
+            "map.png",
+            "map.svg",
+            "next_phase.geojson",
+            "overview.png",
+            "plan.json",
+            "report.html",
+            "sites.geojson",
+            "summary_assets.csv",
+            "summary_threats.csv",
+        ];
+        want.sort();
+        assert_eq!(names, want);
+        for p in &w.files {
+            assert!(std::fs::metadata(p).unwrap().len() > 0, "{}", p.display());
+        }
+        let next = Scenario::load(dir.join("next_phase.geojson").to_str().unwrap()).unwrap();
+        assert_eq!(next.sites().len(), plan.sites.len());
+        let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        assert!(html.contains("data-layers-loaded=\"0\""));
+        assert!(!html.contains("sourceMappingURL"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn default_layer_is_the_largest_gap() {
         let (s, _, c) = kyiv();
         let l = default_layer(s.catalogue(), &c).unwrap();
