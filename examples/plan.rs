@@ -214,7 +214,7 @@ fn run(args: Args) -> skycover::Result<()> {
             return Err(Error::InvalidInput {
                 what: "--algorithm milp".into(),
                 reason: format!(
-                    "the {} model has {requested} MILP variables ({} candidates × {} demand units before aggregation); the built-in pure-Rust solver (microlp) is limited to {limit}. Build with `--features highs` (HiGHS; needs cmake and libclang-dev), or use `--algorithm best` (MILP only when small enough), or `--quick` for a coarser model",
+                    "the {} model has {requested} MILP variables ({} candidates × {} demand units before aggregation); the built-in pure-Rust solver (microlp) is limited to {limit}. Build with `--features highs` (HiGHS; needs cmake and libclang-dev), or use `--algorithm best` (MILP only when the model is small enough)",
                     scenario.name(),
                     model.candidates.len(),
                     model.problem.matrix().n_units()
