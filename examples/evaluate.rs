@@ -11,16 +11,15 @@
 //! ([`Scenario::terrain`]), as `gap_report` and `plan` do: the three agree.
 
 use skycover::gaps::GapMap;
-use skycover::scenario::BUILTIN_SCENARIOS;
-use skycover::{Catalogue, Coverage, Demand, Scenario};
+use skycover::{Coverage, Demand, Scenario};
 use std::process::ExitCode;
 use std::time::Instant;
 
 fn load(arg: Option<&str>) -> skycover::Result<Scenario> {
     match arg {
         None => Scenario::builtin("kyiv"),
-        Some(name) if BUILTIN_SCENARIOS.iter().any(|(n, _)| *n == name) => Scenario::builtin(name),
-        Some(path) => Scenario::from_path(path, Catalogue::builtin()),
+        // a built-in map by name (case-insensitive) or a file; unknown names list the maps
+        Some(name) => Scenario::load(name),
     }
 }
 

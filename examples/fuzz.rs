@@ -6,12 +6,15 @@
 //!
 //! Mutates the sample maps and the built-in catalogue at byte and structure level, feeds every
 //! input to the loaders (and discretises accepted scenarios), and stops with a non-zero exit
-//! status if anything panics, writing the input to `out/fuzz/crash-<n>.json`.
+//! status if anything panics, writing the input to `out/fuzz/crash-<n>.json`. A progress bar
+//! (on a terminal) or a line a minute (otherwise) shows how far it is.
 
 #[path = "../tests/common/fuzz.rs"]
 mod fuzz;
 
 use fuzz::{check, mutate, rng, seeds, Outcome};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -32,7 +35,31 @@ fn main() -> ExitCode {
     let mut r = rng(seed);
     let start = Instant::now();
     let (mut n, mut accepted, mut rejected, mut crashes) = (0u64, 0u64, 0u64, 0u64);
+    let tty = std::io::stderr().is_terminal();
+    let pb = if tty {
+        ProgressBar::new(seconds)
+    } else {
+        ProgressBar::hidden()
+    };
+    pb.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} s {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut last_line = Instant::now();
     while start.elapsed() < Duration::from_secs(seconds) {
+        if n % 64 == 0 {
+            let msg =
+                format!("{n} inputs: {accepted} accepted, {rejected} rejected, {crashes} panics");
+            pb.set_position(start.elapsed().as_secs().min(seconds));
+            pb.set_message(msg.clone());
+            if !tty && last_line.elapsed() >= Duration::from_secs(60) {
+                eprintln!(
+                    "fuzz: {:.0} s of {seconds} s, {msg}",
+                    start.elapsed().as_secs_f64()
+                );
+                last_line = Instant::now();
+            }
+        }
         let input = mutate(&mut r, &seeds);
         n += 1;
         match check(&input) {
@@ -43,10 +70,11 @@ fn main() -> ExitCode {
                 let path = format!("out/fuzz/crash-{crashes}.json");
                 let _ = std::fs::create_dir_all("out/fuzz");
                 let _ = std::fs::write(&path, &input);
-                eprintln!("PANIC on input #{n}: written to {path}");
+                pb.suspend(|| eprintln!("PANIC on input #{n}: written to {path}"));
             }
         }
     }
+    pb.finish_and_clear();
     println!(
         "fuzz: {n} inputs in {:.0} s (seed {seed}): {accepted} accepted, {rejected} rejected, {crashes} panics",
         start.elapsed().as_secs_f64()

@@ -14,15 +14,14 @@
 use geo::{Area, Centroid};
 use skycover::export::{collection, gap_features, write_geojson};
 use skycover::gaps::GapMap;
-use skycover::scenario::BUILTIN_SCENARIOS;
-use skycover::{Catalogue, Coverage, Scenario};
+use skycover::{Coverage, Scenario};
 use std::process::ExitCode;
 
 fn load(arg: Option<&str>) -> skycover::Result<Scenario> {
     match arg {
         None => Scenario::builtin("kyiv"),
-        Some(n) if BUILTIN_SCENARIOS.iter().any(|(b, _)| *b == n) => Scenario::builtin(n),
-        Some(path) => Scenario::from_path(path, Catalogue::builtin()),
+        // a built-in map by name (case-insensitive) or a file; unknown names list the maps
+        Some(name) => Scenario::load(name),
     }
 }
 

@@ -8,7 +8,6 @@
 //! cargo run --release --example inspect -- path/to/scenario.geojson [catalogue.json]
 //! ```
 
-use skycover::scenario::BUILTIN_SCENARIOS;
 use skycover::{Catalogue, Scenario};
 use std::process::ExitCode;
 
@@ -30,9 +29,7 @@ fn load(arg: Option<&str>, catalogue: Option<&str>) -> skycover::Result<Scenario
     };
     match arg {
         None => Scenario::builtin("kyiv"),
-        Some(name) if BUILTIN_SCENARIOS.iter().any(|(n, _)| *n == name) && catalogue.is_none() => {
-            Scenario::builtin(name)
-        }
+        Some(name) if catalogue.is_none() => Scenario::load(name),
         Some(path) => Scenario::from_path(path, cat),
     }
 }

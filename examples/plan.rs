@@ -2,11 +2,13 @@
 //!
 //! Loads a scenario (default: the built-in Kyiv map), evaluates the existing coverage, places
 //! the inventory, prints a before/after table per threat, the plan's certified bound and gap,
-//! and the timings, and writes to `out/<scenario>/`:
+//! and the timings, and writes every file of the plan to `out/<scenario>/` with one call,
+//! [`skycover::output::write_plan`]: `sites`, `footprints`, `gaps`, `assets`, `areas` and
+//! `lines` `.geojson` (one geometry type each), `summary_threats.csv`, `summary_assets.csv`,
+//! `plan.json`, `next_phase.geojson` (the plan as the next phase's scenario), `map.svg`,
+//! `map.png`, `overview.png` (one panel per threat) and `report.html` (interactive).
 //!
-//! * `plan.geojson`: sites (class, facing), footprints on the chosen layer, assets with status;
-//! * `gaps.geojson`: gap polygons per threat after the plan;
-//! * `map.svg` and `map.png`: the map picture.
+//! Map names are case-insensitive (`plan Kyiv`); an unknown name lists the built-in maps.
 //!
 //! ```text
 //! cargo run --release --example plan                       # Kyiv
@@ -17,22 +19,17 @@
 //!
 //! Options: `--algorithm greedy|local|milp|best` (default `local`: greedy + local search),
 //! `--time-limit <s>` (default 30), `--seed <n>`, `--layer <threat>:<altitude_m>` (the layer
-//! whose footprints and gaps are drawn; default cruise_missile at its lowest altitude),
+//! whose footprints and gaps are drawn; default: the threat with the largest gap after the
+//! plan, at its lowest altitude),
 //! `--out <dir>` (default `out/<scenario>`), `--quick` (grid and candidate spacing × 2.5),
 //! `--flat` (ignore the scenario's terrain model). When the scenario names a terrain model
 //! (Kyiv names the built-in synthetic DEM), evaluation and placement both mask coverage with
 //! it, so the plan prefers high ground.
 
 use indicatif::{ProgressBar, ProgressStyle};
-use skycover::export::{
-    asset_features, collection, footprint_feature, gap_features, scenario_features, site_feature,
-    write_geojson,
-};
-use skycover::gaps::GapMap;
-use skycover::map::{render_png, render_svg, AssetMark, MapContent};
-use skycover::placement::{Algorithm, Planner};
-use skycover::scenario::BUILTIN_SCENARIOS;
-use skycover::{Catalogue, Coverage, Demand, Layer, Scenario, Terrain};
+use skycover::output::{builtin_name, write_plan, OutputOptions, PlanResults};
+use skycover::placement::{Algorithm, Planner, MICROLP_MAX_VARIABLES};
+use skycover::{Coverage, Demand, Error, Layer, Scenario, Terrain};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -97,14 +94,11 @@ fn parse_args() -> Result<Args, String> {
     Ok(a)
 }
 
-fn pick_layer(scenario: &Scenario, spec: Option<&str>) -> skycover::Result<Layer> {
+fn pick_layer(scenario: &Scenario, spec: &str) -> skycover::Result<Layer> {
     let cat = scenario.catalogue();
-    let (threat, alt) = match spec {
-        Some(s) => {
-            let (t, a) = s.split_once(':').unwrap_or((s, ""));
-            (t.to_string(), a.parse::<f64>().ok())
-        }
-        None => ("cruise_missile".to_string(), None),
+    let (threat, alt) = {
+        let (t, a) = spec.split_once(':').unwrap_or((spec, ""));
+        (t.to_string(), a.parse::<f64>().ok())
     };
     let t = cat.threat_id(&threat)?;
     let layer = cat
@@ -136,12 +130,8 @@ fn spinner(msg: &str) -> ProgressBar {
 
 fn run(args: Args) -> skycover::Result<()> {
     let name = args.scenario.clone().unwrap_or_else(|| "kyiv".into());
-    let builtin = BUILTIN_SCENARIOS.iter().any(|(n, _)| *n == name);
-    let mut scenario = if builtin {
-        Scenario::builtin(&name)?
-    } else {
-        Scenario::from_path(&name, Catalogue::builtin())?
-    };
+    let name = builtin_name(&name).map(str::to_string).unwrap_or(name);
+    let mut scenario = Scenario::load(&name)?;
     if args.quick {
         let s = scenario.settings_mut();
         s.grid_resolution_m *= 2.5;
@@ -159,7 +149,11 @@ fn run(args: Args) -> skycover::Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(&stem));
     let cat = scenario.catalogue().clone();
-    let layer = pick_layer(&scenario, args.layer.as_deref())?;
+    let layer = args
+        .layer
+        .as_deref()
+        .map(|spec| pick_layer(&scenario, spec))
+        .transpose()?;
 
     println!("skycover plan: {}", scenario.name());
     // The scenario's own terrain (loaded with it at its `terrain_cell_m`), unless --flat.
@@ -205,12 +199,27 @@ fn run(args: Args) -> skycover::Result<()> {
         model.problem.matrix().n_units(),
         args.algorithm.name()
     ));
-    let plan = planner.plan_model(&model)?;
+    let plan = match planner.plan_model(&model) {
+        Err(Error::ResourceLimit {
+            requested, limit, ..
+        }) if args.algorithm == Algorithm::Milp && limit == MICROLP_MAX_VARIABLES as u64 => {
+            pb.finish_and_clear();
+            return Err(Error::InvalidInput {
+                what: "--algorithm milp".into(),
+                reason: format!(
+                    "the {} model has {requested} MILP variables ({} candidates × {} demand units before aggregation); the built-in pure-Rust solver (microlp) is limited to {limit}. Build with `--features highs` (HiGHS; needs cmake and libclang-dev), or use `--algorithm best` (MILP only when the model is small enough)",
+                    scenario.name(),
+                    model.candidates.len(),
+                    model.problem.matrix().n_units()
+                ),
+            });
+        }
+        other => other?,
+    };
     pb.finish_and_clear();
 
     let t1 = Instant::now();
     let after = Coverage::evaluate_with_terrain(&cat, demand, &plan.sites, &terrain)?;
-    let gaps = GapMap::new(&after, demand, scenario.frame())?;
     let eval_after_s = t1.elapsed().as_secs_f64();
 
     println!(
@@ -250,6 +259,16 @@ fn run(args: Args) -> skycover::Result<()> {
             ta.assets_failing.len()
         );
     }
+    for ta in after.threats() {
+        if !ta.assets_failing.is_empty() {
+            let names: Vec<&str> = ta
+                .assets_failing
+                .iter()
+                .filter_map(|&i| scenario.assets().get(i).map(|a| a.name.as_str()))
+                .collect();
+            println!("  fails {}: {}", cat.threat(ta.threat).id, names.join("; "));
+        }
+    }
     println!(
         "{:<18} {:>10.1} {:>10.1}   (weighted by threat)",
         "overall",
@@ -282,51 +301,35 @@ fn run(args: Args) -> skycover::Result<()> {
         t.demand_s, eval_before_s, t.candidates_s, t.matrix_s, t.greedy_s, t.local_search_s, t.bound_s, t.milp_s, eval_after_s
     );
 
-    // outputs
-    let pb = spinner("writing GeoJSON and map pictures");
-    let mut feats = scenario_features(&scenario);
-    for s in &plan.sites {
-        feats.push(site_feature(&scenario, s));
-    }
-    for s in &plan.sites {
-        if let Some(f) = footprint_feature(&scenario, s, &layer) {
-            feats.push(f);
-        }
-    }
-    feats.extend(asset_features(&scenario, &after));
-    write_geojson(out.join("plan.geojson"), &collection(feats))?;
-    write_geojson(
-        out.join("gaps.geojson"),
-        &collection(gap_features(&scenario, &gaps)),
-    )?;
-    let marks: Vec<AssetMark> = after.assets().iter().map(AssetMark::from_status).collect();
-    let threat_gaps = gaps
-        .threat(layer.threat)
-        .map(|g| g.local.clone())
-        .into_iter()
-        .collect();
-    let tc = after.threat(layer.threat);
-    let map = MapContent::from_scenario(&scenario)
-        .with_sites(&scenario, &plan.sites, Some(&layer))
-        .with_asset_marks(&marks)
-        .with_gaps(threat_gaps, format!("gap vs {} (any layer)", cat.threat(layer.threat).id))
-        .with_subtitle(format!(
-            "{} placed + {} existing sites; {} covered {:.1} % (was {:.1} %); overall {:.1} %; gap to bound {:.2} %",
-            plan.sites.iter().filter(|s| !s.fixed).count(),
-            plan.sites.iter().filter(|s| s.fixed).count(),
-            cat.threat(layer.threat).id,
-            100.0 * tc.map(|c| c.fraction).unwrap_or(0.0),
-            100.0 * before.threat(layer.threat).map(|c| c.fraction).unwrap_or(0.0),
-            100.0 * after.overall().fraction,
-            plan.gap_percent
-        ));
-    render_svg(&map, out.join("map.svg"), (1400, 1000))?;
-    render_png(&map, out.join("map.png"), (1400, 1000))?;
+    // outputs: every file of the plan in one call
+    let pb = spinner("writing GeoJSON layers, CSV summaries, map pictures and report.html");
+    let results = PlanResults {
+        scenario: &scenario,
+        plan: &plan,
+        demand,
+        before: &before,
+        after: &after,
+    };
+    let options = OutputOptions {
+        layer,
+        ..OutputOptions::default()
+    };
+    let written = write_plan(&results, &out, &options)?;
     pb.finish_and_clear();
     println!(
-        "\nWrote {}/plan.geojson, gaps.geojson, map.svg, map.png",
-        out.display()
+        "\nMap layer: {} at {:.0} m (the largest gap unless --layer)",
+        cat.threat(written.layer.threat).id,
+        written.layer.altitude_m
     );
+    for d in &written.diagnostics {
+        println!("  {d}");
+    }
+    let names: Vec<String> = written
+        .files
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    println!("Wrote {}/: {}", out.display(), names.join(", "));
     Ok(())
 }
 

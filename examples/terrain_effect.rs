@@ -18,9 +18,8 @@
 //! ```
 
 use skycover::placement::{Plan, Planner};
-use skycover::scenario::BUILTIN_SCENARIOS;
 use skycover::terrain::Terrain;
-use skycover::{Catalogue, Coverage, Demand, Scenario};
+use skycover::{Coverage, Demand, Scenario};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -31,11 +30,8 @@ const PLAN_GRID_M: f64 = 1_000.0;
 const PLAN_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 fn load(arg: Option<&str>) -> skycover::Result<(Scenario, Terrain)> {
-    let s = match arg {
-        None => Scenario::builtin("kyiv")?,
-        Some(name) if BUILTIN_SCENARIOS.iter().any(|(n, _)| *n == name) => Scenario::builtin(name)?,
-        Some(path) => Scenario::from_path(path, Catalogue::builtin())?,
-    };
+    // built-in names (any case) and files alike: the scenario loads and owns its terrain
+    let s = Scenario::load(arg.unwrap_or("kyiv"))?;
     let t = s.terrain().clone();
     Ok((s, t))
 }

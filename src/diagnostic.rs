@@ -146,4 +146,11 @@ pub mod codes {
     /// The scenario reaches beyond the frame's comfortable range (distance error above
     /// 0.05 %) but within `max_frame_distortion`: the message gives the figure.
     pub const FRAME_DISTORTION: &str = "frame.distortion";
+    // ---- outputs and maps (src/output.rs, src/map.rs, src/report.rs)
+    /// Gap polygons were clipped to the deployment zones; the message gives the area removed.
+    pub const OUTPUT_GAPS_CLIPPED: &str = "output.gaps_clipped";
+    /// Sites at (nearly) the same position are drawn offset on a ring around it.
+    pub const MAP_SITES_OFFSET: &str = "map.sites_offset";
+    /// Geometry outside the map view was clipped away (nothing is clamped onto the frame).
+    pub const MAP_CLIPPED: &str = "map.clipped";
 }

@@ -27,6 +27,19 @@ pub const DEFAULT_ARC_SEGMENTS: usize = 96;
 /// A full annulus with a dead zone gives a polygon with one hole; a sector gives a single
 /// ring (an annular wedge, or a pie slice without a dead zone). `segments` chords approximate
 /// a full circle (at least 8). The exterior is counter-clockwise.
+///
+/// # Examples
+/// ```
+/// use geo::Area;
+/// use skycover::export::footprint_polygon;
+/// use skycover::{Footprint, Scenario};
+/// let s = Scenario::builtin("kyiv")?;
+/// let layer = s.catalogue().layers()[0];
+/// let fp = Footprint::new(s.catalogue(), &s.sites()[0], &layer);
+/// let p = footprint_polygon(&fp, 720).unwrap();
+/// assert!((p.unsigned_area() - fp.area_m2()).abs() < 1e-3 * fp.area_m2());
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn footprint_polygon(fp: &Footprint, segments: usize) -> Option<Polygon<f64>> {
     if fp.is_empty() {
         return None;
@@ -89,6 +102,18 @@ fn unproject_ls(frame: &LocalFrame, ls: &LineString<f64>) -> LineString<f64> {
 }
 
 /// Unprojects a local-frame polygon to lon/lat, keeping the right-hand rule.
+///
+/// # Examples
+/// ```
+/// use skycover::export::polygon_to_lonlat;
+/// use skycover::Scenario;
+/// let s = Scenario::builtin("odesa")?;
+/// let ll = polygon_to_lonlat(s.frame(), &s.zones()[0].local.0[0]);
+/// let back = &s.zones()[0].lonlat.0[0];
+/// let (a, b) = (ll.exterior().0[0], back.exterior().0[0]);
+/// assert!((a.x - b.x).abs() < 1e-6 && (a.y - b.y).abs() < 1e-6);
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn polygon_to_lonlat(frame: &LocalFrame, p: &Polygon<f64>) -> Polygon<f64> {
     Polygon::new(
         unproject_ls(frame, p.exterior()),
@@ -101,11 +126,30 @@ pub fn polygon_to_lonlat(frame: &LocalFrame, p: &Polygon<f64>) -> Polygon<f64> {
 }
 
 /// Unprojects a local-frame multipolygon to lon/lat, keeping the right-hand rule.
+///
+/// # Examples
+/// ```
+/// use skycover::export::multipolygon_to_lonlat;
+/// use skycover::Scenario;
+/// let s = Scenario::builtin("odesa")?;
+/// let ll = multipolygon_to_lonlat(s.frame(), &s.zones()[0].local);
+/// assert_eq!(ll.0.len(), s.zones()[0].lonlat.0.len());
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn multipolygon_to_lonlat(frame: &LocalFrame, mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     MultiPolygon(mp.0.iter().map(|p| polygon_to_lonlat(frame, p)).collect())
 }
 
 /// A GeoJSON feature from a geometry and properties.
+///
+/// # Examples
+/// ```
+/// use skycover::export::feature;
+/// let mut props = geojson::JsonObject::new();
+/// props.insert("name".into(), "x".into());
+/// let f = feature(geojson::Value::Point(vec![30.5, 50.4]), props);
+/// assert_eq!(f.property("name").and_then(|v| v.as_str()), Some("x"));
+/// ```
 pub fn feature(geometry: geojson::Value, properties: JsonObject) -> Feature {
     Feature {
         bbox: None,
@@ -155,6 +199,17 @@ pub fn site_feature(scenario: &Scenario, site: &Site) -> Feature {
 ///
 /// A footprint crossing the antimeridian is split there (RFC 7946 §3.1.9) and exported as a
 /// `MultiPolygon` whose parts lie within [-180, 180]; otherwise it is a `Polygon`.
+///
+/// # Examples
+/// ```
+/// use skycover::export::footprint_feature;
+/// use skycover::Scenario;
+/// let s = Scenario::builtin("kyiv")?;
+/// let layer = s.catalogue().layers()[0];
+/// let f = footprint_feature(&s, &s.sites()[0], &layer).unwrap();
+/// assert_eq!(f.property("kind").and_then(|v| v.as_str()), Some("footprint"));
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn footprint_feature(scenario: &Scenario, site: &Site, layer: &Layer) -> Option<Feature> {
     let cat = scenario.catalogue();
     let fp = Footprint::new(cat, site, layer);
@@ -180,6 +235,16 @@ pub fn footprint_feature(scenario: &Scenario, site: &Site, layer: &Layer) -> Opt
 /// The scenario's own features (zones, assets, corridors, contact lines, candidate and
 /// exclusion areas), in lon/lat, each with `kind`, `id` and `name`. Polygons and lines crossing
 /// the antimeridian are split there (RFC 7946 §3.1.9; a line becomes a `MultiLineString`).
+///
+/// # Examples
+/// ```
+/// use skycover::export::scenario_features;
+/// use skycover::Scenario;
+/// let s = Scenario::builtin("odesa")?;
+/// let feats = scenario_features(&s);
+/// assert!(feats.iter().any(|f| f.property("kind").and_then(|v| v.as_str()) == Some("zone")));
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn scenario_features(scenario: &Scenario) -> Vec<Feature> {
     let mut out = Vec::new();
     let lon0 = scenario.frame().lon0();
@@ -247,6 +312,18 @@ pub fn scenario_features(scenario: &Scenario) -> Vec<Feature> {
 /// Point features for the defended assets with their coverage status: `kind = "asset"`,
 /// `name`, `category`, `value`, `covered` (bool), and per threat `depth.<threat>` and
 /// `required.<threat>`, plus `failing_layers` as `"threat@altitude"` strings.
+///
+/// For GIS, prefer [`crate::output::assets_collection`]: flat numeric columns per threat.
+///
+/// # Examples
+/// ```
+/// use skycover::export::asset_features;
+/// use skycover::{Coverage, Scenario};
+/// let s = Scenario::builtin("kyiv")?;
+/// let (_, coverage) = Coverage::of_scenario(&s)?;
+/// assert_eq!(asset_features(&s, &coverage).len(), s.assets().len());
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn asset_features(scenario: &Scenario, coverage: &Coverage) -> Vec<Feature> {
     let cat = scenario.catalogue();
     coverage
@@ -288,6 +365,19 @@ pub fn asset_features(scenario: &Scenario, coverage: &Coverage) -> Vec<Feature> 
 
 /// Gap polygons per threat (lon/lat MultiPolygons): `kind = "gap"`, `threat`, `cells`,
 /// `area_km2`. Threats without gaps are omitted.
+///
+/// For gaps clipped to the zones and per layer, see [`crate::output::gaps_collection`].
+///
+/// # Examples
+/// ```
+/// use skycover::export::gap_features;
+/// use skycover::{Coverage, GapMap, Scenario};
+/// let s = Scenario::builtin("kyiv")?;
+/// let (demand, coverage) = Coverage::of_scenario(&s)?;
+/// let gaps = GapMap::new(&coverage, &demand, s.frame())?;
+/// assert!(!gap_features(&s, &gaps).is_empty());
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn gap_features(scenario: &Scenario, gaps: &GapMap) -> Vec<Feature> {
     let cat = scenario.catalogue();
     gaps.threats()
@@ -311,6 +401,16 @@ pub fn gap_features(scenario: &Scenario, gaps: &GapMap) -> Vec<Feature> {
 }
 
 /// A feature collection from features.
+///
+/// # Examples
+/// ```
+/// use skycover::export::{collection, scenario_features};
+/// use skycover::Scenario;
+/// let s = Scenario::builtin("corridor")?;
+/// let fc = collection(scenario_features(&s));
+/// assert!(serde_json::to_string(&fc).unwrap().contains("FeatureCollection"));
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn collection(features: Vec<Feature>) -> FeatureCollection {
     FeatureCollection {
         bbox: None,
@@ -323,6 +423,17 @@ pub fn collection(features: Vec<Feature>) -> FeatureCollection {
 ///
 /// # Errors
 /// [`Error::Io`] when the file or its directory cannot be written.
+///
+/// # Examples
+/// ```
+/// use skycover::export::{collection, scenario_features, write_geojson};
+/// use skycover::Scenario;
+/// let s = Scenario::builtin("corridor")?;
+/// let path = std::env::temp_dir().join("skycover-doc-export").join("scenario.geojson");
+/// write_geojson(&path, &collection(scenario_features(&s)))?;
+/// assert!(std::fs::metadata(&path).map(|m| m.len() > 0).unwrap_or(false));
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn write_geojson(path: impl AsRef<Path>, fc: &FeatureCollection) -> Result<()> {
     let path = path.as_ref();
     if let Some(dir) = path.parent() {

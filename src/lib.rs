@@ -27,6 +27,10 @@
 //!   and field) carried by scenarios, coverage and plans whenever an answer is degraded.
 //! * [`export`]: GeoJSON output (RFC 7946, right-hand rule) of sites, footprints and scenario
 //!   features.
+//! * [`output`]: a plan's files in one call ([`output::write_plan`]): one geometry type per
+//!   GeoJSON file, gaps clipped to the zones per threat and per layer, summary CSVs, the next
+//!   phase's scenario ([`phase::plan_as_scenario`]), map pictures and an interactive
+//!   [`report`] (`report.html`, self-contained, Leaflet inlined).
 //! * [`map`]: map pictures (SVG and PNG) of zones, corridors, contact line and keep-out band,
 //!   footprints by class, sites, assets by status and gaps, with legend and scale bar.
 //! * [`evaluate`]: [`Coverage`] of a set of sites: depth per (sample, layer), weighted
@@ -89,7 +93,10 @@ pub mod gaps;
 pub mod geometry;
 pub mod index;
 pub mod map;
+pub mod output;
+pub mod phase;
 pub mod placement;
+pub mod report;
 pub mod scenario;
 pub mod site;
 pub mod terrain;

@@ -1,4 +1,4 @@
-//! Map pictures (SVG and PNG, via plotters): country outlines, zones, corridors, contact line
+//! Map pictures (SVG and PNG, via plotters): country outlines (Natural Earth 1:10m), zones, corridors, contact line
 //! and keep-out band, exclusion areas, footprints coloured by class, sites, assets coloured by
 //! status, gap areas, a legend, a scale bar and a title.
 //!
@@ -10,12 +10,16 @@
 //! pictures look the same on every machine.
 
 use crate::catalogue::{ClassId, Layer, Tier};
+use crate::demand::Demand;
+use crate::diagnostic::{codes, Diagnostic};
 use crate::error::{Error, Result};
+use crate::evaluate::Coverage;
 use crate::export::footprint_polygon;
+use crate::placement::Plan;
 use crate::scenario::Scenario;
 use crate::site::Site;
 use crate::volume::Footprint;
-use geo::{LineString, MultiPolygon, Polygon};
+use geo::{BooleanOps, Buffer, ClosestPoint, LineString, MultiLineString, MultiPolygon, Polygon};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -23,7 +27,7 @@ use std::path::Path;
 use std::sync::Once;
 
 const FONT: &[u8] = include_bytes!("../data/fonts/DejaVuSans.ttf");
-const COUNTRIES: &str = include_str!("../data/ne_110m_ukraine_region.geojson");
+const COUNTRIES: &str = include_str!("../data/context/ne_10m_countries_ukraine_region.geojson");
 static FONT_INIT: Once = Once::new();
 
 fn init_font() {
@@ -78,6 +82,10 @@ pub struct MapContent {
     pub footprint_label: String,
     /// View extent `[min_x, min_y, max_x, max_y]`; computed from the content when `None`.
     pub extent: Option<[f64; 4]>,
+    /// Per asset (same order as `assets`), the threats it fails, shown after its label.
+    pub asset_failing: Vec<Vec<String>>,
+    /// Remarks gathered while building the content (clipping, offset sites, dropped labels).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 fn project_outline(scenario: &Scenario, mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
@@ -99,8 +107,15 @@ fn project_outline(scenario: &Scenario, mp: &MultiPolygon<f64>) -> MultiPolygon<
     )
 }
 
-/// Country outlines of Ukraine and its neighbours (Natural Earth 1:110m, public domain),
-/// in lon/lat, with their names.
+/// Country outlines of Ukraine and its neighbours (Natural Earth 1:10m admin-0, public domain,
+/// from `data/context/`: coast and borders within about a kilometre, where the 1:110m outlines
+/// were 4–8 km off at Odesa), in lon/lat, with their names.
+///
+/// # Examples
+/// ```
+/// let names: Vec<String> = skycover::map::country_outlines().into_iter().map(|c| c.0).collect();
+/// assert!(names.iter().any(|n| n == "Ukraine"));
+/// ```
 pub fn country_outlines() -> Vec<(String, MultiPolygon<f64>)> {
     let Ok(geojson::GeoJson::FeatureCollection(fc)) = COUNTRIES.parse::<geojson::GeoJson>() else {
         return Vec::new();
@@ -146,6 +161,17 @@ impl AssetMark {
 impl MapContent {
     /// The scenario's zones, exclusions, corridors, contact lines, existing sites and assets
     /// (status unknown), over the country outlines, titled with the scenario's name.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::map::MapContent;
+    /// use skycover::Scenario;
+    /// let s = Scenario::builtin("odesa")?;
+    /// let m = MapContent::from_scenario(&s);
+    /// assert_eq!(m.zones.len(), s.zones().len());
+    /// assert_eq!(m.assets.len(), s.assets().len());
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
     pub fn from_scenario(scenario: &Scenario) -> MapContent {
         let cat = scenario.catalogue();
         let mut m = MapContent {
@@ -183,6 +209,7 @@ impl MapContent {
             .iter()
             .map(|s| (s.position, cat.class(s.class).tier, s.fixed))
             .collect();
+        m.asset_failing = vec![Vec::new(); m.assets.len()];
         let b = scenario.demand_bbox();
         if b.iter().all(|v| v.is_finite()) {
             m.extent = Some(b);
@@ -191,6 +218,18 @@ impl MapContent {
     }
 
     /// Replaces the sites, and draws their footprints on `layer`.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::map::MapContent;
+    /// use skycover::Scenario;
+    /// let s = Scenario::builtin("kyiv")?;
+    /// let layer = s.catalogue().layers()[0];
+    /// let m = MapContent::from_scenario(&s).with_sites(&s, s.sites(), Some(&layer));
+    /// assert_eq!(m.sites.len(), s.sites().len());
+    /// assert!(!m.footprints.is_empty());
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
     pub fn with_sites(
         mut self,
         scenario: &Scenario,
@@ -232,6 +271,157 @@ impl MapContent {
         self
     }
 
+    /// Sets each asset's status from `coverage` (scenario order): its colour and, under its
+    /// label, the threats it fails.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::map::{AssetMark, MapContent};
+    /// use skycover::{Coverage, Scenario};
+    /// let s = Scenario::builtin("kyiv")?;
+    /// let (_, coverage) = Coverage::of_scenario(&s)?;
+    /// let m = MapContent::from_scenario(&s).with_asset_status(&s, &coverage);
+    /// for ((_, _, mark), failing) in m.assets.iter().zip(&m.asset_failing) {
+    ///     assert_eq!(*mark == AssetMark::Covered, failing.is_empty());
+    /// }
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn with_asset_status(mut self, scenario: &Scenario, coverage: &Coverage) -> Self {
+        let cat = scenario.catalogue();
+        for st in coverage.assets() {
+            if let Some(a) = self.assets.get_mut(st.asset) {
+                a.2 = AssetMark::from_status(st);
+            }
+            if let Some(f) = self.asset_failing.get_mut(st.asset) {
+                *f = cat
+                    .threats()
+                    .iter()
+                    .enumerate()
+                    .filter(|(t, _)| st.fails(crate::catalogue::ThreatId(*t)))
+                    .map(|(_, t)| t.id.clone())
+                    .collect();
+            }
+        }
+        self
+    }
+
+    /// The map of a plan on one layer: the plan's sites and their footprints on `layer`,
+    /// assets coloured by their status after the plan and labelled with the threats they
+    /// fail, and the gap against `layer`'s threat after the plan, clipped to the zones. The
+    /// subtitle gives that threat's coverage before and after and the plan's gap to its bound.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `after` was not computed over `demand`.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::map::{svg_string, MapContent};
+    /// use skycover::placement::{Algorithm, Planner};
+    /// use skycover::{Coverage, Demand, Scenario};
+    ///
+    /// let scenario = Scenario::builtin("corridor")?;
+    /// let demand = Demand::from_scenario(&scenario)?;
+    /// let before = Coverage::evaluate(scenario.catalogue(), &demand, scenario.sites())?;
+    /// let plan = Planner::new(&scenario).algorithm(Algorithm::Greedy).plan()?;
+    /// let after = Coverage::evaluate(scenario.catalogue(), &demand, &plan.sites)?;
+    /// let layer = skycover::output::default_layer(scenario.catalogue(), &after).unwrap();
+    /// let map = MapContent::for_plan(&scenario, &plan, &before, &after, &demand, &layer)?;
+    /// let svg = svg_string(&map, (1200, 800))?;
+    /// assert!(svg.contains("Legend"));
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn for_plan(
+        scenario: &Scenario,
+        plan: &Plan,
+        before: &Coverage,
+        after: &Coverage,
+        demand: &Demand,
+        layer: &Layer,
+    ) -> Result<MapContent> {
+        let cat = scenario.catalogue();
+        let gaps = crate::gaps::GapMap::new(after, demand, scenario.frame())?;
+        let threat = cat
+            .threats()
+            .get(layer.threat.0)
+            .map(|t| t.id.clone())
+            .unwrap_or_default();
+        let mut zones = MultiPolygon::<f64>(vec![]);
+        for z in scenario.zones() {
+            zones = if zones.0.is_empty() {
+                z.local.clone()
+            } else {
+                zones.union(&z.local)
+            };
+        }
+        let gap = gaps
+            .threat(layer.threat)
+            .map(|g| {
+                if zones.0.is_empty() {
+                    g.local.clone()
+                } else {
+                    g.local.intersection(&zones)
+                }
+            })
+            .into_iter()
+            .collect();
+        let tb = before.threat(layer.threat);
+        let ta = after.threat(layer.threat);
+        let failing = ta.map(|t| t.assets_failing.len()).unwrap_or(0);
+        let mut m = MapContent::from_scenario(scenario)
+            .with_sites(scenario, &plan.sites, Some(layer))
+            .with_asset_status(scenario, after)
+            .with_gaps(
+                gap,
+                format!(
+                    "gap vs {threat} (any layer): {:.0} km²",
+                    ta.map(|t| t.gap_area_km2).unwrap_or(0.0)
+                ),
+            )
+            .with_subtitle(format!(
+                "{threat}: {:.1} % covered (was {:.1} %), {:.0} km² gap, {failing} assets failing; plan within {:.2} % of its bound",
+                100.0 * ta.map(|c| c.fraction).unwrap_or(0.0),
+                100.0 * tb.map(|c| c.fraction).unwrap_or(0.0),
+                ta.map(|t| t.gap_area_km2).unwrap_or(0.0),
+                plan.gap_percent
+            ));
+        m.title = format!("skycover: {} — {threat}", scenario.name());
+        let v = m.view();
+        let span = (v[2] - v[0]).max(v[3] - v[1]);
+        let close = m
+            .sites
+            .iter()
+            .enumerate()
+            .filter(|(i, (p, _, _))| {
+                m.sites[i + 1..]
+                    .iter()
+                    .any(|(q, _, _)| (p[0] - q[0]).hypot(p[1] - q[1]) < 0.006 * span)
+            })
+            .count();
+        if close > 0 {
+            m.diagnostics.push(Diagnostic::info(
+                codes::MAP_SITES_OFFSET,
+                format!("{close} sites stand within {:.0} m of another: the map draws them on a small ring around their position, with a leader to it", 0.006 * span),
+            ));
+        }
+        let outside = m
+            .footprints
+            .iter()
+            .filter(|(p, _)| {
+                use geo::BoundingRect;
+                p.bounding_rect().is_some_and(|r| {
+                    r.min().x < v[0] || r.min().y < v[1] || r.max().x > v[2] || r.max().y > v[3]
+                })
+            })
+            .count();
+        if outside > 0 {
+            m.diagnostics.push(Diagnostic::info(
+                codes::MAP_CLIPPED,
+                format!("{outside} footprints reach beyond the map view and are cut at its edge (clipped, not squashed)"),
+            ));
+        }
+        Ok(m)
+    }
+
     /// Adds gap areas with a legend label.
     pub fn with_gaps(mut self, gaps: Vec<MultiPolygon<f64>>, label: impl Into<String>) -> Self {
         self.gaps = gaps;
@@ -254,6 +444,18 @@ impl MapContent {
             b[1] = b[1].min(p[1]);
             b[2] = b[2].max(p[0]);
             b[3] = b[3].max(p[1]);
+        }
+        // keep each contact line in view: its point nearest the content, and its keep-out
+        let centre = geo::Point::new((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+        for (ls, keep) in &self.contact_lines {
+            if let geo::Closest::SinglePoint(p) | geo::Closest::Intersection(p) =
+                ls.closest_point(&centre)
+            {
+                b[0] = b[0].min(p.x() - keep);
+                b[1] = b[1].min(p.y() - keep);
+                b[2] = b[2].max(p.x() + keep);
+                b[3] = b[3].max(p.y() + keep);
+            }
         }
         let pad = 0.06 * (b[2] - b[0]).max(b[3] - b[1]).max(1_000.0);
         [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad]
@@ -358,6 +560,166 @@ fn scale_length(span: f64) -> f64 {
     step * base
 }
 
+/// The view rectangle as a polygon, for clipping.
+fn rect_polygon(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
+    geo::Rect::new(geo::coord! {x: x0, y: y0}, geo::coord! {x: x1, y: y1}).to_polygon()
+}
+
+/// `mp` clipped to the view (real polygon intersection: nothing is clamped onto the frame).
+fn clip_mp(mp: &MultiPolygon<f64>, view: &Polygon<f64>) -> MultiPolygon<f64> {
+    if mp.0.is_empty() {
+        return mp.clone();
+    }
+    mp.intersection(view)
+}
+
+/// `ls` clipped to the view.
+fn clip_ls(ls: &LineString<f64>, view: &Polygon<f64>) -> MultiLineString<f64> {
+    view.clip(&MultiLineString(vec![ls.clone()]), false)
+}
+
+/// A label's box in metres: `[x0, y0, x1, y1]`.
+type LabelBox = [f64; 4];
+
+/// Lines of a label: text, colour, font size (px).
+type LabelLines = Vec<(String, RGBColor, u32)>;
+
+fn overlaps(a: &LabelBox, b: &LabelBox) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
+/// Estimated text width in pixels for DejaVu Sans at `size` px (average advance 0.6 em).
+fn text_px(text: &str, size: f64) -> f64 {
+    0.6 * size * text.chars().count() as f64
+}
+
+/// One placed label: anchor (top-left, metres), lines, and the leader line start if the
+/// label stands away from its point.
+struct PlacedLabel {
+    target: (f64, f64),
+    at: (f64, f64),
+    lines: LabelLines,
+    leader: Option<(f64, f64)>,
+}
+
+/// Places labels next to their points without overlapping each other or the point markers:
+/// eight positions around the point, then rings further out with a leader line; a label that
+/// fits nowhere takes the least crowded candidate (never dropped, never cut).
+fn place_labels(
+    items: &[((f64, f64), LabelLines)],
+    markers: &[(f64, f64)],
+    view: [f64; 4],
+    scale: f64,
+) -> Vec<PlacedLabel> {
+    let mut taken: Vec<LabelBox> = markers
+        .iter()
+        .map(|&(x, y)| {
+            let r = 6.0 * scale;
+            [x - r, y - r, x + r, y + r]
+        })
+        .collect();
+    let mut out = Vec::with_capacity(items.len());
+    for ((px, py), lines) in items {
+        let w = lines
+            .iter()
+            .map(|(t, _, sz)| text_px(t, *sz as f64))
+            .fold(0.0, f64::max)
+            * scale;
+        let h = lines.iter().map(|(_, _, sz)| *sz as f64 + 4.0).sum::<f64>() * scale;
+        let mut best: Option<(usize, (f64, f64), bool)> = None;
+        'rings: for (ring, d) in [8.0, 22.0, 40.0, 65.0, 95.0, 130.0].iter().enumerate() {
+            let d = d * scale;
+            let hh = h / 2.0;
+            // top-left corners around the point: right, left, above, below, diagonals
+            let cands = [
+                (px + d, py + hh),
+                (px - d - w, py + hh),
+                (px - w / 2.0, py + d + h),
+                (px - w / 2.0, py - d),
+                (px + d, py + d + h),
+                (px - d - w, py + d + h),
+                (px + d, py - d),
+                (px - d - w, py - d),
+            ];
+            for (x, y) in cands {
+                let b = [x, y - h, x + w, y];
+                let inside =
+                    b[0] >= view[0] && b[2] <= view[2] && b[1] >= view[1] && b[3] <= view[3];
+                let hits = taken.iter().filter(|t| overlaps(t, &b)).count();
+                if inside && hits == 0 {
+                    best = Some((0, (x, y), ring > 0));
+                    break 'rings;
+                }
+                let cost = hits + if inside { 0 } else { 1000 };
+                if best.map_or(true, |(c, _, _)| cost < c) {
+                    best = Some((cost, (x, y), ring > 0));
+                }
+            }
+        }
+        let Some((_, (x, y), far)) = best else {
+            continue;
+        };
+        taken.push([x, y - h, x + w, y]);
+        let leader = far.then(|| {
+            // from the label's nearest edge midpoint
+            let lx = if x > *px { x } else { x + w };
+            (lx, y - h / 2.0)
+        });
+        out.push(PlacedLabel {
+            target: (*px, *py),
+            at: (x, y),
+            lines: lines.clone(),
+            leader,
+        });
+    }
+    out
+}
+
+/// Marker positions for sites: sites closer than `min_sep` to another are spread on a small
+/// ring around their common centre (deterministic order), so none hides another.
+fn spread_sites(sites: &[([f64; 2], Tier, bool)], min_sep: f64) -> Vec<(f64, f64)> {
+    let n = sites.len();
+    let mut group = vec![usize::MAX; n];
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for i in 0..n {
+        if group[i] != usize::MAX {
+            continue;
+        }
+        let g = groups.len();
+        group[i] = g;
+        let mut members = vec![i];
+        let mut k = 0;
+        while k < members.len() {
+            let a = sites[members[k]].0;
+            for j in 0..n {
+                if group[j] == usize::MAX {
+                    let b = sites[j].0;
+                    if (a[0] - b[0]).hypot(a[1] - b[1]) < min_sep {
+                        group[j] = g;
+                        members.push(j);
+                    }
+                }
+            }
+            k += 1;
+        }
+        groups.push(members);
+    }
+    let mut pos: Vec<(f64, f64)> = sites.iter().map(|s| (s.0[0], s.0[1])).collect();
+    for members in groups.iter().filter(|m| m.len() > 1) {
+        let m = members.len() as f64;
+        let cx = members.iter().map(|&i| sites[i].0[0]).sum::<f64>() / m;
+        let cy = members.iter().map(|&i| sites[i].0[1]).sum::<f64>() / m;
+        let r = min_sep * (0.8 + 0.15 * m);
+        let mut sorted = members.clone();
+        sorted.sort_unstable();
+        for (k, &i) in sorted.iter().enumerate() {
+            let a = std::f64::consts::TAU * k as f64 / m + std::f64::consts::FRAC_PI_4;
+            pos[i] = (cx + r * a.cos(), cy + r * a.sin());
+        }
+    }
+    pos
+}
+
 fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, plotters::coord::Shift>,
     m: &MapContent,
@@ -399,11 +761,12 @@ where
     let scale = (vw / aw).max(vh / ah);
     let (cx, cy) = ((v[0] + v[2]) / 2.0, (v[1] + v[3]) / 2.0);
     let (hw, hh) = (scale * aw / 2.0, scale * ah / 2.0);
+    let frame = [cx - hw, cy - hh, cx + hw, cy + hh];
+    let view = rect_polygon(frame[0], frame[1], frame[2], frame[3]);
     let mut chart = ChartBuilder::on(&map_area)
         .margin(10)
         .build_cartesian_2d(cx - hw..cx + hw, cy - hh..cy + hh)
         .map_err(draw_err)?;
-    let px = |metres: f64| ((metres / scale).round().max(1.0)) as u32;
 
     // sea-ish background, then countries
     chart
@@ -418,7 +781,7 @@ where
         };
         draw_mp(
             &mut chart,
-            mp,
+            &clip_mp(mp, &view),
             fill.to_rgba(),
             RGBColor(150, 150, 150).to_rgba(),
             1,
@@ -433,7 +796,7 @@ where
     for z in &m.zones {
         draw_mp(
             &mut chart,
-            z,
+            &clip_mp(z, &view),
             RGBColor(90, 120, 200).mix(0.10),
             RGBColor(40, 60, 140).to_rgba(),
             2,
@@ -442,7 +805,7 @@ where
     for z in &m.exclusions {
         draw_mp(
             &mut chart,
-            z,
+            &clip_mp(z, &view),
             RGBColor(120, 120, 120).mix(0.25),
             RGBColor(90, 90, 90).to_rgba(),
             1,
@@ -451,50 +814,86 @@ where
     for g in &m.gaps {
         draw_mp(
             &mut chart,
-            g,
+            &clip_mp(g, &view),
             RGBColor(220, 30, 30).mix(0.35),
             RGBColor(220, 30, 30).mix(0.0),
             0,
         )?;
     }
     for (ls, width) in &m.corridors {
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                ring_points(ls),
-                RGBColor(140, 80, 160)
-                    .mix(0.45)
-                    .stroke_width(px(*width).max(3)),
-            )))
-            .map_err(draw_err)?;
-    }
-    for (ls, keep) in &m.contact_lines {
-        if *keep > 0.0 {
+        // the corridor's true width: the centre line buffered by half of it
+        let band = ls.buffer(width / 2.0);
+        draw_mp(
+            &mut chart,
+            &clip_mp(&band, &view),
+            RGBColor(140, 80, 160).mix(0.40),
+            RGBColor(140, 80, 160).mix(0.0),
+            0,
+        )?;
+        for part in clip_ls(ls, &view) {
             chart
                 .draw_series(std::iter::once(PathElement::new(
-                    ring_points(ls),
-                    RGBColor(200, 40, 40).mix(0.15).stroke_width(px(2.0 * keep)),
+                    ring_points(&part),
+                    RGBColor(110, 50, 130).stroke_width(1),
                 )))
                 .map_err(draw_err)?;
         }
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                ring_points(ls),
-                RGBColor(160, 0, 0).stroke_width(3),
-            )))
-            .map_err(draw_err)?;
+    }
+    for (ls, keep) in &m.contact_lines {
+        if *keep > 0.0 {
+            // the keep-out band where it is: the line buffered by the keep-out distance
+            let band = ls.buffer(*keep);
+            draw_mp(
+                &mut chart,
+                &clip_mp(&band, &view),
+                RGBColor(200, 40, 40).mix(0.15),
+                RGBColor(200, 40, 40).mix(0.5),
+                1,
+            )?;
+        }
+        for part in clip_ls(ls, &view) {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    ring_points(&part),
+                    RGBColor(160, 0, 0).stroke_width(3),
+                )))
+                .map_err(draw_err)?;
+        }
     }
     for (p, tier) in &m.footprints {
         let c = tier_colour(*tier);
-        draw_poly(&mut chart, p, c.mix(0.10), c.mix(0.8), 1)?;
+        let clipped = clip_mp(&MultiPolygon(vec![p.clone()]), &view);
+        draw_mp(&mut chart, &clipped, c.mix(0.10), c.mix(0.8), 1)?;
     }
-    for (p, tier, fixed) in &m.sites {
+    let inside = |x: f64, y: f64| x >= frame[0] && x <= frame[2] && y >= frame[1] && y <= frame[3];
+    let marker_pos = spread_sites(&m.sites, 9.0 * scale);
+    for ((p, tier, fixed), &(mx, my)) in m.sites.iter().zip(&marker_pos) {
+        if !inside(mx, my) {
+            continue;
+        }
         let c = tier_colour(*tier);
         let size = match tier {
             Tier::Upper => 8,
             Tier::Medium => 6,
             Tier::Point => 4,
         };
-        let pt = (p[0], p[1]);
+        if (mx - p[0]).hypot(my - p[1]) > 0.5 * scale {
+            // offset marker: a leader to the true position, a dot there
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(p[0], p[1]), (mx, my)],
+                    RGBColor(40, 40, 40).stroke_width(1),
+                )))
+                .map_err(draw_err)?;
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (p[0], p[1]),
+                    2,
+                    BLACK.filled(),
+                )))
+                .map_err(draw_err)?;
+        }
+        let pt = (mx, my);
         chart
             .draw_series(std::iter::once(TriangleMarker::new(
                 pt,
@@ -515,8 +914,13 @@ where
                 .map_err(draw_err)?;
         }
     }
-    for (p, name, mark) in &m.assets {
+    let mut markers: Vec<(f64, f64)> = marker_pos.clone();
+    for (p, _, mark) in &m.assets {
         let pt = (p[0], p[1]);
+        if !inside(pt.0, pt.1) {
+            continue;
+        }
+        markers.push(pt);
         chart
             .draw_series(std::iter::once(Circle::new(
                 pt,
@@ -527,15 +931,41 @@ where
         chart
             .draw_series(std::iter::once(Circle::new(pt, 5, BLACK.stroke_width(1))))
             .map_err(draw_err)?;
-        if m.assets.len() <= 30 {
-            let short: String = name.chars().take(22).collect();
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    short,
-                    (pt.0 + 7.0 * scale, pt.1 + 4.0 * scale),
-                    ("sans-serif", 11).into_font().color(&RGBColor(30, 30, 30)),
-                )))
-                .map_err(draw_err)?;
+    }
+    if m.assets.len() <= 40 {
+        let items: Vec<((f64, f64), LabelLines)> = m
+            .assets
+            .iter()
+            .enumerate()
+            .filter(|(_, (p, _, _))| inside(p[0], p[1]))
+            .map(|(i, (p, name, _))| {
+                let mut lines = vec![(name.clone(), RGBColor(30, 30, 30), 11)];
+                if let Some(f) = m.asset_failing.get(i).filter(|f| !f.is_empty()) {
+                    lines.push((format!("fails {}", f.join(", ")), RGBColor(180, 20, 30), 10));
+                }
+                ((p[0], p[1]), lines)
+            })
+            .collect();
+        for l in place_labels(&items, &markers, frame, scale) {
+            if let Some(from) = l.leader {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![l.target, from],
+                        RGBColor(90, 90, 90).stroke_width(1),
+                    )))
+                    .map_err(draw_err)?;
+            }
+            let (x, mut y) = l.at;
+            for (text, colour, size) in &l.lines {
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        text.clone(),
+                        (x, y),
+                        ("sans-serif", *size).into_font().color(colour),
+                    )))
+                    .map_err(draw_err)?;
+                y -= (*size as f64 + 4.0) * scale;
+            }
         }
     }
     // scale bar, bottom left
@@ -688,14 +1118,23 @@ where
         .map_err(draw_err)?;
     line(area, "existing (fixed) site", &mut y)?;
     if !m.footprints.is_empty() {
-        swatch(
-            area,
-            y,
-            RGBColor(46, 89, 178).mix(0.12),
-            RGBColor(46, 89, 178).mix(0.8),
-        )?;
-        let label = m.footprint_label.clone();
-        line(area, &label, &mut y)?;
+        // one swatch per footprint colour actually drawn
+        y += 4;
+        area.draw(&Text::new(
+            m.footprint_label.clone(),
+            (x, y - 8),
+            font.clone(),
+        ))
+        .map_err(draw_err)?;
+        y += 18;
+        for t in [Tier::Upper, Tier::Medium, Tier::Point] {
+            if !m.footprints.iter().any(|(_, ft)| *ft == t) {
+                continue;
+            }
+            let c = tier_colour(t);
+            swatch(area, y, c.mix(0.12), c.mix(0.8))?;
+            line(area, &format!("footprint: {}", tier_name(t)), &mut y)?;
+        }
     }
     y += 8;
     area.draw(&Text::new("Defended assets", (x, y - 8), head))
@@ -714,6 +1153,14 @@ where
             .map_err(draw_err)?;
         line(area, label, &mut y)?;
     }
+    if m.asset_failing.iter().any(|f| !f.is_empty()) {
+        area.draw(&Text::new(
+            "fails x, y: threats the asset fails",
+            (x + 4, y - 7),
+            ("sans-serif", 12).into_font().color(&RGBColor(180, 20, 30)),
+        ))
+        .map_err(draw_err)?;
+    }
     Ok(())
 }
 
@@ -730,6 +1177,17 @@ fn ensure_dir(path: &Path) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Io`] or [`Error::Export`] when the file cannot be written.
+///
+/// # Examples
+/// ```
+/// use skycover::map::{render_svg, MapContent};
+/// use skycover::Scenario;
+/// let s = Scenario::builtin("corridor")?;
+/// let path = std::env::temp_dir().join("skycover-doc-map").join("map.svg");
+/// render_svg(&MapContent::from_scenario(&s), &path, (800, 600))?;
+/// assert!(std::fs::read_to_string(&path).unwrap().contains("<svg"));
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn render_svg(content: &MapContent, path: impl AsRef<Path>, size: (u32, u32)) -> Result<()> {
     let path = path.as_ref();
     ensure_dir(path)?;
@@ -742,6 +1200,17 @@ pub fn render_svg(content: &MapContent, path: impl AsRef<Path>, size: (u32, u32)
 ///
 /// # Errors
 /// [`Error::Io`] or [`Error::Export`] when the file cannot be written.
+///
+/// # Examples
+/// ```
+/// use skycover::map::{render_png, MapContent};
+/// use skycover::Scenario;
+/// let s = Scenario::builtin("corridor")?;
+/// let path = std::env::temp_dir().join("skycover-doc-map").join("map.png");
+/// render_png(&MapContent::from_scenario(&s), &path, (800, 600))?;
+/// assert!(std::fs::read(&path).unwrap().starts_with(b"\x89PNG"));
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn render_png(content: &MapContent, path: impl AsRef<Path>, size: (u32, u32)) -> Result<()> {
     let path = path.as_ref();
     ensure_dir(path)?;
@@ -750,10 +1219,61 @@ pub fn render_png(content: &MapContent, path: impl AsRef<Path>, size: (u32, u32)
     root.present().map_err(draw_err)
 }
 
+/// Renders one panel per content (for example one per threat) side by side in a grid, as a
+/// PNG file of `size` pixels: the overview picture of a plan.
+///
+/// # Errors
+/// [`Error::InvalidInput`] when `panels` is empty; [`Error::Io`] or [`Error::Export`] when
+/// the file cannot be written.
+///
+/// # Examples
+/// ```
+/// use skycover::map::{render_overview_png, MapContent};
+/// use skycover::Scenario;
+/// let scenario = Scenario::builtin("odesa")?;
+/// let panels = vec![MapContent::from_scenario(&scenario); 4];
+/// let path = std::env::temp_dir().join("skycover-doc-overview.png");
+/// render_overview_png(&panels, &path, (1600, 1200))?;
+/// assert!(path.exists());
+/// # Ok::<(), skycover::Error>(())
+/// ```
+pub fn render_overview_png(
+    panels: &[MapContent],
+    path: impl AsRef<Path>,
+    size: (u32, u32),
+) -> Result<()> {
+    if panels.is_empty() {
+        return Err(Error::InvalidInput {
+            what: "map::render_overview_png: panels".into(),
+            reason: "no panel to draw".into(),
+        });
+    }
+    let path = path.as_ref();
+    ensure_dir(path)?;
+    let cols = (panels.len() as f64).sqrt().ceil() as usize;
+    let rows = panels.len().div_ceil(cols);
+    let root = BitMapBackend::new(path, size).into_drawing_area();
+    let areas = root.split_evenly((rows, cols));
+    for (area, m) in areas.into_iter().zip(panels) {
+        draw(area, m)?;
+    }
+    root.present().map_err(draw_err)
+}
+
 /// Renders `content` to an SVG string.
 ///
 /// # Errors
 /// [`Error::Export`] when drawing fails.
+///
+/// # Examples
+/// ```
+/// use skycover::map::{svg_string, MapContent};
+/// use skycover::Scenario;
+/// let s = Scenario::builtin("odesa")?;
+/// let svg = svg_string(&MapContent::from_scenario(&s), (800, 600))?;
+/// assert!(svg.contains("Legend"));
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn svg_string(content: &MapContent, size: (u32, u32)) -> Result<String> {
     let mut s = String::new();
     {
@@ -765,6 +1285,16 @@ pub fn svg_string(content: &MapContent, size: (u32, u32)) -> Result<String> {
 }
 
 /// Class id to tier, for callers building [`MapContent`] by hand.
+///
+/// # Examples
+/// ```
+/// use skycover::map::tier_of;
+/// use skycover::{Scenario, Tier};
+/// let s = Scenario::builtin("kyiv")?;
+/// let patriot = s.catalogue().class_id("patriot_class")?;
+/// assert_eq!(tier_of(&s, patriot), Tier::Upper);
+/// # Ok::<(), skycover::Error>(())
+/// ```
 pub fn tier_of(scenario: &Scenario, class: ClassId) -> Tier {
     scenario.catalogue().class(class).tier
 }
@@ -788,6 +1318,88 @@ mod tests {
             "scale bar label"
         );
         assert!(svg.matches("<polygon").count() >= 3 + s.sites().len());
+    }
+
+    #[test]
+    fn clipping_cuts_at_the_view_and_never_clamps() {
+        use geo::{Area, BoundingRect, Intersects};
+        let view = rect_polygon(0.0, 0.0, 100.0, 100.0);
+        // a square half outside: its clipped area is exactly the inside half
+        let sq = MultiPolygon(vec![rect_polygon(50.0, 20.0, 150.0, 80.0)]);
+        let c = clip_mp(&sq, &view);
+        assert!((c.unsigned_area() - 50.0 * 60.0).abs() < 1e-6);
+        let r = c.bounding_rect().unwrap();
+        assert!(r.max().x <= 100.0 + 1e-9 && r.min().x >= 50.0 - 1e-9);
+        // a polygon entirely outside the view vanishes (clamping would draw it on the edge)
+        let far = MultiPolygon(vec![rect_polygon(120.0, 10.0, 130.0, 90.0)]);
+        assert!(clip_mp(&far, &view).0.is_empty());
+        // a line crossing the view keeps only its inside part, on the original line
+        let ls = LineString::from(vec![(-50.0, 50.0), (150.0, 50.0), (150.0, 200.0)]);
+        let parts = clip_ls(&ls, &view);
+        assert_eq!(parts.0.len(), 1);
+        for p in parts.0[0].coords() {
+            assert!((p.y - 50.0).abs() < 1e-9 && (-1e-9..=100.0 + 1e-9).contains(&p.x));
+        }
+        // a keep-out band 11 km off a line outside the view stays outside
+        let contact = LineString::from(vec![(200.0, -50.0), (200.0, 150.0)]);
+        let band = contact.buffer(20.0);
+        assert!(!band.intersects(&view));
+        assert!(clip_mp(&band, &view).0.is_empty());
+    }
+
+    #[test]
+    fn co_located_sites_are_spread_apart() {
+        let sites = vec![
+            ([0.0, 0.0], Tier::Medium, false),
+            ([1.0, 0.0], Tier::Point, false),
+            ([0.0, 1.0], Tier::Upper, true),
+            ([500.0, 500.0], Tier::Point, false),
+        ];
+        let pos = spread_sites(&sites, 20.0);
+        assert_eq!(pos[3], (500.0, 500.0), "a lone site stays where it is");
+        for i in 0..3 {
+            for j in i + 1..3 {
+                let d = (pos[i].0 - pos[j].0).hypot(pos[i].1 - pos[j].1);
+                assert!(d >= 20.0, "{i} {j}: {d}");
+            }
+        }
+        // deterministic
+        assert_eq!(pos, spread_sites(&sites, 20.0));
+    }
+
+    #[test]
+    fn labels_do_not_overlap_when_there_is_room() {
+        // a cluster of eight points 10 px apart in a wide view, long names, 1 m per px
+        let items: Vec<((f64, f64), LabelLines)> = (0..8)
+            .map(|k| {
+                let p = (500.0 + 10.0 * (k % 3) as f64, 500.0 + 10.0 * (k / 3) as f64);
+                (
+                    p,
+                    vec![(format!("a rather long asset name number {k}"), BLACK, 11)],
+                )
+            })
+            .collect();
+        let markers: Vec<(f64, f64)> = items.iter().map(|i| i.0).collect();
+        let placed = place_labels(&items, &markers, [0.0, 0.0, 2000.0, 2000.0], 1.0);
+        assert_eq!(placed.len(), items.len(), "no label dropped");
+        let boxes: Vec<LabelBox> = placed
+            .iter()
+            .map(|l| {
+                let w = text_px(&l.lines[0].0, 11.0);
+                [l.at.0, l.at.1 - 15.0, l.at.0 + w, l.at.1]
+            })
+            .collect();
+        for i in 0..boxes.len() {
+            for j in i + 1..boxes.len() {
+                assert!(!overlaps(&boxes[i], &boxes[j]), "{i} and {j} overlap");
+            }
+            for m in &markers {
+                let mb = [m.0 - 6.0, m.1 - 6.0, m.0 + 6.0, m.1 + 6.0];
+                assert!(!overlaps(&boxes[i], &mb), "label {i} covers a marker");
+            }
+            // full text, never cut
+            assert!(placed[i].lines[0].0.ends_with(&i.to_string()));
+        }
     }
 
     #[test]

@@ -663,17 +663,15 @@ impl Scenario {
         Ok(s)
     }
 
-    /// A built-in scenario by name (see [`BUILTIN_SCENARIOS`]) or else a scenario file at
-    /// `name_or_path`, with the built-in catalogue: what the examples' command lines accept.
+    /// A built-in scenario by name, case-insensitively (see [`BUILTIN_SCENARIOS`]), or else
+    /// a scenario file at `name_or_path`, with the built-in catalogue: what the examples'
+    /// command lines accept.
     ///
     /// # Errors
-    /// As [`from_path`](Self::from_path).
+    /// [`Error::InvalidInput`] listing the built-in maps when `name_or_path` is neither one
+    /// nor an existing file; otherwise as [`from_path`](Self::from_path).
     pub fn load(name_or_path: &str) -> Result<Scenario> {
-        if BUILTIN_SCENARIOS.iter().any(|(n, _)| *n == name_or_path) {
-            Scenario::builtin(name_or_path)
-        } else {
-            Scenario::from_path(name_or_path, Catalogue::builtin())
-        }
+        crate::output::load_scenario(name_or_path)
     }
 
     /// Reads a scenario file (see the [module docs](self) for the format) and the terrain it
