@@ -51,6 +51,7 @@
 
 pub mod dem;
 pub mod los;
+mod relief;
 pub mod synth;
 pub mod viewshed;
 
@@ -99,6 +100,8 @@ pub struct ElevationGrid {
     nx: usize,
     ny: usize,
     z: Vec<f32>,
+    /// block minima and maxima (bounds for the viewshed sweep)
+    relief: relief::Relief,
 }
 
 impl ElevationGrid {
@@ -151,8 +154,24 @@ impl ElevationGrid {
             max_cell: [(nx - 1) as f64, (ny - 1) as f64],
             nx,
             ny,
+            relief: relief::Relief::new(&z, nx, ny),
             z,
         })
+    }
+
+    /// Lowest elevation of the grid, metres.
+    pub fn min_elevation(&self) -> f64 {
+        self.relief.min()
+    }
+
+    /// Highest elevation of the grid, metres.
+    pub fn max_elevation(&self) -> f64 {
+        self.relief.max()
+    }
+
+    /// Block bounds of the terrain.
+    pub(crate) fn relief(&self) -> &relief::Relief {
+        &self.relief
     }
 
     /// Centre of cell (0, 0) (the south-west cell), local metres.
