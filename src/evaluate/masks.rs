@@ -78,7 +78,7 @@ impl<'a> Masks<'a> {
                     return Ok(sv);
                 }
                 // one target per distinct altitude, out to the largest range of its layers
-                let (targets, index) = site_viewshed_targets(catalogue, site);
+                let (targets, index) = site_viewshed_targets(catalogue, site, terrain);
                 sv.layer = index;
                 if !targets.is_empty() {
                     sv.views = Viewshed::compute_many(
@@ -100,6 +100,11 @@ impl<'a> Masks<'a> {
             altitudes: layers.iter().map(|l| l.altitude_m).collect(),
             sites: per_site,
         }))
+    }
+
+    /// The terrain the masks were computed over.
+    pub(crate) fn terrain(&self) -> &'a Terrain {
+        self.terrain
     }
 
     /// The viewshed of `site` on `layer` over the demand grid (`None` for an empty footprint

@@ -327,10 +327,11 @@ pub(crate) fn layer_footprints(
     catalogue: &Catalogue,
     sites: &[Site],
     layer: &Layer,
+    terrain: &Terrain,
 ) -> Vec<(usize, Footprint)> {
     sites
         .iter()
-        .map(|s| Footprint::new(catalogue, s, layer))
+        .map(|s| Footprint::new_over(catalogue, s, layer, terrain))
         .enumerate()
         .filter(|(_, f)| !f.is_empty())
         .collect()
@@ -365,7 +366,14 @@ fn reference(
     let fps: Vec<Vec<(usize, Footprint)>> = catalogue
         .layers()
         .iter()
-        .map(|l| layer_footprints(catalogue, sites, l))
+        .map(|l| {
+            layer_footprints(
+                catalogue,
+                sites,
+                l,
+                masks.map_or(&Terrain::Flat, |m| m.terrain()),
+            )
+        })
         .collect();
     let pos = demand.positions();
     sample_chunks(map, from)
@@ -394,7 +402,11 @@ fn rtree(
     map: &mut DepthMap,
     from: usize,
 ) {
-    let index = FootprintIndex::build(catalogue, sites);
+    let index = FootprintIndex::build_over(
+        catalogue,
+        sites,
+        masks.map_or(&Terrain::Flat, |m| m.terrain()),
+    );
     let pos = demand.positions();
     sample_chunks(map, from)
         .into_par_iter()

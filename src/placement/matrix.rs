@@ -352,8 +352,9 @@ fn covered_units(
     out: &mut Vec<u32>,
 ) {
     let mut row: Vec<u32> = Vec::new();
+    let terrain = masks.map_or(&Terrain::Flat, |(m, _)| m.terrain());
     for layer in catalogue.layers() {
-        let fp = Footprint::new(catalogue, site, layer);
+        let fp = Footprint::new_over(catalogue, site, layer, terrain);
         if fp.is_empty() {
             continue;
         }
@@ -375,11 +376,11 @@ fn covered_units(
 }
 
 /// Rough number of non-zeros a site would contribute: footprint area × sample density.
-fn estimate_nnz(catalogue: &Catalogue, site: &Site, density_per_m2: f64) -> f64 {
+fn estimate_nnz(catalogue: &Catalogue, site: &Site, density_per_m2: f64, terrain: &Terrain) -> f64 {
     catalogue
         .layers()
         .iter()
-        .map(|l| Footprint::new(catalogue, site, l).area_m2() * density_per_m2)
+        .map(|l| Footprint::new_over(catalogue, site, l, terrain).area_m2() * density_per_m2)
         .sum()
 }
 
@@ -430,8 +431,8 @@ pub fn build_scenario_matrix(
 /// each candidate's viewsheds are dropped once its row is built.
 ///
 /// # Errors
-/// As [`build_scenario_matrix`] (the non-zero estimate ignores terrain, which only removes
-/// coverage), and as [`Viewshed::compute_many`](crate::Viewshed::compute_many) (a sweep
+/// As [`build_scenario_matrix`] (the non-zero estimate uses the terrain-aware footprints and
+/// ignores masking, which only removes coverage), and as [`Viewshed::compute_many`](crate::Viewshed::compute_many) (a sweep
 /// beyond [`MAX_VIEWSHED_SAMPLES`](crate::terrain::MAX_VIEWSHED_SAMPLES)).
 pub fn build_scenario_matrix_with_terrain(
     catalogue: &Catalogue,
@@ -458,7 +459,7 @@ pub fn build_scenario_matrix_with_terrain(
     let density = sample_density(positions);
     let estimate: f64 = candidates
         .iter()
-        .map(|s| estimate_nnz(catalogue, s, density))
+        .map(|s| estimate_nnz(catalogue, s, density, terrain))
         .sum();
     if estimate > max_nonzeros as f64 {
         return Err(Error::ResourceLimit {

@@ -50,12 +50,14 @@
 //! ```
 
 pub mod dem;
+pub mod horizon;
 pub mod los;
 mod relief;
 pub mod synth;
 pub mod viewshed;
 
 pub use dem::{Dem, DemCrs, BUILTIN_DEMS, MAX_DEM_CELLS};
+pub use horizon::horizon_cap_m;
 pub use los::{line_of_sight, sight_margin};
 pub use viewshed::{
     Viewshed, ViewshedCache, ViewshedKey, ViewshedTarget, BEARING_ERROR_RAD, DEFAULT_CACHE_BYTES,
@@ -334,20 +336,24 @@ impl BilinearView<'_> {
     }
 }
 
-/// The viewshed targets of `site`: one per distinct layer altitude at which its footprint is
-/// not empty, out to the largest ground range of the footprints at that altitude (so layers at
-/// one altitude share one sweep); and, per catalogue layer, the index of its target (`None`
-/// for an empty footprint). This is the grouping every terrain-aware path uses.
+/// The viewshed targets of `site` over `terrain`: one per distinct layer altitude at which its
+/// footprint ([`Footprint::new_over`], with the terrain-aware horizon cap of
+/// [`horizon_cap_m`]) is not empty, out to the largest ground range of the footprints at that
+/// altitude (so layers at one altitude share one sweep); and, per catalogue layer, the index
+/// of its target (`None` for an empty footprint). This is the grouping every terrain-aware
+/// path uses; the targets are a function of the site, its class and the terrain only, so the
+/// viewsheds computed from them are too (see [`ViewshedCache`]).
 pub fn site_viewshed_targets(
     catalogue: &Catalogue,
     site: &Site,
+    terrain: &Terrain,
 ) -> (Vec<ViewshedTarget>, Vec<Option<usize>>) {
     let mut targets: Vec<ViewshedTarget> = Vec::new();
     let index = catalogue
         .layers()
         .iter()
         .map(|layer| {
-            let fp = Footprint::new(catalogue, site, layer);
+            let fp = Footprint::new_over(catalogue, site, layer, terrain);
             if fp.is_empty() {
                 return None;
             }
