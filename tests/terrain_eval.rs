@@ -533,3 +533,101 @@ fn horizon_cap_on_flat_terrain_is_the_smooth_earth_formula() {
     let want = skycover::catalogue::radar_horizon_m(-50.0 + 10.0 + 50.0, 120.0 + 30.0 + 50.0, k);
     assert!((cap - want).abs() < 1e-6, "{cap} {want}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// One viewshed cache shared by placement and evaluation
+
+#[test]
+fn a_shared_viewshed_cache_changes_no_result_and_serves_evaluation_after_placement() {
+    use skycover::placement::matrix::{
+        build_scenario_matrix_cached, build_scenario_matrix_with_terrain,
+    };
+    use skycover::terrain::ViewshedCache;
+    use std::sync::Arc;
+    let cat = Catalogue::builtin();
+    let demand = demand_grid(1_000.0);
+    let (_, terrain) = terrains().remove(2);
+    let candidates = random_sites(&cat, 12, 21);
+    let fixed = random_sites(&cat, 2, 22);
+    let cache = Arc::new(ViewshedCache::new(terrain.clone(), *demand.grid()));
+    let plain =
+        build_scenario_matrix_with_terrain(&cat, &demand, &candidates, &fixed, 1 << 30, &terrain)
+            .unwrap();
+    let cached = build_scenario_matrix_cached(
+        &cat,
+        &demand,
+        &candidates,
+        &fixed,
+        1 << 30,
+        &terrain,
+        Some(&cache),
+    )
+    .unwrap();
+    assert_eq!(plain.0, cached.0, "the matrix does not depend on the cache");
+    let (hits, misses) = cache.stats();
+    assert!(misses > 0 && hits == 0, "{hits} {misses}");
+    // evaluating some of the candidates afterwards takes every viewshed from the cache
+    let chosen: Vec<Site> = candidates.iter().step_by(3).cloned().collect();
+    for path in PATHS {
+        let eval = Evaluator::with_path(path).with_terrain(terrain.clone());
+        let want = eval.evaluate(&cat, &demand, &chosen).unwrap();
+        let before = cache.stats();
+        let got = eval
+            .clone()
+            .with_viewshed_cache(cache.clone())
+            .evaluate(&cat, &demand, &chosen)
+            .unwrap();
+        assert_eq!(got, want, "{path:?}");
+        let after = cache.stats();
+        assert_eq!(after.1, before.1, "{path:?}: no new sweep");
+        assert!(after.0 > before.0);
+    }
+    // a cache for another terrain (same values, another grid in memory) is not used
+    let other = Terrain::from_grid(terrain.grid().unwrap().clone());
+    let foreign = Arc::new(ViewshedCache::new(other, *demand.grid()));
+    let got = Evaluator::new()
+        .with_terrain(terrain.clone())
+        .with_viewshed_cache(foreign.clone())
+        .evaluate(&cat, &demand, &chosen)
+        .unwrap();
+    assert_eq!(
+        got,
+        Evaluator::new()
+            .with_terrain(terrain)
+            .evaluate(&cat, &demand, &chosen)
+            .unwrap()
+    );
+    assert_eq!(foreign.stats(), (0, 0));
+}
+
+#[test]
+fn cached_viewsheds_do_not_depend_on_request_history() {
+    use skycover::terrain::{ViewshedCache, ViewshedTarget};
+    let (_, terrain) = terrains().remove(2);
+    let grid = *demand_grid(500.0).grid();
+    let k = 4.0 / 3.0;
+    let targets = [
+        ViewshedTarget {
+            height_agl_m: 30.0,
+            max_range_m: 6_000.0,
+        },
+        ViewshedTarget {
+            height_agl_m: 150.0,
+            max_range_m: 20_000.0,
+        },
+    ];
+    let direct =
+        Viewshed::compute_many(&terrain, [1_000.0, -2_000.0], 10.0, k, &targets, &grid).unwrap();
+    // first a request for the short target alone (fewer rays), then the whole set
+    let cache = ViewshedCache::new(terrain.clone(), grid);
+    let alone = cache
+        .get([1_000.0, -2_000.0], 10.0, 30.0, k, 6_000.0)
+        .unwrap();
+    let many = cache
+        .get_many([1_000.0, -2_000.0], 10.0, k, &targets)
+        .unwrap();
+    assert!(alone.ray_count() < many[0].ray_count());
+    for (a, b) in many.iter().zip(&direct) {
+        assert!(**a == *b, "cached = direct, whatever was asked before");
+    }
+}

@@ -442,6 +442,34 @@ pub fn build_scenario_matrix_with_terrain(
     max_nonzeros: u64,
     terrain: &Terrain,
 ) -> Result<(CoverageMatrix, UnitLayout)> {
+    build_scenario_matrix_cached(
+        catalogue,
+        demand,
+        candidates,
+        fixed,
+        max_nonzeros,
+        terrain,
+        None,
+    )
+}
+
+/// [`build_scenario_matrix_with_terrain`] taking the viewsheds from `cache` (and storing new
+/// ones in it) when it [serves](crate::terrain::ViewshedCache::serves) `terrain` and the
+/// demand grid: the same matrix, since a viewshed is a pure function of its key. Share the
+/// cache with [`Evaluator::with_viewshed_cache`](crate::evaluate::Evaluator::with_viewshed_cache)
+/// to evaluate the chosen sites without sweeping again.
+///
+/// # Errors
+/// As [`build_scenario_matrix_with_terrain`].
+pub fn build_scenario_matrix_cached(
+    catalogue: &Catalogue,
+    demand: &Demand,
+    candidates: &[Site],
+    fixed: &[Site],
+    max_nonzeros: u64,
+    terrain: &Terrain,
+    cache: Option<&crate::terrain::ViewshedCache>,
+) -> Result<(CoverageMatrix, UnitLayout)> {
     let layers = catalogue.layers();
     let layout = UnitLayout {
         n_samples: demand.len(),
@@ -487,7 +515,7 @@ pub fn build_scenario_matrix_with_terrain(
     }
     let mut initial = vec![0u8; n_units as usize];
     let mut row = Vec::new();
-    let fixed_masks = Masks::compute(terrain, catalogue, demand, fixed)?;
+    let fixed_masks = Masks::compute(terrain, catalogue, demand, fixed, cache)?;
     for (i, site) in fixed.iter().enumerate() {
         row.clear();
         let masks = fixed_masks.as_ref().map(|m| (m, i));
@@ -506,8 +534,13 @@ pub fn build_scenario_matrix_with_terrain(
                 return Ok(None);
             }
             // this candidate's viewsheds only (dropped with its row built)
-            let site_masks =
-                Masks::compute(terrain, catalogue, demand, std::slice::from_ref(site))?;
+            let site_masks = Masks::compute(
+                terrain,
+                catalogue,
+                demand,
+                std::slice::from_ref(site),
+                cache,
+            )?;
             let masks = site_masks.as_ref().map(|m| (m, 0));
             let mut out = Vec::new();
             covered_units(catalogue, &tree, positions, layout, site, masks, &mut out);

@@ -1172,7 +1172,11 @@ fn sweep_rays<'g>(
 }
 
 /// Cache key of one viewshed: the bit patterns of the site position, antenna height, target
-/// height, refraction factor and range (with −0.0 folded into 0.0).
+/// height, refraction factor, range and **sweep range** (the largest range of the request it
+/// was computed in, which sets the ray count), with −0.0 folded into 0.0.
+///
+/// A viewshed is a pure function of its key (and the cache's terrain and grid): the same key
+/// gives the same bits whatever was asked before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ViewshedKey {
     site: [u64; 2],
@@ -1180,6 +1184,7 @@ pub struct ViewshedKey {
     target: u64,
     k: u64,
     range: u64,
+    sweep: u64,
 }
 
 impl ViewshedKey {
@@ -1199,7 +1204,15 @@ impl ViewshedKey {
             target: b(target_h_agl),
             k: b(k),
             range: b(max_range_m),
+            sweep: b(max_range_m),
         }
+    }
+
+    /// This key for a viewshed computed in a request whose largest range is `sweep_range_m`
+    /// ([`Viewshed::compute_many`] sweeps its rays for that range).
+    pub fn with_sweep_range(mut self, sweep_range_m: f64) -> Self {
+        self.sweep = (sweep_range_m + 0.0).to_bits();
+        self
     }
 }
 
@@ -1272,6 +1285,18 @@ impl ViewshedCache {
         &self.grid
     }
 
+    /// True when the cache serves viewsheds over `terrain` (the same shared elevation grid,
+    /// compared by identity, not by value) on `grid`: evaluation and placement use a cache
+    /// only then.
+    pub fn serves(&self, terrain: &Terrain, grid: &Grid) -> bool {
+        let same = match (&self.terrain, terrain) {
+            (Terrain::Flat, Terrain::Flat) => true,
+            (Terrain::Raster(a), Terrain::Raster(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        same && self.grid == *grid
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
         // a panic elsewhere while holding the lock cannot leave the map inconsistent
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
@@ -1317,9 +1342,14 @@ impl ViewshedCache {
         k: f64,
         targets: &[ViewshedTarget],
     ) -> Result<Vec<Arc<Viewshed>>> {
+        // the whole request is swept for its largest range: that is part of every key
+        let sweep = targets.iter().fold(0.0f64, |a, t| a.max(t.max_range_m));
         let keys: Vec<ViewshedKey> = targets
             .iter()
-            .map(|t| ViewshedKey::new(site, antenna_h, t.height_agl_m, k, t.max_range_m))
+            .map(|t| {
+                ViewshedKey::new(site, antenna_h, t.height_agl_m, k, t.max_range_m)
+                    .with_sweep_range(sweep)
+            })
             .collect();
         let mut found: Vec<Option<Arc<Viewshed>>> = {
             let mut inner = self.lock();
@@ -1332,7 +1362,15 @@ impl ViewshedCache {
         };
         let missing: Vec<usize> = (0..targets.len()).filter(|&n| found[n].is_none()).collect();
         if !missing.is_empty() {
-            let todo: Vec<ViewshedTarget> = missing.iter().map(|&n| targets[n]).collect();
+            // the missing targets plus the request's longest one, so that the rays are those
+            // of the request's sweep range whatever was cached before
+            let longest = (0..targets.len())
+                .max_by(|&a, &b| targets[a].max_range_m.total_cmp(&targets[b].max_range_m))
+                .unwrap_or(0);
+            let mut todo: Vec<ViewshedTarget> = missing.iter().map(|&n| targets[n]).collect();
+            if !missing.contains(&longest) {
+                todo.push(targets[longest]);
+            }
             let computed =
                 Viewshed::compute_many(&self.terrain, site, antenna_h, k, &todo, &self.grid)?;
             let mut inner = self.lock();
