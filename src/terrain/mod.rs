@@ -14,7 +14,21 @@
 //!   target height above ground, by a radial sweep whose cost is proportional to the
 //!   footprint's area; [`ViewshedCache`] shares them between evaluation paths ([`viewshed`]);
 //! * [`synth`]: deterministic synthetic terrains (ridge and valley, cone, plateau edge,
-//!   fractal) for tests and benchmarks.
+//!   fractal) for tests and benchmarks;
+//! * [`horizon_cap_m`]: the radar-horizon cap over terrain ([`horizon`]).
+//!
+//! # Radar horizon over terrain
+//!
+//! The terrain line of sight already bends the ground by the Earth's curvature (below), so
+//! with terrain the smooth-earth horizon must not cut it short: footprints over terrain
+//! ([`Footprint::new_over`](crate::Footprint::new_over)) are capped by the smooth-earth
+//! horizon of heights **above sea level** — the antenna at ground + mast, the target at the
+//! highest terrain + its height — over the sphere under the lowest ground, and the line of
+//! sight (with the target's own ground) decides within that cap. A radar with a 10 m mast on a
+//! 200 m escarpment thus sees a 30 m cruise missile over the plain to about 80 km, not the
+//! 35.6 km of its mast above local ground. Every terrain-aware path (raster, R-tree and
+//! reference evaluation, viewshed ranges, the placement coverage matrix) uses this rule, so
+//! they still agree exactly. On [`Terrain::Flat`] nothing changes.
 //!
 //! # Frame and approximations
 //!
@@ -384,8 +398,8 @@ pub fn site_viewshed_targets(
 /// Cloning is cheap (the grid is shared).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum Terrain {
-    /// No terrain model: every line of sight is clear (the smooth-earth radar horizon is
-    /// applied by [`crate::Footprint`]).
+    /// No terrain model: every line of sight is clear (the smooth-earth radar horizon of the
+    /// heights above local ground is applied by [`crate::Footprint`]).
     #[default]
     Flat,
     /// A DEM resampled onto the local frame.
