@@ -1342,7 +1342,10 @@ impl ViewshedCache {
     }
 
     /// The viewsheds of one antenna for several target layers (see
-    /// [`Viewshed::compute_many`]); those not cached yet are computed together.
+    /// [`Viewshed::compute_many`]); those not cached yet are computed together, with the
+    /// request's longest target, so that every result has the rays of the request's sweep
+    /// range (part of its [`ViewshedKey`]) whatever was cached before: each equals
+    /// `Viewshed::compute_many` of the whole request.
     ///
     /// # Errors
     /// As [`Viewshed::compute`].
