@@ -56,35 +56,31 @@ pub(super) fn grid_depths(
         }
         row_first.push(s);
     }
+    let terrain = masks.map_or(&crate::terrain::Terrain::Flat, |m| m.terrain());
     let fps: Vec<Vec<RowFootprint>> = catalogue
         .layers()
         .iter()
         .enumerate()
         .map(|(l, layer)| {
-            layer_footprints(
-                catalogue,
-                sites,
-                layer,
-                masks.map_or(&crate::terrain::Terrain::Flat, |m| m.terrain()),
-            )
-            .into_iter()
-            .filter_map(|(site, fp)| {
-                let view = match masks {
-                    None => None,
-                    // with terrain, a footprint without a viewshed sees nothing
-                    Some(m) => Some(m.view(site, l)?),
-                };
-                let b = padded_bbox(fp.bbox());
-                let (j0, j1) = row_range(&grid, b[1], b[3]);
-                Some(RowFootprint {
-                    fp: RowSpanner::new(&fp)?,
-                    j0,
-                    j1,
-                    view,
+            layer_footprints(catalogue, sites, layer, terrain)
+                .into_iter()
+                .filter_map(|(site, fp)| {
+                    let view = match masks {
+                        None => None,
+                        // with terrain, a footprint without a viewshed sees nothing
+                        Some(m) => Some(m.view(site, l)?),
+                    };
+                    let b = padded_bbox(fp.bbox());
+                    let (j0, j1) = row_range(&grid, b[1], b[3]);
+                    Some(RowFootprint {
+                        fp: RowSpanner::new(&fp)?,
+                        j0,
+                        j1,
+                        view,
+                    })
                 })
-            })
-            .filter(|r| r.j0 < r.j1)
-            .collect()
+                .filter(|r| r.j0 < r.j1)
+                .collect()
         })
         .collect();
 
