@@ -147,7 +147,7 @@ fn bench(c: &mut Criterion) {
                 .par_iter()
                 .map(|s| {
                     let class = cat.class(s.class);
-                    let (targets, _) = site_viewshed_targets(&cat, s);
+                    let (targets, _) = site_viewshed_targets(&cat, s, &terrain);
                     Viewshed::compute_many(
                         &terrain,
                         s.position,

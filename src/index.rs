@@ -17,6 +17,7 @@ use crate::error::Result;
 use crate::evaluate::spans::RowSpanner;
 use crate::evaluate::validate_sites;
 use crate::site::Site;
+use crate::terrain::Terrain;
 use crate::volume::Footprint;
 use rstar::primitives::GeomWithData;
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
@@ -81,7 +82,13 @@ impl SiteFootprint {
         layer: &Layer,
     ) -> Result<SiteFootprint> {
         validate_sites(catalogue, std::slice::from_ref(site))?;
-        Ok(Self::new_unchecked(catalogue, site, index, layer))
+        Ok(Self::new_unchecked(
+            catalogue,
+            site,
+            index,
+            layer,
+            &Terrain::Flat,
+        ))
     }
 
     /// [`new`](Self::new) for a validated site.
@@ -90,8 +97,9 @@ impl SiteFootprint {
         site: &Site,
         index: usize,
         layer: &Layer,
+        terrain: &Terrain,
     ) -> SiteFootprint {
-        let footprint = Footprint::new(catalogue, site, layer);
+        let footprint = Footprint::new_over(catalogue, site, layer, terrain);
         // the footprint's own sector edges (true bearings mapped to the frame)
         let rays = footprint.raw_parts().and_then(|(_, _, _, sector)| sector);
         SiteFootprint {
@@ -221,6 +229,16 @@ impl FootprintIndex {
 
     /// [`new`](Self::new) for validated sites.
     pub(crate) fn build(catalogue: &Catalogue, sites: &[Site]) -> FootprintIndex {
+        Self::build_over(catalogue, sites, &Terrain::Flat)
+    }
+
+    /// [`build`](Self::build) with footprints over `terrain` ([`Footprint::new_over`]: the
+    /// terrain-aware horizon cap).
+    pub(crate) fn build_over(
+        catalogue: &Catalogue,
+        sites: &[Site],
+        terrain: &Terrain,
+    ) -> FootprintIndex {
         let trees = catalogue
             .layers()
             .iter()
@@ -228,7 +246,7 @@ impl FootprintIndex {
                 let objects: Vec<SiteFootprint> = sites
                     .iter()
                     .enumerate()
-                    .map(|(i, s)| SiteFootprint::new_unchecked(catalogue, s, i, layer))
+                    .map(|(i, s)| SiteFootprint::new_unchecked(catalogue, s, i, layer, terrain))
                     .filter(|f| !f.footprint.is_empty())
                     .collect();
                 RTree::bulk_load(objects)

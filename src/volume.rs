@@ -143,6 +143,74 @@ impl Footprint {
         bearings: &BearingMap,
         altitude_m: f64,
     ) -> Footprint {
+        Self::build(class, env, centre, facing_deg, bearings, altitude_m, None)
+    }
+
+    /// The footprint of `site` on `layer` over `terrain`: as [`new`](Self::new), with the
+    /// radar-horizon cap of [`horizon_cap_m`](crate::terrain::horizon_cap_m) (heights above
+    /// sea level, the lowest ground as reference) instead of the smooth-earth horizon above
+    /// local ground. Identical to [`new`](Self::new) on [`Terrain::Flat`](crate::Terrain::Flat).
+    /// Every terrain-aware path (evaluation, placement) builds its footprints with it, and
+    /// masks them by the terrain line of sight.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::terrain::{synth, Terrain};
+    /// use skycover::{Catalogue, Footprint, Grid, Site};
+    /// let cat = Catalogue::builtin();
+    /// let patriot = cat.class_id("patriot_class")?;
+    /// let cruise = cat.layers_of(cat.threat_id("cruise_missile")?).next().unwrap(); // 30 m
+    /// let site = Site::new(patriot, [1_000.0, 0.0], 90.0);
+    /// // on a 200 m escarpment the cap no longer stops at the 10 m mast's 35.6 km
+    /// let extent = Grid::covering([-100_000.0, -2_000.0, 10_000.0, 2_000.0], 500.0, 1 << 20)?;
+    /// let t = Terrain::from_local_dem(&synth::plateau(&extent, 0.0, 200.0, 500.0)?)?;
+    /// assert!(Footprint::new(&cat, &site, cruise).max_ground_range_m() < 36_000.0);
+    /// assert!(Footprint::new_over(&cat, &site, cruise, &t).max_ground_range_m() > 79_000.0);
+    /// assert_eq!(Footprint::new_over(&cat, &site, cruise, &Terrain::Flat), Footprint::new(&cat, &site, cruise));
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn new_over(
+        catalogue: &Catalogue,
+        site: &Site,
+        layer: &Layer,
+        terrain: &crate::terrain::Terrain,
+    ) -> Footprint {
+        let Some(class) = catalogue.systems().get(site.class.0) else {
+            return Self::new(catalogue, site, layer);
+        };
+        if terrain.is_flat() || layer.threat.0 >= catalogue.threats().len() {
+            return Self::new(catalogue, site, layer);
+        }
+        let env = catalogue.envelope(site.class, layer.threat);
+        let cap = crate::terrain::horizon_cap_m(
+            terrain,
+            site.position,
+            class.antenna_height_m,
+            layer.altitude_m,
+            class.refraction_k,
+        );
+        Self::build(
+            class,
+            env,
+            site.position,
+            site.facing_deg,
+            &site.bearings,
+            layer.altitude_m,
+            Some(cap),
+        )
+    }
+
+    /// [`from_parts_with_bearings`](Self::from_parts_with_bearings) with the horizon cap
+    /// given (`None`: the smooth-earth horizon above local ground).
+    fn build(
+        class: &SystemClass,
+        env: Option<&Envelope>,
+        centre: [f64; 2],
+        facing_deg: f64,
+        bearings: &BearingMap,
+        altitude_m: f64,
+        horizon: Option<f64>,
+    ) -> Footprint {
         let empty = Footprint {
             centre,
             r2_min: 0.0,
@@ -156,7 +224,7 @@ impl Footprint {
         }
         let dh = altitude_m - class.antenna_height_m;
         let dh2 = dh * dh;
-        let horizon = class.radar_horizon_m(altitude_m);
+        let horizon = horizon.unwrap_or_else(|| class.radar_horizon_m(altitude_m));
         let r2_max = (e.max_range_m * e.max_range_m - dh2).min(horizon * horizon);
         let r2_min = (e.min_range_m * e.min_range_m - dh2).max(0.0);
         if r2_max.is_nan()

@@ -74,7 +74,8 @@ fn extent(s: &Scenario, cell_m: f64) -> (Grid, [f64; 2]) {
     (g, [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0])
 }
 
-/// Brute force: every (candidate, layer, sample) with the flat predicate, then the visibility
+/// Brute force: every (candidate, layer, sample) with the footprint predicate (terrain-aware
+/// horizon cap), then the visibility
 /// rule of the evaluation: grid samples read the site's viewshed for the layer's altitude on
 /// the demand grid (one sweep per site over its distinct non-empty layer altitudes, each out
 /// to the largest range of its layers), point samples the exact line of sight.
@@ -90,7 +91,7 @@ fn reference_rows(
         .iter()
         .map(|site| {
             let class = cat.class(site.class);
-            let (targets, _) = site_viewshed_targets(cat, site);
+            let (targets, _) = site_viewshed_targets(cat, site, terrain);
             let views = if terrain.is_flat() || targets.is_empty() {
                 Vec::new()
             } else {
@@ -106,7 +107,8 @@ fn reference_rows(
             };
             let mut row = Vec::new();
             for layer in cat.layers() {
-                let fp = Footprint::new(cat, site, layer);
+                // the terrain-aware horizon cap (heights above sea level)
+                let fp = Footprint::new_over(cat, site, layer, terrain);
                 if fp.is_empty() {
                     continue;
                 }

@@ -93,14 +93,32 @@ fn all_paths_agree(
     reference
 }
 
-/// Every depth of `masked` is at most that of `flat`.
-fn never_more(masked: &Coverage, flat: &Coverage) {
-    let (m, f) = (masked.depths().as_slice(), flat.depths().as_slice());
-    assert_eq!(m.len(), f.len());
-    assert!(
-        m.iter().zip(f).all(|(a, b)| a <= b),
-        "terrain added coverage"
-    );
+/// Every depth of `masked` is at most the number of sites whose footprint covers the sample:
+/// terrain masking only removes coverage. (The footprints are those over the terrain, whose
+/// radar-horizon cap uses heights above sea level: on high ground a site can cover more than
+/// its flat footprint, but never more than its footprint over the terrain.)
+fn never_more(
+    masked: &Coverage,
+    cat: &Catalogue,
+    demand: &Demand,
+    sites: &[Site],
+    terrain: &Terrain,
+) {
+    let m = masked.depths();
+    for layer in cat.layers() {
+        let fps: Vec<Footprint> = sites
+            .iter()
+            .map(|s| Footprint::new_over(cat, s, layer, terrain))
+            .collect();
+        for (n, &p) in demand.positions().iter().enumerate() {
+            let unmasked = fps.iter().filter(|f| f.covers(p)).count();
+            assert!(
+                usize::from(m.get(n, layer.index)) <= unmasked,
+                "terrain added coverage at sample {n} on layer {}",
+                layer.index
+            );
+        }
+    }
 }
 
 #[test]
@@ -111,7 +129,7 @@ fn paths_agree_with_terrain_and_terrain_only_removes() {
     let flat = Coverage::evaluate(&cat, &demand, &sites).unwrap();
     for (name, terrain) in terrains() {
         let masked = all_paths_agree(&cat, &demand, &sites, &terrain);
-        never_more(&masked, &flat);
+        never_more(&masked, &cat, &demand, &sites, &terrain);
         let (m, f): (u64, u64) = (
             masked
                 .depths()
@@ -143,7 +161,7 @@ fn grid_samples_follow_the_sites_viewsheds() {
     for layer in cat.layers() {
         let mut want = vec![0u8; demand.grid_samples()];
         for s in &sites {
-            let fp = Footprint::new(&cat, s, layer);
+            let fp = Footprint::new_over(&cat, s, layer, &terrain);
             if fp.is_empty() {
                 continue;
             }
@@ -195,14 +213,15 @@ fn point_samples_use_exact_line_of_sight() {
     let flat = Coverage::evaluate(&cat, &demand, &sites).unwrap();
     for (name, terrain) in terrains() {
         let masked = all_paths_agree(&cat, &demand, &sites, &terrain);
-        never_more(&masked, &flat);
+        never_more(&masked, &cat, &demand, &sites, &terrain);
+        let _ = &flat;
         for layer in cat.layers() {
             for (n, &p) in points.iter().enumerate() {
                 let want = sites
                     .iter()
                     .filter(|s| {
                         let class = cat.class(s.class);
-                        Footprint::new(&cat, s, layer).covers(p)
+                        Footprint::new_over(&cat, s, layer, &terrain).covers(p)
                             && line_of_sight(
                                 &terrain,
                                 s.position,
@@ -309,7 +328,7 @@ fn kyiv_with_its_synthetic_dem_covers_no_more_than_flat() {
     assert!(!sites.is_empty());
     let flat = Coverage::evaluate(cat, &demand, sites).unwrap();
     let masked = all_paths_agree(cat, &demand, sites, &terrain);
-    never_more(&masked, &flat);
+    never_more(&masked, cat, &demand, sites, &terrain);
     let mut lost = 0.0;
     for threat in ["drone", "cruise_missile"] {
         let t = cat.threat_id(threat).unwrap();
@@ -349,8 +368,266 @@ proptest! {
         let sites = random_sites(&cat, n, seed);
         let terrain =
             Terrain::from_local_dem(&synth::fractal(&extent(), t_seed, 300.0, 0.8).unwrap()).unwrap();
-        let flat = Coverage::evaluate(&cat, &demand, &sites).unwrap();
         let masked = all_paths_agree(&cat, &demand, &sites, &terrain);
-        never_more(&masked, &flat);
+        never_more(&masked, &cat, &demand, &sites, &terrain);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terrain-aware radar horizon (heights above sea level)
+
+/// Farthest ground distance along +x/−x at which `line_of_sight` still sees a target,
+/// scanning every 100 m from `from`.
+fn farthest_visible(
+    terrain: &Terrain,
+    site: [f64; 2],
+    ha: f64,
+    ht: f64,
+    dir: f64,
+    max: f64,
+) -> f64 {
+    let k = 4.0 / 3.0;
+    let mut last = 0.0;
+    let mut d = 100.0;
+    while d <= max {
+        if line_of_sight(terrain, site, ha, [site[0] + dir * d, site[1]], ht, k) {
+            last = d;
+        }
+        d += 100.0;
+    }
+    last
+}
+
+#[test]
+fn horizon_over_a_plateau_uses_heights_above_its_ground() {
+    // a 300 m plateau everywhere (well beyond the ranges tested): the cap is the smooth-earth
+    // horizon of heights above sea level, the line of sight over the plateau finds the
+    // horizon of heights above the plateau, √(2kR·ha) + √(2kR·ht)
+    let k = 4.0 / 3.0;
+    let e = 300.0;
+    let ext = Grid::covering([-2_000.0, -2_000.0, 120_000.0, 2_000.0], 250.0, 1 << 22).unwrap();
+    let plateau = Terrain::from_local_dem(&synth::from_fn(&ext, |_, _| e).unwrap()).unwrap();
+    let (ha, ht) = (10.0, 30.0);
+    let cap = skycover::terrain::horizon_cap_m(&plateau, [0.0, 0.0], ha, ht, k);
+    let want = skycover::catalogue::radar_horizon_m(e + ha, e + ht, k);
+    assert!((cap - want).abs() < 1e-6, "{cap} {want}");
+    let seen = farthest_visible(&plateau, [0.0, 0.0], ha, ht, 1.0, 110_000.0);
+    let smooth = skycover::catalogue::radar_horizon_m(ha, ht, k); // 35.6 km
+    assert!(
+        (seen - smooth).abs() <= 300.0,
+        "seen to {seen}, smooth-earth {smooth}"
+    );
+    // and the evaluator, through every path, agrees with that line of sight
+    let cat = Catalogue::builtin();
+    let patriot = cat.class_id("patriot_class").unwrap();
+    let cruise = cat
+        .layers_of(cat.threat_id("cruise_missile").unwrap())
+        .next()
+        .unwrap();
+    assert_eq!(cruise.altitude_m, ht);
+    let pts: Vec<[f64; 2]> = (1..=40).map(|n| [n as f64 * 2_000.0, 0.0]).collect();
+    let nt = cat.threats().len();
+    let demand = Demand::from_points(
+        pts.clone(),
+        vec![1.0; pts.len()],
+        vec![1; pts.len() * nt],
+        nt,
+    )
+    .unwrap();
+    let sites = [Site::new(patriot, [0.0, 0.0], 90.0)];
+    let c = all_paths_agree(&cat, &demand, &sites, &plateau);
+    let fp = Footprint::new_over(&cat, &sites[0], cruise, &plateau);
+    assert!(
+        fp.max_ground_range_m() > 79_000.0,
+        "the cap does not cut the line of sight"
+    );
+    let mut covered = 0;
+    for (n, p) in pts.iter().enumerate() {
+        let los = line_of_sight(&plateau, [0.0, 0.0], ha, *p, ht, k);
+        let want = los && fp.covers(*p);
+        assert_eq!(c.depth(n, cruise.index) == 1, want, "{p:?}");
+        covered += usize::from(want);
+        // inside the envelope (3–80 km) the line of sight decides
+        if p[0] >= 3_000.0 && p[0] <= 79_000.0 {
+            assert_eq!(want, los, "{p:?}");
+        }
+    }
+    assert!(covered >= 15, "{covered}");
+}
+
+#[test]
+fn escarpment_radar_sees_a_cruise_missile_over_the_plain_far_beyond_its_mast_horizon() {
+    // plain at 0 m west of x = −500, a 200 m escarpment rising to x = 0 and a plateau east of
+    // it; a Patriot-class radar (10 m mast) at the edge. Its own line of sight to a 30 m
+    // cruise missile over the plain reaches √(2kR·210) + √(2kR·30) ≈ 82 km (less the
+    // 0.5 km ramp), far beyond the 35.6 km of the mast above local ground.
+    let k = 4.0 / 3.0;
+    let ext = Grid::covering([-100_000.0, -2_000.0, 5_000.0, 2_000.0], 100.0, 1 << 22).unwrap();
+    let t = Terrain::from_local_dem(&synth::plateau(&ext, 0.0, 200.0, 500.0).unwrap()).unwrap();
+    let site = [100.0, 0.0];
+    let seen = farthest_visible(&t, site, 10.0, 30.0, -1.0, 99_000.0);
+    let smooth = skycover::catalogue::radar_horizon_m(210.0, 30.0, k);
+    assert!(
+        seen > 79_000.0 && seen <= smooth + 200.0,
+        "seen to {seen}, analytic {smooth}"
+    );
+    // the footprint's cap no longer cuts it: every path covers the missile as far as the
+    // line of sight reaches (within the 80 km envelope), and nothing beyond
+    let cat = Catalogue::builtin();
+    let patriot = cat.class_id("patriot_class").unwrap();
+    let cruise = cat
+        .layers_of(cat.threat_id("cruise_missile").unwrap())
+        .next()
+        .unwrap();
+    let sites = [Site::new(patriot, site, 270.0)];
+    let pts: Vec<[f64; 2]> = (1..=45)
+        .map(|n| [site[0] - n as f64 * 2_000.0, 0.0])
+        .collect();
+    let nt = cat.threats().len();
+    let demand = Demand::from_points(
+        pts.clone(),
+        vec![1.0; pts.len()],
+        vec![1; pts.len() * nt],
+        nt,
+    )
+    .unwrap();
+    let c = all_paths_agree(&cat, &demand, &sites, &t);
+    let fp = Footprint::new_over(&cat, &sites[0], cruise, &t);
+    let mut farthest = 0.0f64;
+    for (n, p) in pts.iter().enumerate() {
+        let d = site[0] - p[0];
+        let want = fp.covers(*p) && line_of_sight(&t, site, 10.0, *p, 30.0, k);
+        assert_eq!(c.depth(n, cruise.index) == 1, want, "{d}");
+        if want {
+            farthest = farthest.max(d);
+        }
+    }
+    assert!(farthest >= 74_000.0, "covered to {farthest} m only");
+    // on flat terrain the same radar stops at the smooth-earth horizon of its mast
+    let flat = Coverage::evaluate(&cat, &demand, &sites).unwrap();
+    let flat_far = pts
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| flat.depth(*n, cruise.index) == 1)
+        .map(|(_, p)| site[0] - p[0])
+        .fold(0.0f64, f64::max);
+    assert!(flat_far < 36_000.0, "{flat_far}");
+}
+
+#[test]
+fn horizon_cap_on_flat_terrain_is_the_smooth_earth_formula() {
+    let k = 4.0 / 3.0;
+    for (ha, ht) in [(10.0, 30.0), (4.0, 50.0), (12.0, 10_000.0)] {
+        assert_eq!(
+            skycover::terrain::horizon_cap_m(&Terrain::Flat, [5.0, 7.0], ha, ht, k),
+            skycover::catalogue::radar_horizon_m(ha, ht, k)
+        );
+    }
+    // a terrain partly below sea level lowers the reference sphere
+    let ext = Grid::covering([0.0, 0.0, 10_000.0, 10_000.0], 500.0, 1 << 20).unwrap();
+    let t = Terrain::from_local_dem(
+        &synth::from_fn(&ext, |x, _| if x < 5_000.0 { -50.0 } else { 120.0 }).unwrap(),
+    )
+    .unwrap();
+    let cap = skycover::terrain::horizon_cap_m(&t, [2_000.0, 5_000.0], 10.0, 30.0, k);
+    let want = skycover::catalogue::radar_horizon_m(-50.0 + 10.0 + 50.0, 120.0 + 30.0 + 50.0, k);
+    assert!((cap - want).abs() < 1e-6, "{cap} {want}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// One viewshed cache shared by placement and evaluation
+
+#[test]
+fn a_shared_viewshed_cache_changes_no_result_and_serves_evaluation_after_placement() {
+    use skycover::placement::matrix::{
+        build_scenario_matrix_cached, build_scenario_matrix_with_terrain,
+    };
+    use skycover::terrain::ViewshedCache;
+    use std::sync::Arc;
+    let cat = Catalogue::builtin();
+    let demand = demand_grid(1_000.0);
+    let (_, terrain) = terrains().remove(2);
+    let candidates = random_sites(&cat, 12, 21);
+    let fixed = random_sites(&cat, 2, 22);
+    let cache = Arc::new(ViewshedCache::new(terrain.clone(), *demand.grid()));
+    let plain =
+        build_scenario_matrix_with_terrain(&cat, &demand, &candidates, &fixed, 1 << 30, &terrain)
+            .unwrap();
+    let cached = build_scenario_matrix_cached(
+        &cat,
+        &demand,
+        &candidates,
+        &fixed,
+        1 << 30,
+        &terrain,
+        Some(&cache),
+    )
+    .unwrap();
+    assert_eq!(plain.0, cached.0, "the matrix does not depend on the cache");
+    let (hits, misses) = cache.stats();
+    assert!(misses > 0 && hits == 0, "{hits} {misses}");
+    // evaluating some of the candidates afterwards takes every viewshed from the cache
+    let chosen: Vec<Site> = candidates.iter().step_by(3).cloned().collect();
+    for path in PATHS {
+        let eval = Evaluator::with_path(path).with_terrain(terrain.clone());
+        let want = eval.evaluate(&cat, &demand, &chosen).unwrap();
+        let before = cache.stats();
+        let got = eval
+            .clone()
+            .with_viewshed_cache(cache.clone())
+            .evaluate(&cat, &demand, &chosen)
+            .unwrap();
+        assert_eq!(got, want, "{path:?}");
+        let after = cache.stats();
+        assert_eq!(after.1, before.1, "{path:?}: no new sweep");
+        assert!(after.0 > before.0);
+    }
+    // a cache for another terrain (same values, another grid in memory) is not used
+    let other = Terrain::from_grid(terrain.grid().unwrap().clone());
+    let foreign = Arc::new(ViewshedCache::new(other, *demand.grid()));
+    let got = Evaluator::new()
+        .with_terrain(terrain.clone())
+        .with_viewshed_cache(foreign.clone())
+        .evaluate(&cat, &demand, &chosen)
+        .unwrap();
+    assert_eq!(
+        got,
+        Evaluator::new()
+            .with_terrain(terrain)
+            .evaluate(&cat, &demand, &chosen)
+            .unwrap()
+    );
+    assert_eq!(foreign.stats(), (0, 0));
+}
+
+#[test]
+fn cached_viewsheds_do_not_depend_on_request_history() {
+    use skycover::terrain::{ViewshedCache, ViewshedTarget};
+    let (_, terrain) = terrains().remove(2);
+    let grid = *demand_grid(500.0).grid();
+    let k = 4.0 / 3.0;
+    let targets = [
+        ViewshedTarget {
+            height_agl_m: 30.0,
+            max_range_m: 6_000.0,
+        },
+        ViewshedTarget {
+            height_agl_m: 150.0,
+            max_range_m: 20_000.0,
+        },
+    ];
+    let direct =
+        Viewshed::compute_many(&terrain, [1_000.0, -2_000.0], 10.0, k, &targets, &grid).unwrap();
+    // first a request for the short target alone (fewer rays), then the whole set
+    let cache = ViewshedCache::new(terrain.clone(), grid);
+    let alone = cache
+        .get([1_000.0, -2_000.0], 10.0, 30.0, k, 6_000.0)
+        .unwrap();
+    let many = cache
+        .get_many([1_000.0, -2_000.0], 10.0, k, &targets)
+        .unwrap();
+    assert!(alone.ray_count() < many[0].ray_count());
+    for (a, b) in many.iter().zip(&direct) {
+        assert!(**a == *b, "cached = direct, whatever was asked before");
     }
 }

@@ -21,15 +21,16 @@ use crate::catalogue::Catalogue;
 use crate::demand::{Demand, Grid};
 use crate::error::Result;
 use crate::site::Site;
-use crate::terrain::{line_of_sight, site_viewshed_targets, Terrain, Viewshed};
+use crate::terrain::{line_of_sight, site_viewshed_targets, Terrain, Viewshed, ViewshedCache};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// The viewsheds of one site.
 #[derive(Debug)]
 struct SiteViews {
     /// Per layer: index into `views` (`None` for an empty footprint).
     layer: Vec<Option<usize>>,
-    views: Vec<Viewshed>,
+    views: Vec<Arc<Viewshed>>,
     antenna_h: f64,
     k: f64,
     position: [f64; 2],
@@ -47,6 +48,9 @@ pub(crate) struct Masks<'a> {
 
 impl<'a> Masks<'a> {
     /// The masks of validated `sites` over `demand`; `None` on flat terrain (no masking).
+    /// With a `cache` that [serves](ViewshedCache::serves) this terrain and the demand grid,
+    /// viewsheds are taken from it (and computed into it): the same bits, since a viewshed is
+    /// a pure function of its key.
     ///
     /// # Errors
     /// As [`Viewshed::compute_many`] (a sweep beyond
@@ -56,6 +60,7 @@ impl<'a> Masks<'a> {
         catalogue: &Catalogue,
         demand: &'a Demand,
         sites: &[Site],
+        cache: Option<&ViewshedCache>,
     ) -> Result<Option<Masks<'a>>> {
         if terrain.is_flat() {
             return Ok(None);
@@ -63,6 +68,7 @@ impl<'a> Masks<'a> {
         let grid = *demand.grid();
         let has_grid = demand.grid_samples() > 0 && grid.nx > 0 && grid.ny > 0;
         let layers = catalogue.layers();
+        let cache = cache.filter(|c| c.serves(terrain, &grid));
         let per_site = sites
             .par_iter()
             .map(|site| -> Result<SiteViews> {
@@ -78,17 +84,23 @@ impl<'a> Masks<'a> {
                     return Ok(sv);
                 }
                 // one target per distinct altitude, out to the largest range of its layers
-                let (targets, index) = site_viewshed_targets(catalogue, site);
+                let (targets, index) = site_viewshed_targets(catalogue, site, terrain);
                 sv.layer = index;
                 if !targets.is_empty() {
-                    sv.views = Viewshed::compute_many(
-                        terrain,
-                        site.position,
-                        sv.antenna_h,
-                        sv.k,
-                        &targets,
-                        &grid,
-                    )?;
+                    sv.views = match cache {
+                        Some(c) => c.get_many(site.position, sv.antenna_h, sv.k, &targets)?,
+                        None => Viewshed::compute_many(
+                            terrain,
+                            site.position,
+                            sv.antenna_h,
+                            sv.k,
+                            &targets,
+                            &grid,
+                        )?
+                        .into_iter()
+                        .map(Arc::new)
+                        .collect(),
+                    };
                 }
                 Ok(sv)
             })
@@ -102,12 +114,17 @@ impl<'a> Masks<'a> {
         }))
     }
 
+    /// The terrain the masks were computed over.
+    pub(crate) fn terrain(&self) -> &'a Terrain {
+        self.terrain
+    }
+
     /// The viewshed of `site` on `layer` over the demand grid (`None` for an empty footprint
     /// or a demand without grid samples).
     pub(crate) fn view(&self, site: usize, layer: usize) -> Option<&Viewshed> {
         let sv = self.sites.get(site)?;
         let n = (*sv.layer.get(layer)?)?;
-        sv.views.get(n)
+        sv.views.get(n).map(|v| &**v)
     }
 
     /// True iff sample `sample` at position `p` is visible from `site` on `layer`: the

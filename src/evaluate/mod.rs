@@ -138,6 +138,28 @@ impl DepthMap {
 pub struct Evaluator {
     path: EvalPath,
     terrain: Terrain,
+    cache: SharedCache,
+}
+
+/// An optional shared [`ViewshedCache`](crate::terrain::ViewshedCache); equal when both are
+/// absent or both are the same cache.
+#[derive(Debug, Clone, Default)]
+struct SharedCache(Option<std::sync::Arc<crate::terrain::ViewshedCache>>);
+
+impl SharedCache {
+    fn get(&self) -> Option<&crate::terrain::ViewshedCache> {
+        self.0.as_deref()
+    }
+}
+
+impl PartialEq for SharedCache {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (None, None) => true,
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
 }
 
 impl Evaluator {
@@ -151,6 +173,7 @@ impl Evaluator {
         Evaluator {
             path,
             terrain: Terrain::Flat,
+            cache: SharedCache::default(),
         }
     }
 
@@ -198,6 +221,42 @@ impl Evaluator {
         self
     }
 
+    /// This evaluator taking its terrain viewsheds from `cache` (and storing new ones in it)
+    /// when the cache [serves](crate::terrain::ViewshedCache::serves) its terrain and the
+    /// demand grid; otherwise the cache is ignored. Results are identical with and without a
+    /// cache (a viewshed is a pure function of its key); share one cache with
+    /// [`Planner::viewshed_cache`](crate::placement::Planner::viewshed_cache) so that
+    /// evaluating a plan reuses the viewsheds its candidates were planned with.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::evaluate::Evaluator;
+    /// use skycover::terrain::{synth, Terrain, ViewshedCache};
+    /// use skycover::{Catalogue, Demand, Grid, Site};
+    /// use std::sync::Arc;
+    /// let cat = Catalogue::builtin();
+    /// let grid = Grid::covering([-8_000.0, -8_000.0, 8_000.0, 8_000.0], 250.0, 1 << 20)?;
+    /// let demand = Demand::from_grid(grid, &vec![true; grid.len()], &[1; 4])?;
+    /// let extent = Grid::covering([-9_000.0, -9_000.0, 9_000.0, 9_000.0], 100.0, 1 << 20)?;
+    /// let terrain = Terrain::from_local_dem(&synth::fractal(&extent, 1, 200.0, 0.7)?)?;
+    /// let cache = Arc::new(ViewshedCache::new(terrain.clone(), grid));
+    /// let sites = [Site::new(cat.class_id("medium_range")?, [0.0, 0.0], 0.0)];
+    /// let eval = Evaluator::new().with_terrain(terrain.clone()).with_viewshed_cache(cache.clone());
+    /// let a = eval.evaluate(&cat, &demand, &sites)?;
+    /// let b = eval.evaluate(&cat, &demand, &sites)?; // served from the cache
+    /// assert_eq!(a, b);
+    /// assert!(cache.stats().0 > 0);
+    /// assert_eq!(a, Evaluator::new().with_terrain(terrain).evaluate(&cat, &demand, &sites)?);
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn with_viewshed_cache(
+        mut self,
+        cache: std::sync::Arc<crate::terrain::ViewshedCache>,
+    ) -> Evaluator {
+        self.cache = SharedCache(Some(cache));
+        self
+    }
+
     /// The path this evaluator uses.
     pub fn path(&self) -> EvalPath {
         self.path
@@ -236,7 +295,7 @@ impl Evaluator {
         if demand.is_empty() || layers.is_empty() || sites.is_empty() {
             return Ok(map);
         }
-        let masks = Masks::compute(&self.terrain, catalogue, demand, sites)?;
+        let masks = Masks::compute(&self.terrain, catalogue, demand, sites, self.cache.get())?;
         let masks = masks.as_ref();
         match self.path {
             EvalPath::Reference => reference(catalogue, demand, sites, masks, &mut map, 0),
@@ -339,10 +398,11 @@ pub(crate) fn layer_footprints(
     catalogue: &Catalogue,
     sites: &[Site],
     layer: &Layer,
+    terrain: &Terrain,
 ) -> Vec<(usize, Footprint)> {
     sites
         .iter()
-        .map(|s| Footprint::new(catalogue, s, layer))
+        .map(|s| Footprint::new_over(catalogue, s, layer, terrain))
         .enumerate()
         .filter(|(_, f)| !f.is_empty())
         .collect()
@@ -377,7 +437,14 @@ fn reference(
     let fps: Vec<Vec<(usize, Footprint)>> = catalogue
         .layers()
         .iter()
-        .map(|l| layer_footprints(catalogue, sites, l))
+        .map(|l| {
+            layer_footprints(
+                catalogue,
+                sites,
+                l,
+                masks.map_or(&Terrain::Flat, |m| m.terrain()),
+            )
+        })
         .collect();
     let pos = demand.positions();
     sample_chunks(map, from)
@@ -406,7 +473,11 @@ fn rtree(
     map: &mut DepthMap,
     from: usize,
 ) {
-    let index = FootprintIndex::build(catalogue, sites);
+    let index = FootprintIndex::build_over(
+        catalogue,
+        sites,
+        masks.map_or(&Terrain::Flat, |m| m.terrain()),
+    );
     let pos = demand.positions();
     sample_chunks(map, from)
         .into_par_iter()

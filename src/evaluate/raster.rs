@@ -56,12 +56,13 @@ pub(super) fn grid_depths(
         }
         row_first.push(s);
     }
+    let terrain = masks.map_or(&crate::terrain::Terrain::Flat, |m| m.terrain());
     let fps: Vec<Vec<RowFootprint>> = catalogue
         .layers()
         .iter()
         .enumerate()
         .map(|(l, layer)| {
-            layer_footprints(catalogue, sites, layer)
+            layer_footprints(catalogue, sites, layer, terrain)
                 .into_iter()
                 .filter_map(|(site, fp)| {
                     let view = match masks {

@@ -352,8 +352,9 @@ fn covered_units(
     out: &mut Vec<u32>,
 ) {
     let mut row: Vec<u32> = Vec::new();
+    let terrain = masks.map_or(&Terrain::Flat, |(m, _)| m.terrain());
     for layer in catalogue.layers() {
-        let fp = Footprint::new(catalogue, site, layer);
+        let fp = Footprint::new_over(catalogue, site, layer, terrain);
         if fp.is_empty() {
             continue;
         }
@@ -375,11 +376,11 @@ fn covered_units(
 }
 
 /// Rough number of non-zeros a site would contribute: footprint area × sample density.
-fn estimate_nnz(catalogue: &Catalogue, site: &Site, density_per_m2: f64) -> f64 {
+fn estimate_nnz(catalogue: &Catalogue, site: &Site, density_per_m2: f64, terrain: &Terrain) -> f64 {
     catalogue
         .layers()
         .iter()
-        .map(|l| Footprint::new(catalogue, site, l).area_m2() * density_per_m2)
+        .map(|l| Footprint::new_over(catalogue, site, l, terrain).area_m2() * density_per_m2)
         .sum()
 }
 
@@ -430,8 +431,8 @@ pub fn build_scenario_matrix(
 /// each candidate's viewsheds are dropped once its row is built.
 ///
 /// # Errors
-/// As [`build_scenario_matrix`] (the non-zero estimate ignores terrain, which only removes
-/// coverage), and as [`Viewshed::compute_many`](crate::Viewshed::compute_many) (a sweep
+/// As [`build_scenario_matrix`] (the non-zero estimate uses the terrain-aware footprints and
+/// ignores masking, which only removes coverage), and as [`Viewshed::compute_many`](crate::Viewshed::compute_many) (a sweep
 /// beyond [`MAX_VIEWSHED_SAMPLES`](crate::terrain::MAX_VIEWSHED_SAMPLES)).
 pub fn build_scenario_matrix_with_terrain(
     catalogue: &Catalogue,
@@ -440,6 +441,34 @@ pub fn build_scenario_matrix_with_terrain(
     fixed: &[Site],
     max_nonzeros: u64,
     terrain: &Terrain,
+) -> Result<(CoverageMatrix, UnitLayout)> {
+    build_scenario_matrix_cached(
+        catalogue,
+        demand,
+        candidates,
+        fixed,
+        max_nonzeros,
+        terrain,
+        None,
+    )
+}
+
+/// [`build_scenario_matrix_with_terrain`] taking the viewsheds from `cache` (and storing new
+/// ones in it) when it [serves](crate::terrain::ViewshedCache::serves) `terrain` and the
+/// demand grid: the same matrix, since a viewshed is a pure function of its key. Share the
+/// cache with [`Evaluator::with_viewshed_cache`](crate::evaluate::Evaluator::with_viewshed_cache)
+/// to evaluate the chosen sites without sweeping again.
+///
+/// # Errors
+/// As [`build_scenario_matrix_with_terrain`].
+pub fn build_scenario_matrix_cached(
+    catalogue: &Catalogue,
+    demand: &Demand,
+    candidates: &[Site],
+    fixed: &[Site],
+    max_nonzeros: u64,
+    terrain: &Terrain,
+    cache: Option<&crate::terrain::ViewshedCache>,
 ) -> Result<(CoverageMatrix, UnitLayout)> {
     let layers = catalogue.layers();
     let layout = UnitLayout {
@@ -458,7 +487,7 @@ pub fn build_scenario_matrix_with_terrain(
     let density = sample_density(positions);
     let estimate: f64 = candidates
         .iter()
-        .map(|s| estimate_nnz(catalogue, s, density))
+        .map(|s| estimate_nnz(catalogue, s, density, terrain))
         .sum();
     if estimate > max_nonzeros as f64 {
         return Err(Error::ResourceLimit {
@@ -486,7 +515,7 @@ pub fn build_scenario_matrix_with_terrain(
     }
     let mut initial = vec![0u8; n_units as usize];
     let mut row = Vec::new();
-    let fixed_masks = Masks::compute(terrain, catalogue, demand, fixed)?;
+    let fixed_masks = Masks::compute(terrain, catalogue, demand, fixed, cache)?;
     for (i, site) in fixed.iter().enumerate() {
         row.clear();
         let masks = fixed_masks.as_ref().map(|m| (m, i));
@@ -505,8 +534,13 @@ pub fn build_scenario_matrix_with_terrain(
                 return Ok(None);
             }
             // this candidate's viewsheds only (dropped with its row built)
-            let site_masks =
-                Masks::compute(terrain, catalogue, demand, std::slice::from_ref(site))?;
+            let site_masks = Masks::compute(
+                terrain,
+                catalogue,
+                demand,
+                std::slice::from_ref(site),
+                cache,
+            )?;
             let masks = site_masks.as_ref().map(|m| (m, 0));
             let mut out = Vec::new();
             covered_units(catalogue, &tree, positions, layout, site, masks, &mut out);

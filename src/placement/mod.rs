@@ -220,6 +220,7 @@ pub struct Planner<'a> {
     terrain: Terrain,
     /// Remarks on the scenario's own terrain, carried into the plan while it is used.
     terrain_notes: Vec<crate::diagnostic::Diagnostic>,
+    viewshed_cache: Option<std::sync::Arc<crate::terrain::ViewshedCache>>,
 }
 
 impl<'a> Planner<'a> {
@@ -232,6 +233,7 @@ impl<'a> Planner<'a> {
             options: SolveOptions::default(),
             terrain: scenario.terrain().clone(),
             terrain_notes: scenario.terrain_diagnostics(scenario.sites()),
+            viewshed_cache: None,
         }
     }
 
@@ -266,6 +268,17 @@ impl<'a> Planner<'a> {
     pub fn terrain(mut self, terrain: Terrain) -> Self {
         self.terrain = terrain;
         self.terrain_notes.clear();
+        self
+    }
+
+    /// Takes the candidates' terrain viewsheds from `cache` (and stores new ones in it) when it
+    /// serves the planner's terrain and the scenario's demand grid (see
+    /// [`matrix::build_scenario_matrix_cached`]); the plan is the same with or without it.
+    /// Give the same cache to
+    /// [`Evaluator::with_viewshed_cache`](crate::evaluate::Evaluator::with_viewshed_cache) to
+    /// evaluate the plan without sweeping its sites again.
+    pub fn viewshed_cache(mut self, cache: std::sync::Arc<crate::terrain::ViewshedCache>) -> Self {
+        self.viewshed_cache = Some(cache);
         self
     }
 
@@ -341,13 +354,14 @@ impl<'a> Planner<'a> {
         let candidates_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let sites: Vec<Site> = candidates.iter().map(|c| c.site.clone()).collect();
-        let (matrix, layout) = matrix::build_scenario_matrix_with_terrain(
+        let (matrix, layout) = matrix::build_scenario_matrix_cached(
             cat,
             &demand,
             &sites,
             &fixed,
             limits.max_matrix_nonzeros,
             &self.terrain,
+            self.viewshed_cache.as_deref(),
         )?;
         let matrix_s = t.elapsed().as_secs_f64();
         let n_classes = cat.systems().len();

@@ -16,7 +16,21 @@
 //!   target height above ground, by a radial sweep whose cost is proportional to the
 //!   footprint's area; [`ViewshedCache`] shares them between evaluation paths ([`viewshed`]);
 //! * [`synth`]: deterministic synthetic terrains (ridge and valley, cone, plateau edge,
-//!   fractal) for tests and benchmarks.
+//!   fractal) for tests and benchmarks;
+//! * [`horizon_cap_m`]: the radar-horizon cap over terrain ([`horizon`]).
+//!
+//! # Radar horizon over terrain
+//!
+//! The terrain line of sight already bends the ground by the Earth's curvature (below), so
+//! with terrain the smooth-earth horizon must not cut it short: footprints over terrain
+//! ([`Footprint::new_over`](crate::Footprint::new_over)) are capped by the smooth-earth
+//! horizon of heights **above sea level** — the antenna at ground + mast, the target at the
+//! highest terrain + its height — over the sphere under the lowest ground, and the line of
+//! sight (with the target's own ground) decides within that cap. A radar with a 10 m mast on a
+//! 200 m escarpment thus sees a 30 m cruise missile over the plain to about 80 km, not the
+//! 35.6 km of its mast above local ground. Every terrain-aware path (raster, R-tree and
+//! reference evaluation, viewshed ranges, the placement coverage matrix) uses this rule, so
+//! they still agree exactly. On [`Terrain::Flat`] nothing changes.
 //!
 //! # Frame and approximations
 //!
@@ -53,13 +67,16 @@
 
 pub mod crs;
 pub mod dem;
+pub mod horizon;
 pub mod los;
 pub mod resample;
 pub mod source;
+mod relief;
 pub mod synth;
 pub mod viewshed;
 
 pub use dem::{Dem, DemCrs, BUILTIN_DEMS, MAX_DEM_CELLS};
+pub use horizon::horizon_cap_m;
 pub use los::{line_of_sight, sight_margin};
 pub use resample::{OutsidePolicy, TerrainModel};
 pub use source::TerrainSource;
@@ -105,6 +122,8 @@ pub struct ElevationGrid {
     nx: usize,
     ny: usize,
     z: Vec<f32>,
+    /// block minima and maxima (bounds for the viewshed sweep)
+    relief: relief::Relief,
 }
 
 impl ElevationGrid {
@@ -157,8 +176,24 @@ impl ElevationGrid {
             max_cell: [(nx - 1) as f64, (ny - 1) as f64],
             nx,
             ny,
+            relief: relief::Relief::new(&z, nx, ny),
             z,
         })
+    }
+
+    /// Lowest elevation of the grid, metres.
+    pub fn min_elevation(&self) -> f64 {
+        self.relief.min()
+    }
+
+    /// Highest elevation of the grid, metres.
+    pub fn max_elevation(&self) -> f64 {
+        self.relief.max()
+    }
+
+    /// Block bounds of the terrain.
+    pub(crate) fn relief(&self) -> &relief::Relief {
+        &self.relief
     }
 
     /// Centre of cell (0, 0) (the south-west cell), local metres.
@@ -321,20 +356,24 @@ impl BilinearView<'_> {
     }
 }
 
-/// The viewshed targets of `site`: one per distinct layer altitude at which its footprint is
-/// not empty, out to the largest ground range of the footprints at that altitude (so layers at
-/// one altitude share one sweep); and, per catalogue layer, the index of its target (`None`
-/// for an empty footprint). This is the grouping every terrain-aware path uses.
+/// The viewshed targets of `site` over `terrain`: one per distinct layer altitude at which its
+/// footprint ([`Footprint::new_over`], with the terrain-aware horizon cap of
+/// [`horizon_cap_m`]) is not empty, out to the largest ground range of the footprints at that
+/// altitude (so layers at one altitude share one sweep); and, per catalogue layer, the index
+/// of its target (`None` for an empty footprint). This is the grouping every terrain-aware
+/// path uses; the targets are a function of the site, its class and the terrain only, so the
+/// viewsheds computed from them are too (see [`ViewshedCache`]).
 pub fn site_viewshed_targets(
     catalogue: &Catalogue,
     site: &Site,
+    terrain: &Terrain,
 ) -> (Vec<ViewshedTarget>, Vec<Option<usize>>) {
     let mut targets: Vec<ViewshedTarget> = Vec::new();
     let index = catalogue
         .layers()
         .iter()
         .map(|layer| {
-            let fp = Footprint::new(catalogue, site, layer);
+            let fp = Footprint::new_over(catalogue, site, layer, terrain);
             if fp.is_empty() {
                 return None;
             }
@@ -365,8 +404,8 @@ pub fn site_viewshed_targets(
 /// Cloning is cheap (the grid is shared).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum Terrain {
-    /// No terrain model: every line of sight is clear (the smooth-earth radar horizon is
-    /// applied by [`crate::Footprint`]).
+    /// No terrain model: every line of sight is clear (the smooth-earth radar horizon of the
+    /// heights above local ground is applied by [`crate::Footprint`]).
     #[default]
     Flat,
     /// A DEM resampled onto the local frame.
