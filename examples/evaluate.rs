@@ -31,6 +31,9 @@ fn run(scenario: &Scenario) -> skycover::Result<()> {
     let t3 = Instant::now();
 
     println!("Scenario: {}", scenario.name());
+    for d in scenario.diagnostics().iter().chain(coverage.diagnostics()) {
+        println!("  {d}");
+    }
     println!(
         "  {} zone cells of {} m, {} point samples (assets, corridors); {} existing sites",
         demand.grid_samples(),

@@ -413,6 +413,68 @@ impl Catalogue {
         &self.systems[id.0]
     }
 
+    /// The system class with this id, or a typed error when `id` is out of range (an id from
+    /// another catalogue or made up): the non-panicking form of [`class`](Self::class).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `what` (e.g. `"site 3 class"`) and the valid range.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::{Catalogue, ClassId};
+    /// let cat = Catalogue::builtin();
+    /// assert!(cat.try_class(ClassId(0), "class").is_ok());
+    /// assert!(cat.try_class(ClassId(99), "class").is_err());
+    /// ```
+    pub fn try_class(&self, id: ClassId, what: &str) -> Result<&SystemClass> {
+        self.systems.get(id.0).ok_or_else(|| Error::InvalidInput {
+            what: what.to_string(),
+            reason: format!(
+                "class id {} is not in catalogue \"{}\" ({} classes: {}); it comes from another \
+                 catalogue or was made up",
+                id.0,
+                self.name,
+                self.systems.len(),
+                self.class_names()
+            ),
+        })
+    }
+
+    /// The threat class with this id, or a typed error when `id` is out of range: the
+    /// non-panicking form of [`threat`](Self::threat).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `what` and the valid range.
+    pub fn try_threat(&self, id: ThreatId, what: &str) -> Result<&ThreatClass> {
+        self.threats.get(id.0).ok_or_else(|| Error::InvalidInput {
+            what: what.to_string(),
+            reason: format!(
+                "threat id {} is not in catalogue \"{}\" ({} threats: {})",
+                id.0,
+                self.name,
+                self.threats.len(),
+                self.threat_names()
+            ),
+        })
+    }
+
+    /// A stable 64-bit fingerprint of the whole catalogue (names, classes, threats, envelopes,
+    /// layers, in order): two catalogues with the same fingerprint index their classes alike.
+    /// Models built from a scenario remember it so that a model is never solved against
+    /// another catalogue (see [`crate::placement::Planner::plan_model`]).
+    ///
+    /// # Complexity
+    /// O(size of the catalogue).
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::Catalogue;
+    /// assert_eq!(Catalogue::builtin().fingerprint(), Catalogue::builtin().fingerprint());
+    /// ```
+    pub fn fingerprint(&self) -> u64 {
+        crate::validate::fnv1a(format!("{self:?}").as_bytes())
+    }
+
     /// Iterates over `(ClassId, &SystemClass)`.
     pub fn classes(&self) -> impl Iterator<Item = (ClassId, &SystemClass)> {
         self.systems

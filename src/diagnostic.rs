@@ -121,4 +121,29 @@ pub fn any_at_least(diags: &[Diagnostic], severity: Severity) -> bool {
 
 /// The stable diagnostic codes, one constant per code, grouped by the module that emits them.
 /// Add a constant here when a module starts emitting a new code.
-pub mod codes {}
+pub mod codes {
+    // ---- robustness (placement, planner and input checks) -----------------------------------
+    /// The local search stopped at the time limit before its work limits: the plan depends on
+    /// the machine's speed and load (raise the time limit or lower the work limits).
+    pub const PLACEMENT_LOCAL_SEARCH_TIME_LIMIT: &str = "placement.local_search_time_limit";
+    /// The bound's subgradient loop stopped at the time limit before its iteration limit: the
+    /// certified bound is valid but looser and depends on the machine's speed.
+    pub const PLACEMENT_BOUND_TIME_LIMIT: &str = "placement.bound_time_limit";
+    /// The MILP stopped at its time limit without proving optimality.
+    pub const PLACEMENT_MILP_TIME_LIMIT: &str = "placement.milp_time_limit";
+    /// The MILP was skipped: the model is too large for the pure-Rust solver.
+    pub const PLACEMENT_MILP_SKIPPED: &str = "placement.milp_skipped";
+    /// The MILP solver failed or its answer failed the exact check; the heuristic plan is kept.
+    pub const PLACEMENT_MILP_FAILED: &str = "placement.milp_failed";
+    /// The bound's Lagrangian heuristic found a better plan than local search (information).
+    pub const PLACEMENT_LAGRANGIAN_IMPROVED: &str = "placement.lagrangian_improved";
+    /// No candidate of a protected class can be reached by enough supporting candidates.
+    pub const PLACEMENT_SUPPORT_UNREACHABLE: &str = "placement.support_unreachable";
+    /// A class keeps inventory unplaced while coverage is incomplete; the message says which
+    /// rules removed its candidates and which setting would change it.
+    pub const PLACEMENT_INVENTORY_UNPLACED: &str = "placement.inventory_unplaced";
+    /// The time limit asked for was larger than representable and was saturated.
+    pub const PLACEMENT_TIME_LIMIT_SATURATED: &str = "placement.time_limit_saturated";
+    /// Set covering: some units cannot reach their required depth even with every candidate.
+    pub const PLACEMENT_UNCOVERABLE_UNITS: &str = "placement.uncoverable_units";
+}

@@ -46,7 +46,7 @@ use crate::diagnostic::Diagnostic;
 use crate::error::{Error, FeatureRef, Result};
 use crate::frame::LocalFrame;
 use crate::site::Site;
-use geo::{Area as _, Contains, Coord, LineString, MultiPolygon, Point, Polygon, Validation};
+use geo::{Area as _, Coord, Intersects, LineString, MultiPolygon, Point, Polygon, Validation};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::path::Path;
@@ -326,6 +326,8 @@ impl Ctx<'_> {
         if v <= 0.0 {
             return Err(self.err(format!("properties.{key}"), format!("{v} must be > 0")));
         }
+        crate::validate::check_feature_number(key, v)
+            .map_err(|r| self.err(format!("properties.{key}"), r))?;
         Ok(v)
     }
 
@@ -440,11 +442,15 @@ fn position(ctx: &Ctx, v: &Value, field: &str) -> Result<[f64; 2]> {
     if !lon.is_finite() || !lat.is_finite() {
         return Err(ctx.err(field, format!("coordinate [{lon}, {lat}] is not finite")));
     }
+    let hint = crate::validate::projected_hint(lon, lat);
     if !(-180.0..=180.0).contains(&lon) {
-        return Err(ctx.err(field, format!("longitude {lon} is outside [-180, 180]")));
+        return Err(ctx.err(
+            field,
+            format!("longitude {lon} is outside [-180, 180]{hint}"),
+        ));
     }
     if !(-90.0..=90.0).contains(&lat) {
-        return Err(ctx.err(field, format!("latitude {lat} is outside [-90, 90]")));
+        return Err(ctx.err(field, format!("latitude {lat} is outside [-90, 90]{hint}")));
     }
     Ok([lon, lat])
 }
@@ -543,8 +549,18 @@ fn areal(ctx: &Ctx, feature: &Value) -> Result<MultiPolygon<f64>> {
             ))
         }
     };
-    if let Err(e) = mp.check_validation() {
-        return Err(ctx.err("geometry", format!("invalid polygon: {e}")));
+    crate::validate::check_areal_extent(&mp).map_err(|r| ctx.err("geometry", r))?;
+    if let Some(problem) = crate::validate::multipolygon_problem(&mp) {
+        return Err(ctx.err("geometry", format!("invalid polygon: {problem}")));
+    }
+    // geo's full OGC validation is O(n²): run it only where it is cheap, after the
+    // O(n log n) test above has covered crossings, holes and nesting
+    if mp.0.iter().map(|p| p.exterior().0.len()).sum::<usize>()
+        <= crate::validate::FULL_VALIDATION_MAX_VERTICES
+    {
+        if let Err(e) = mp.check_validation() {
+            return Err(ctx.err("geometry", format!("invalid polygon: {e}")));
+        }
     }
     if mp.unsigned_area() <= 0.0 {
         return Err(ctx.err("geometry", "polygon has zero area"));
@@ -568,6 +584,12 @@ fn line(ctx: &Ctx, feature: &Value) -> Result<LineString<f64>> {
     let pts = positions(ctx, c, "geometry.coordinates")?;
     if pts.len() < 2 {
         return Err(ctx.err("geometry.coordinates", "a line needs at least 2 positions"));
+    }
+    if pts.iter().all(|p| *p == pts[0]) {
+        return Err(ctx.err(
+            "geometry.coordinates",
+            "the line has zero length (every position is the same)",
+        ));
     }
     Ok(LineString::from(
         pts.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>(),
@@ -678,7 +700,7 @@ impl Scenario {
     /// [`from_geojson_str`](Self::from_geojson_str).
     pub fn from_path(path: impl AsRef<Path>, catalogue: Catalogue) -> Result<Scenario> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+        let text = crate::validate::read_json_text("scenario", path)?;
         Scenario::from_geojson_str(&text, catalogue)
     }
 
@@ -691,7 +713,7 @@ impl Scenario {
     /// in the catalogue; [`Error::DuplicateId`]; [`Error::Infeasible`] when there is neither
     /// inventory nor an existing site.
     pub fn from_geojson_str(text: &str, catalogue: Catalogue) -> Result<Scenario> {
-        let doc: Value = serde_json::from_str(text).map_err(|e| Error::json("scenario", &e))?;
+        let doc: Value = crate::validate::parse_json_strict("scenario", text)?;
         let top = doc.as_object().ok_or_else(|| {
             setting_err("(document)", "expected a GeoJSON FeatureCollection object")
         })?;
@@ -752,6 +774,7 @@ impl Scenario {
             .to_string();
         let grid_resolution_m = setting_positive(settings_v, "grid_resolution_m", 1000.0)?;
         let candidate_spacing_m = setting_positive(settings_v, "candidate_spacing_m", 5000.0)?;
+        crate::validate::check_settings_numbers(settings_v).map_err(|(k, r)| setting_err(k, r))?;
         let min_site_spacing_m = setting_num(settings_v, "min_site_spacing_m")?.unwrap_or(0.0);
         if min_site_spacing_m < 0.0 {
             return Err(setting_err(
@@ -930,6 +953,8 @@ impl Scenario {
                     .filter(|n| n.is_finite() && *n >= 1.0)
                     .ok_or_else(|| setting_err(format!("limits.{k}"), "must be a number ≥ 1"))?
                     as u64;
+                crate::validate::check_limit(k, n)
+                    .map_err(|r| setting_err(format!("limits.{k}"), r))?;
                 match k.as_str() {
                     "max_grid_cells" => limits.max_grid_cells = n,
                     "max_candidates" => limits.max_candidates = n,
@@ -946,10 +971,16 @@ impl Scenario {
                 format!("{asset_value_km2} is negative"),
             ));
         }
-        let terrain = settings_v
-            .get("terrain")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let terrain = match settings_v.get("terrain") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(t)) => Some(t.clone()),
+            Some(other) => {
+                return Err(setting_err(
+                    "terrain",
+                    format!("expected a file name (string), found {}", type_name(other)),
+                ))
+            }
+        };
 
         // ---- features, pass 1: parse in lon/lat
         enum Parsed {
@@ -1010,11 +1041,14 @@ impl Scenario {
         let mut ids = HashSet::new();
         let empty_props = Map::new();
         for (index, f) in features.iter().enumerate() {
-            let id = match f.get("id") {
+            // the top-level id, else `properties.id` (where QGIS and GDAL write it)
+            let id_of = |v: Option<&Value>| match v {
                 Some(Value::String(s)) => Some(s.clone()),
                 Some(Value::Number(n)) => Some(n.to_string()),
                 _ => None,
             };
+            let id =
+                id_of(f.get("id")).or_else(|| id_of(f.get("properties").and_then(|p| p.get("id"))));
             let feature = FeatureRef {
                 index,
                 id: id.clone(),
@@ -1269,8 +1303,9 @@ impl Scenario {
         // existing sites must stand inside a zone or a candidate area
         for (site, fref) in s.sites.iter().zip(site_refs) {
             let pt = Point::new(site.position[0], site.position[1]);
-            let inside = s.zones.iter().any(|z| z.local.contains(&pt))
-                || s.candidate_areas.iter().any(|a| a.local.contains(&pt));
+            // boundary counts as inside (a site exactly on a zone edge is in the zone)
+            let inside = s.zones.iter().any(|z| z.local.intersects(&pt))
+                || s.candidate_areas.iter().any(|a| a.local.intersects(&pt));
             if !inside {
                 return Err(Error::InvalidFeature {
                     feature: fref,
@@ -1364,16 +1399,64 @@ impl Scenario {
         &mut self.settings
     }
     /// Replaces the existing sites (e.g. with a plan's sites for evaluation).
-    pub fn set_sites(&mut self, sites: Vec<Site>) {
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a site whose class is not in the scenario's catalogue or
+    /// with a non-finite position or facing (the scenario is left unchanged).
+    pub fn set_sites(&mut self, sites: Vec<Site>) -> Result<()> {
+        crate::validate::check_sites(&self.catalogue, &sites)?;
         self.sites = sites;
+        Ok(())
     }
     /// Replaces the inventory.
-    pub fn set_inventory(&mut self, inventory: Vec<InventoryItem>) {
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a class not in the scenario's catalogue (e.g. a
+    /// [`ClassId`] from another catalogue) or a non-finite, negative or too large unit cost
+    /// (the scenario is left unchanged).
+    pub fn set_inventory(&mut self, mut inventory: Vec<InventoryItem>) -> Result<()> {
+        for (i, item) in inventory.iter().enumerate() {
+            self.catalogue
+                .try_class(item.class, &format!("inventory item {i} class"))?;
+            if !item.unit_cost.is_finite()
+                || item.unit_cost < 0.0
+                || item.unit_cost > crate::validate::MAX_COST
+            {
+                return Err(Error::InvalidInput {
+                    what: format!("inventory item {i} unit_cost"),
+                    reason: format!(
+                        "{} must be in [0, {:e}]",
+                        item.unit_cost,
+                        crate::validate::MAX_COST
+                    ),
+                });
+            }
+        }
+        inventory.sort_by_key(|i| i.class);
+        if let Some(w) = inventory.windows(2).find(|w| w[0].class == w[1].class) {
+            return Err(Error::DuplicateId {
+                kind: "inventory class",
+                id: self.catalogue.class(w[0].class).id.clone(),
+            });
+        }
         self.inventory = inventory;
+        Ok(())
     }
     /// Sets or clears the budget.
-    pub fn set_budget(&mut self, budget: Option<f64>) {
+    ///
+    /// # Errors
+    /// [`Error::InvalidSetting`] for a non-finite, negative or too large budget (unchanged).
+    pub fn set_budget(&mut self, budget: Option<f64>) -> Result<()> {
+        if let Some(b) = budget {
+            if !b.is_finite() || !(0.0..=crate::validate::MAX_COST).contains(&b) {
+                return Err(setting_err(
+                    "budget",
+                    format!("{b} must be in [0, {:e}]", crate::validate::MAX_COST),
+                ));
+            }
+        }
         self.budget = budget;
+        Ok(())
     }
 
     /// Candidate spacing for a class: its own if set, else the scenario default.

@@ -271,9 +271,11 @@ fn microlp_refuses_large_models() {
     }
     let best = best.unwrap();
     assert!(
-        best.notes.iter().any(|n| n.contains("MILP skipped")),
+        best.diagnostics
+            .iter()
+            .any(|d| d.code == skycover::diagnostic::codes::PLACEMENT_MILP_SKIPPED),
         "{:?}",
-        best.notes
+        best.diagnostics
     );
     assert!(matches!(
         covering::solve(&p, &opts(Algorithm::Milp, 0)),
@@ -424,9 +426,11 @@ fn unreachable_support_is_noted() {
     check_plan_constraints(&s, &plan);
     assert!(plan.sites.iter().all(|x| x.fixed || x.class.0 == 2));
     assert!(
-        plan.notes.iter().any(|n| n.contains("mutual support")),
+        plan.diagnostics
+            .iter()
+            .any(|d| d.code == skycover::diagnostic::codes::PLACEMENT_SUPPORT_UNREACHABLE),
         "{:?}",
-        plan.notes
+        plan.diagnostics
     );
 }
 
