@@ -164,8 +164,18 @@ pub fn footprint_feature(scenario: &Scenario, site: &Site, layer: &Layer) -> Opt
         geojson::Value::from(&ll),
         props(&[
             ("kind", "footprint".into()),
-            ("class", cat.class(site.class).id.clone().into()),
-            ("threat", cat.threat(layer.threat).id.clone().into()),
+            (
+                "class",
+                cat.try_class(site.class, "class").ok()?.id.clone().into(),
+            ),
+            (
+                "threat",
+                cat.try_threat(layer.threat, "threat")
+                    .ok()?
+                    .id
+                    .clone()
+                    .into(),
+            ),
             ("altitude_m", layer.altitude_m.into()),
             ("max_ground_range_m", fp.max_ground_range_m().into()),
         ]),

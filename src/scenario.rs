@@ -46,7 +46,10 @@ use crate::diagnostic::Diagnostic;
 use crate::error::{Error, FeatureRef, Result};
 use crate::frame::LocalFrame;
 use crate::site::Site;
-use geo::{Area as _, Coord, Intersects, LineString, MultiPolygon, Point, Polygon, Validation};
+use geo::{
+    Area as _, Coord, Distance as _, Intersects, LineString, MultiPolygon, Point, Polygon,
+    Validation,
+};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::path::Path;
@@ -549,7 +552,6 @@ fn areal(ctx: &Ctx, feature: &Value) -> Result<MultiPolygon<f64>> {
             ))
         }
     };
-    crate::validate::check_areal_extent(&mp).map_err(|r| ctx.err("geometry", r))?;
     if let Some(problem) = crate::validate::multipolygon_problem(&mp) {
         return Err(ctx.err("geometry", format!("invalid polygon: {problem}")));
     }
@@ -565,6 +567,7 @@ fn areal(ctx: &Ctx, feature: &Value) -> Result<MultiPolygon<f64>> {
     if mp.unsigned_area() <= 0.0 {
         return Err(ctx.err("geometry", "polygon has zero area"));
     }
+    crate::validate::check_areal_extent(&mp).map_err(|r| ctx.err("geometry", r))?;
     Ok(mp)
 }
 
@@ -1286,10 +1289,13 @@ impl Scenario {
                     p,
                 } => {
                     let facing = facing.or(threat_axis_deg).unwrap_or(0.0);
-                    site_refs.push(FeatureRef {
-                        index,
-                        id: Some(id.clone()),
-                    });
+                    site_refs.push((
+                        FeatureRef {
+                            index,
+                            id: Some(id.clone()),
+                        },
+                        Point::new(p[0], p[1]),
+                    ));
                     s.sites.push(Site {
                         id: Some(id),
                         class,
@@ -1301,11 +1307,17 @@ impl Scenario {
             }
         }
         // existing sites must stand inside a zone or a candidate area
-        for (site, fref) in s.sites.iter().zip(site_refs) {
+        for (site, (fref, ll)) in s.sites.iter().zip(site_refs) {
             let pt = Point::new(site.position[0], site.position[1]);
-            // boundary counts as inside (a site exactly on a zone edge is in the zone)
-            let inside = s.zones.iter().any(|z| z.local.intersects(&pt))
-                || s.candidate_areas.iter().any(|a| a.local.intersects(&pt));
+            // the boundary counts as inside (a site exactly on a zone edge, as drawn in lon/lat,
+            // is in the zone), within 1e-7° (1 cm) for rounding
+            let near = |lonlat: &MultiPolygon<f64>, local: &MultiPolygon<f64>| {
+                local.intersects(&pt)
+                    || lonlat.intersects(&ll)
+                    || geo::Euclidean.distance(&ll, lonlat) <= 1e-7
+            };
+            let inside = s.zones.iter().any(|z| near(&z.lonlat, &z.local))
+                || s.candidate_areas.iter().any(|a| near(&a.lonlat, &a.local));
             if !inside {
                 return Err(Error::InvalidFeature {
                     feature: fref,

@@ -316,8 +316,10 @@ fn adjacent(s: &Seg, t: &Seg) -> bool {
 /// Stricter than OGC in one respect: rings that touch at a single point are refused.
 ///
 /// # Complexity
-/// O(n log n) for well-spread segments (R-tree bulk load and one envelope query per segment);
-/// the hole and component containment tests are O(n) per hole or component.
+/// O((n + m) log n), m the number of segment pairs whose bounding boxes overlap (R-tree bulk
+/// load, one envelope query per segment), like geo's sweep-line `Intersections`: O(n log n)
+/// for real borders (m ≈ n), worse only for pathological rings of long, overlapping segments.
+/// The hole and component containment tests are O(n) per hole or component.
 pub fn multipolygon_problem(mp: &MultiPolygon<f64>) -> Option<String> {
     let mut segs: Vec<Seg> = Vec::new();
     let mut ring_no = 0u32;
