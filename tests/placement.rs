@@ -253,7 +253,23 @@ fn milp_time_limit_never_worse_than_warm_start() {
         ..SolveOptions::default()
     };
     let s = covering::solve(&p, &quick).unwrap();
-    assert!(s.objective >= heur.objective - TOL);
+    // the 30 ms limit may cut the local search before the MILP on a loaded machine: then the
+    // solution says so, and the MILP still never loses its warm start (greedy or better)
+    let cut = s
+        .diagnostics
+        .iter()
+        .any(|d| d.code == skycover::diagnostic::codes::PLACEMENT_LOCAL_SEARCH_TIME_LIMIT);
+    let greedy = covering::solve(&p, &opts(Algorithm::Greedy, 1)).unwrap();
+    let floor = if cut {
+        greedy.objective
+    } else {
+        heur.objective
+    };
+    assert!(
+        s.objective >= floor - TOL,
+        "{} < {floor} (cut: {cut})",
+        s.objective
+    );
     assert!(s.upper_bound >= s.objective);
     assert!(p.check(&s.chosen).is_ok());
 }

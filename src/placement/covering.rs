@@ -68,8 +68,11 @@ impl std::fmt::Display for Algorithm {
 pub struct SolveOptions {
     /// The algorithm.
     pub algorithm: Algorithm,
-    /// Wall-clock limit for local search, the bound's subgradient loop and the MILP together.
-    /// When it is hit the best plan found so far is returned. Default 30 s.
+    /// Wall-clock limit for local search, the bound's subgradient loop and the MILP together:
+    /// a safety net, the work limits below decide the result. When it is hit the best plan
+    /// found so far is returned with a warning diagnostic saying which stage it cut (the
+    /// result then depends on the machine's speed). Default 120 s. Any duration is accepted
+    /// (up to [`Duration::MAX`], which means no limit).
     pub time_limit: Duration,
     /// Seed of the local search's random visiting order. Default 0.
     pub seed: u64,
@@ -88,7 +91,7 @@ impl Default for SolveOptions {
     fn default() -> Self {
         SolveOptions {
             algorithm: Algorithm::default(),
-            time_limit: Duration::from_secs(30),
+            time_limit: Duration::from_secs(120),
             seed: 0,
             max_passes: 100,
             perturbations: 32,

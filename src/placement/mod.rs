@@ -206,7 +206,7 @@ pub struct Plan {
 
 /// The placement planner: builder-style options, then [`plan`](Self::plan).
 ///
-/// Defaults: [`Algorithm::GreedyLocalSearch`], a 30 s time limit, seed 0. The work limits
+/// Defaults: [`Algorithm::GreedyLocalSearch`], a 120 s time limit (a safety net), seed 0. The work limits
 /// ([`max_passes`](Self::max_passes), [`perturbations`](Self::perturbations),
 /// [`bound_iterations`](Self::bound_iterations)) decide the plan, so the same inputs and seed
 /// give the same plan and bound on any machine and thread count; the time limit is a safety
