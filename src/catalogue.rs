@@ -399,7 +399,8 @@ impl Catalogue {
     ///
     /// # Panics
     /// If `id` does not come from this catalogue (ids from [`threat_id`](Self::threat_id) and
-    /// [`layers`](Self::layers) always do).
+    /// [`layers`](Self::layers) always do). Use [`try_threat`](Self::try_threat) for ids from
+    /// elsewhere.
     pub fn threat(&self, id: ThreatId) -> &ThreatClass {
         &self.threats[id.0]
     }
@@ -408,7 +409,8 @@ impl Catalogue {
     ///
     /// # Panics
     /// If `id` does not come from this catalogue (ids from [`class_id`](Self::class_id) and
-    /// from a validated [`Scenario`](crate::Scenario) always do).
+    /// from a validated [`Scenario`](crate::Scenario) always do). Use
+    /// [`try_class`](Self::try_class) for ids from elsewhere.
     pub fn class(&self, id: ClassId) -> &SystemClass {
         &self.systems[id.0]
     }

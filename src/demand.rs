@@ -593,15 +593,26 @@ impl Demand {
         self.n_threats
     }
 
-    /// Required depth of sample `s` against `threat`.
+    /// Required depth of sample `s` against `threat` (0 when either is out of range).
     #[inline]
     pub fn required_depth(&self, s: usize, threat: ThreatId) -> u8 {
-        self.required[s * self.n_threats + threat.0]
+        if threat.0 >= self.n_threats {
+            return 0;
+        }
+        s.checked_mul(self.n_threats)
+            .and_then(|i| i.checked_add(threat.0))
+            .and_then(|i| self.required.get(i))
+            .copied()
+            .unwrap_or(0)
     }
 
-    /// Required depths of sample `s`, indexed by threat.
+    /// Required depths of sample `s`, indexed by threat (empty when `s` is out of range).
     pub fn required_depths(&self, s: usize) -> &[u8] {
-        &self.required[s * self.n_threats..(s + 1) * self.n_threats]
+        let nt = self.n_threats;
+        s.checked_mul(nt)
+            .and_then(|a| Some(a..a.checked_add(nt)?))
+            .and_then(|r| self.required.get(r))
+            .unwrap_or(&[])
     }
 }
 
