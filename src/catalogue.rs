@@ -213,8 +213,12 @@ impl Catalogue {
     /// [`Error::Json`] for malformed JSON or unknown fields; [`Error::InvalidCatalogue`] for
     /// a bad value (min > max, negative or non-finite numbers, a sector outside (0°, 360°],
     /// a refraction factor ≤ 0, an envelope for an unknown threat, no altitudes);
-    /// [`Error::DuplicateId`] for duplicate class ids.
+    /// [`Error::DuplicateId`] for duplicate class ids. A UTF-8 BOM is skipped; a key given
+    /// twice in one object is an [`Error::Json`].
     pub fn from_json_str(text: &str) -> Result<Catalogue> {
+        // BOM, duplicate keys and non-JSON formats first; then the typed parse (positions kept)
+        crate::validate::parse_json_strict("catalogue", text)?;
+        let text = crate::validate::strip_bom(text);
         let file: CatalogueFile =
             serde_json::from_str(text).map_err(|e| Error::json("catalogue", &e))?;
         Self::from_classes(file.name, file.threats, file.systems)
@@ -226,7 +230,7 @@ impl Catalogue {
     /// [`Error::Io`] if the file cannot be read, else as `from_json_str`.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Catalogue> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+        let text = crate::validate::read_json_text("catalogue", path)?;
         Self::from_json_str(&text)
     }
 
@@ -260,6 +264,19 @@ impl Catalogue {
             }
             if !t.weight.is_finite() || t.weight <= 0.0 {
                 return Err(bad(T, &t.id, "weight", format!("{} must be > 0", t.weight)));
+            }
+            if t.weight > crate::validate::MAX_WEIGHT {
+                return Err(bad(
+                    T,
+                    &t.id,
+                    "weight",
+                    format!(
+                        "{} is above the largest accepted weight {:e} (sums of weights must \
+                         stay finite)",
+                        t.weight,
+                        crate::validate::MAX_WEIGHT
+                    ),
+                ));
             }
             if t.altitudes_m.is_empty() {
                 return Err(bad(T, &t.id, "altitudes_m", "needs at least one altitude"));

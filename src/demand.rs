@@ -245,6 +245,7 @@ pub struct Demand {
     origins: Vec<SampleOrigin>,
     required: Vec<u8>,
     n_threats: usize,
+    diagnostics: Vec<crate::diagnostic::Diagnostic>,
 }
 
 impl Demand {
@@ -306,6 +307,7 @@ impl Demand {
             origins: Vec::new(),
             required: Vec::new(),
             n_threats: nt,
+            diagnostics: Vec::new(),
         };
         if !scenario.zones().is_empty() {
             // owner zone per cell: highest priority wins, then lowest index
@@ -338,6 +340,33 @@ impl Demand {
             }
         }
         d.n_grid = d.positions.len();
+        // a zone smaller than a grid cell (or hidden by higher-priority zones) gets no sample:
+        // its demand is silently dropped unless we say so
+        let mut per_zone = vec![0usize; scenario.zones().len()];
+        for o in &d.origins {
+            if let SampleOrigin::Zone(z) = o {
+                if let Some(n) = per_zone.get_mut(*z) {
+                    *n += 1;
+                }
+            }
+        }
+        for (z, n) in scenario.zones().iter().zip(&per_zone) {
+            if *n == 0 {
+                d.diagnostics.push(
+                    crate::diagnostic::Diagnostic::warning(
+                        crate::diagnostic::codes::DEMAND_ZONE_WITHOUT_SAMPLES,
+                        format!(
+                            "zone \"{}\" ({:.3} km²) got no grid sample at {cell_m} m cells \
+                             (smaller than a cell, or inside higher-priority zones): it adds \
+                             no demand; lower `grid_resolution_m`",
+                            z.id,
+                            z.area_km2()
+                        ),
+                    )
+                    .with_field("grid_resolution_m"),
+                );
+            }
+        }
         let scale = scenario.settings().asset_value_km2;
         for (ai, a) in scenario.assets().iter().enumerate() {
             d.positions.push(a.local);
@@ -469,6 +498,7 @@ impl Demand {
             weights,
             required,
             n_threats,
+            diagnostics: Vec::new(),
         })
     }
 
@@ -520,6 +550,7 @@ impl Demand {
             origins: Vec::new(),
             required: Vec::new(),
             n_threats: required.len(),
+            diagnostics: Vec::new(),
         };
         let area = grid.cell_area_km2();
         for (c, _) in mask.iter().enumerate().filter(|(_, m)| **m) {
@@ -586,6 +617,12 @@ impl Demand {
     /// Origins of all samples.
     pub fn origins(&self) -> &[SampleOrigin] {
         &self.origins
+    }
+
+    /// Typed remarks on the discretisation (e.g. a zone that got no sample), codes in
+    /// [`crate::diagnostic::codes`].
+    pub fn diagnostics(&self) -> &[crate::diagnostic::Diagnostic] {
+        &self.diagnostics
     }
 
     /// Number of threat classes.

@@ -146,4 +146,7 @@ pub mod codes {
     pub const PLACEMENT_TIME_LIMIT_SATURATED: &str = "placement.time_limit_saturated";
     /// Set covering: some units cannot reach their required depth even with every candidate.
     pub const PLACEMENT_UNCOVERABLE_UNITS: &str = "placement.uncoverable_units";
+    /// A zone got no demand grid sample (smaller than a cell, or covered by higher-priority
+    /// zones): its demand is missing from evaluation and placement.
+    pub const DEMAND_ZONE_WITHOUT_SAMPLES: &str = "demand.zone_without_samples";
 }

@@ -435,3 +435,85 @@ fn a_binding_time_limit_is_reported() {
         plan.diagnostics
     );
 }
+
+#[test]
+fn catalogue_files_as_users_have_them() {
+    let text = Catalogue::builtin_json();
+    Catalogue::from_json_str(&format!("\u{feff}{text}")).expect("a BOM must be accepted");
+    let dup = text.replacen("\"weight\":", "\"weight\": 2.0, \"weight\":", 1);
+    assert_ne!(dup, text, "fixture did not apply");
+    let e = Catalogue::from_json_str(&dup).unwrap_err().to_string();
+    assert!(e.contains("duplicate key \"weight\""), "{e}");
+    let mut v: Value = serde_json::from_str(text).unwrap();
+    v["threats"][0]["weight"] = json!(1e308);
+    let e = Catalogue::from_json_str(&v.to_string())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("weight") && e.contains("largest accepted"),
+        "{e}"
+    );
+    let e = Catalogue::from_json_str("<?xml version=\"1.0\"?><kml></kml>")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("KML") && e.contains("ogr2ogr"), "{e}");
+}
+
+#[test]
+fn fast_polygon_check_agrees_with_the_plain_reference() {
+    use geo::{LineString, MultiPolygon, Polygon};
+    // random small rings: the R-tree crossing test finds a crossing exactly when the O(n²)
+    // reference does
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let (mut crossing, mut simple) = (0, 0);
+    for _ in 0..3_000 {
+        let n = 3 + (next() * 6.0) as usize;
+        let mut pts: Vec<(f64, f64)> = (0..n)
+            .map(|_| ((next() * 8.0).round(), (next() * 8.0).round()))
+            .collect();
+        pts.push(pts[0]);
+        if pts.windows(2).any(|w| w[0] == w[1]) {
+            continue;
+        }
+        let mp = MultiPolygon(vec![Polygon::new(LineString::from(pts), vec![])]);
+        let reference = validate::multipolygon_crossing_reference(&mp);
+        let fast = validate::multipolygon_problem(&mp);
+        if reference {
+            crossing += 1;
+            assert!(fast.is_some(), "missed a crossing in {mp:?}");
+        } else {
+            simple += 1;
+            // the fast test may still refuse a spike (consecutive edges folding back)
+            if let Some(p) = &fast {
+                assert!(p.contains("spike"), "{p} for {mp:?}");
+            }
+        }
+    }
+    assert!(crossing > 100 && simple > 100, "{crossing} / {simple}");
+}
+
+#[test]
+fn a_zone_smaller_than_a_cell_is_reported() {
+    // a 300 m square zone at 2 km cells gets no sample: the demand and the coverage say so
+    let v = mutate(|v| {
+        v["features"].as_array_mut().unwrap().push(json!(
+            {"type": "Feature", "id": "tiny", "properties": {"kind": "zone", "priority": 3},
+             "geometry": {"type": "Polygon", "coordinates": [[[30.9, 50.0], [30.904, 50.0], [30.904, 50.0027], [30.9, 50.0027], [30.9, 50.0]]]}}));
+    });
+    let s = load(&v).unwrap();
+    let (demand, coverage) = Coverage::of_scenario(&s).unwrap();
+    for diags in [demand.diagnostics(), coverage.diagnostics()] {
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.code == codes::DEMAND_ZONE_WITHOUT_SAMPLES && d.message.contains("tiny")),
+            "{diags:?}"
+        );
+    }
+}

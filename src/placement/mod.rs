@@ -354,7 +354,8 @@ impl<'a> Planner<'a> {
         let fixed: Vec<Site> = s.sites().iter().filter(|x| x.fixed).cloned().collect();
         let conflicts = candidates::spacing_conflicts(s, &candidates, limits.max_matrix_nonzeros)?;
         let rules = candidates::support_rules(s, &candidates);
-        let notes = support_notes(s, &candidates, &rules);
+        let mut notes = demand.diagnostics().to_vec();
+        notes.extend(support_notes(s, &candidates, &rules));
         let candidates_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let sites: Vec<Site> = candidates.iter().map(|c| c.site.clone()).collect();
