@@ -70,8 +70,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             plan.timings.solve_s,
             placed,
         );
-        for note in &plan.notes {
-            println!("    note: {note}");
+        for d in &plan.diagnostics {
+            println!("    {d}");
         }
     }
 
@@ -101,8 +101,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             s.stats.total_s,
             s.chosen.len(),
         );
-        for note in &s.notes {
-            println!("    note: {note}");
+        for d in &s.diagnostics {
+            println!("    {d}");
         }
     }
     Ok(())

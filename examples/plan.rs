@@ -282,18 +282,25 @@ fn run(args: Args) -> skycover::Result<()> {
         100.0 * plan.objective_fraction,
         plan.objective_before
     );
+    let placed = plan.sites.iter().filter(|s| !s.fixed).count();
     println!(
-        "Certified upper bound {:.1}: the plan is within {:.2} % of the best possible{}",
+        "Certified upper bound {:.1}: {placed} site(s) placed, within {:.2} % of the best \
+         possible under the scenario's inventory, budget and rules{}{}",
         plan.upper_bound,
         plan.gap_percent,
         if plan.proven_optimal {
             " (proven optimal)"
         } else {
             ""
+        },
+        if plan.diagnostics.is_empty() {
+            ""
+        } else {
+            " (see the diagnostics below)"
         }
     );
-    for n in &plan.notes {
-        println!("  note: {n}");
+    for d in &plan.diagnostics {
+        println!("  {d}");
     }
     let t = &plan.timings;
     println!(

@@ -213,8 +213,12 @@ impl Catalogue {
     /// [`Error::Json`] for malformed JSON or unknown fields; [`Error::InvalidCatalogue`] for
     /// a bad value (min > max, negative or non-finite numbers, a sector outside (0°, 360°],
     /// a refraction factor ≤ 0, an envelope for an unknown threat, no altitudes);
-    /// [`Error::DuplicateId`] for duplicate class ids.
+    /// [`Error::DuplicateId`] for duplicate class ids. A UTF-8 BOM is skipped; a key given
+    /// twice in one object is an [`Error::Json`].
     pub fn from_json_str(text: &str) -> Result<Catalogue> {
+        // BOM, duplicate keys and non-JSON formats first; then the typed parse (positions kept)
+        crate::validate::parse_json_strict("catalogue", text)?;
+        let text = crate::validate::strip_bom(text);
         let file: CatalogueFile =
             serde_json::from_str(text).map_err(|e| Error::json("catalogue", &e))?;
         Self::from_classes(file.name, file.threats, file.systems)
@@ -226,7 +230,7 @@ impl Catalogue {
     /// [`Error::Io`] if the file cannot be read, else as `from_json_str`.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Catalogue> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+        let text = crate::validate::read_json_text("catalogue", path)?;
         Self::from_json_str(&text)
     }
 
@@ -260,6 +264,19 @@ impl Catalogue {
             }
             if !t.weight.is_finite() || t.weight <= 0.0 {
                 return Err(bad(T, &t.id, "weight", format!("{} must be > 0", t.weight)));
+            }
+            if t.weight > crate::validate::MAX_WEIGHT {
+                return Err(bad(
+                    T,
+                    &t.id,
+                    "weight",
+                    format!(
+                        "{} is above the largest accepted weight {:e} (sums of weights must \
+                         stay finite)",
+                        t.weight,
+                        crate::validate::MAX_WEIGHT
+                    ),
+                ));
             }
             if t.altitudes_m.is_empty() {
                 return Err(bad(T, &t.id, "altitudes_m", "needs at least one altitude"));
@@ -399,7 +416,8 @@ impl Catalogue {
     ///
     /// # Panics
     /// If `id` does not come from this catalogue (ids from [`threat_id`](Self::threat_id) and
-    /// [`layers`](Self::layers) always do).
+    /// [`layers`](Self::layers) always do). Use [`try_threat`](Self::try_threat) for ids from
+    /// elsewhere.
     pub fn threat(&self, id: ThreatId) -> &ThreatClass {
         &self.threats[id.0]
     }
@@ -408,9 +426,72 @@ impl Catalogue {
     ///
     /// # Panics
     /// If `id` does not come from this catalogue (ids from [`class_id`](Self::class_id) and
-    /// from a validated [`Scenario`](crate::Scenario) always do).
+    /// from a validated [`Scenario`](crate::Scenario) always do). Use
+    /// [`try_class`](Self::try_class) for ids from elsewhere.
     pub fn class(&self, id: ClassId) -> &SystemClass {
         &self.systems[id.0]
+    }
+
+    /// The system class with this id, or a typed error when `id` is out of range (an id from
+    /// another catalogue or made up): the non-panicking form of [`class`](Self::class).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `what` (e.g. `"site 3 class"`) and the valid range.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::{Catalogue, ClassId};
+    /// let cat = Catalogue::builtin();
+    /// assert!(cat.try_class(ClassId(0), "class").is_ok());
+    /// assert!(cat.try_class(ClassId(99), "class").is_err());
+    /// ```
+    pub fn try_class(&self, id: ClassId, what: &str) -> Result<&SystemClass> {
+        self.systems.get(id.0).ok_or_else(|| Error::InvalidInput {
+            what: what.to_string(),
+            reason: format!(
+                "class id {} is not in catalogue \"{}\" ({} classes: {}); it comes from another \
+                 catalogue or was made up",
+                id.0,
+                self.name,
+                self.systems.len(),
+                self.class_names()
+            ),
+        })
+    }
+
+    /// The threat class with this id, or a typed error when `id` is out of range: the
+    /// non-panicking form of [`threat`](Self::threat).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `what` and the valid range.
+    pub fn try_threat(&self, id: ThreatId, what: &str) -> Result<&ThreatClass> {
+        self.threats.get(id.0).ok_or_else(|| Error::InvalidInput {
+            what: what.to_string(),
+            reason: format!(
+                "threat id {} is not in catalogue \"{}\" ({} threats: {})",
+                id.0,
+                self.name,
+                self.threats.len(),
+                self.threat_names()
+            ),
+        })
+    }
+
+    /// A stable 64-bit fingerprint of the whole catalogue (names, classes, threats, envelopes,
+    /// layers, in order): two catalogues with the same fingerprint index their classes alike.
+    /// Models built from a scenario remember it so that a model is never solved against
+    /// another catalogue (see [`crate::placement::Planner::plan_model`]).
+    ///
+    /// # Complexity
+    /// O(size of the catalogue).
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::Catalogue;
+    /// assert_eq!(Catalogue::builtin().fingerprint(), Catalogue::builtin().fingerprint());
+    /// ```
+    pub fn fingerprint(&self) -> u64 {
+        crate::validate::fnv1a(format!("{self:?}").as_bytes())
     }
 
     /// Iterates over `(ClassId, &SystemClass)`.

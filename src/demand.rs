@@ -181,6 +181,46 @@ pub fn scan_polygon(
     }
 }
 
+/// Checks that every sample weight of `demand` is finite, naming the feature and field that
+/// made it overflow (priority, value, asset_value_km2, width).
+pub(crate) fn check_weights(scenario: &Scenario, demand: &Demand) -> Result<()> {
+    let Some(i) = demand
+        .weights
+        .iter()
+        .position(|w| !w.is_finite() || *w < 0.0)
+    else {
+        return Ok(());
+    };
+    let what = match demand.origins.get(i) {
+        Some(SampleOrigin::Zone(z)) => scenario
+            .zones()
+            .get(*z)
+            .map(|z| format!("zone \"{}\" properties.priority (× grid cell area)", z.id)),
+        Some(SampleOrigin::Asset(a)) => scenario.assets().get(*a).map(|a| {
+            format!(
+                "asset \"{}\" properties.value (× setting asset_value_km2)",
+                a.id
+            )
+        }),
+        Some(SampleOrigin::Corridor(c)) => scenario.corridors().get(*c).map(|c| {
+            format!(
+                "corridor \"{}\" properties.priority / properties.width_m",
+                c.id
+            )
+        }),
+        None => None,
+    }
+    .unwrap_or_else(|| format!("demand sample {i}"));
+    Err(Error::InvalidInput {
+        what,
+        reason: format!(
+            "gives a sample weight of {}: keep weights ≤ {:e}",
+            demand.weights[i],
+            crate::validate::MAX_WEIGHT
+        ),
+    })
+}
+
 /// The scenario discretised into weighted samples. See the [module docs](self).
 ///
 /// # Examples
@@ -205,6 +245,7 @@ pub struct Demand {
     origins: Vec<SampleOrigin>,
     required: Vec<u8>,
     n_threats: usize,
+    diagnostics: Vec<crate::diagnostic::Diagnostic>,
 }
 
 impl Demand {
@@ -223,7 +264,19 @@ impl Demand {
     /// grid would exceed `limits.max_grid_cells`.
     pub fn with_resolution(scenario: &Scenario, cell_m: f64) -> Result<Demand> {
         let nt = scenario.catalogue().threats().len();
-        let limits = scenario.settings().limits;
+        let mut limits = scenario.settings().limits;
+        limits.max_grid_cells = limits
+            .max_grid_cells
+            .min(crate::validate::MAX_GRID_CELLS_CEILING);
+        if !cell_m.is_finite() || cell_m < crate::validate::MIN_RESOLUTION_M {
+            return Err(Error::InvalidInput {
+                what: "grid cell size (grid_resolution_m)".into(),
+                reason: format!(
+                    "{cell_m} m must be a finite number ≥ {} m",
+                    crate::validate::MIN_RESOLUTION_M
+                ),
+            });
+        }
         let mut bbox = [
             f64::INFINITY,
             f64::INFINITY,
@@ -254,6 +307,7 @@ impl Demand {
             origins: Vec::new(),
             required: Vec::new(),
             n_threats: nt,
+            diagnostics: Vec::new(),
         };
         if !scenario.zones().is_empty() {
             // owner zone per cell: highest priority wins, then lowest index
@@ -286,6 +340,33 @@ impl Demand {
             }
         }
         d.n_grid = d.positions.len();
+        // a zone smaller than a grid cell (or hidden by higher-priority zones) gets no sample:
+        // its demand is silently dropped unless we say so
+        let mut per_zone = vec![0usize; scenario.zones().len()];
+        for o in &d.origins {
+            if let SampleOrigin::Zone(z) = o {
+                if let Some(n) = per_zone.get_mut(*z) {
+                    *n += 1;
+                }
+            }
+        }
+        for (z, n) in scenario.zones().iter().zip(&per_zone) {
+            if *n == 0 {
+                d.diagnostics.push(
+                    crate::diagnostic::Diagnostic::warning(
+                        crate::diagnostic::codes::DEMAND_ZONE_WITHOUT_SAMPLES,
+                        format!(
+                            "zone \"{}\" ({:.3} km²) got no grid sample at {cell_m} m cells \
+                             (smaller than a cell, or inside higher-priority zones): it adds \
+                             no demand; lower `grid_resolution_m`",
+                            z.id,
+                            z.area_km2()
+                        ),
+                    )
+                    .with_field("grid_resolution_m"),
+                );
+            }
+        }
         let scale = scenario.settings().asset_value_km2;
         for (ai, a) in scenario.assets().iter().enumerate() {
             d.positions.push(a.local);
@@ -295,25 +376,35 @@ impl Demand {
         }
         for (ci, c) in scenario.corridors().iter().enumerate() {
             let step = cell_m.min(c.width_m.max(1.0)).max(c.width_m / 64.0);
-            let across = (c.width_m / step).round().max(1.0) as usize;
+            if !step.is_finite() || !c.width_m.is_finite() || step <= 0.0 {
+                return Err(Error::InvalidInput {
+                    what: format!("corridor \"{}\" properties.width_m", c.id),
+                    reason: format!("{} m gives no usable sample step", c.width_m),
+                });
+            }
+            // counts in f64 first: a 1e-300 m width must not overflow into a huge allocation
+            let across_f = (c.width_m / step).round().max(1.0);
             let w = step * step / 1e6 * c.priority;
-            let mut extra = 0u64;
+            let mut extra = 0.0f64;
+            let mut total_len = 0.0f64;
             for seg in c.local.0.windows(2) {
                 let (a, b) = ([seg[0].x, seg[0].y], [seg[1].x, seg[1].y]);
                 let len = (b[0] - a[0]).hypot(b[1] - a[1]);
                 if len == 0.0 {
                     continue;
                 }
-                let along = (len / step).ceil().max(1.0) as usize;
-                extra += (along * across) as u64;
-                if d.positions.len() as u64 + extra > limits.max_grid_cells {
+                total_len += len;
+                let along_f = (len / step).ceil().max(1.0);
+                extra += along_f * across_f;
+                if d.positions.len() as f64 + extra > limits.max_grid_cells as f64 {
                     return Err(Error::ResourceLimit {
                         what: "corridor demand samples",
-                        requested: d.positions.len() as u64 + extra,
+                        requested: (d.positions.len() as f64 + extra).min(u64::MAX as f64) as u64,
                         limit: limits.max_grid_cells,
-                        setting: "limits.max_grid_cells (or grid_resolution_m)",
+                        setting: "limits.max_grid_cells (or grid_resolution_m, width_m)",
                     });
                 }
+                let (along, across) = (along_f as usize, across_f as usize);
                 let (ux, uy) = ((b[0] - a[0]) / len, (b[1] - a[1]) / len);
                 let (nx, ny) = (-uy, ux);
                 for k in 0..along {
@@ -330,7 +421,16 @@ impl Demand {
                     }
                 }
             }
+            if total_len == 0.0 {
+                return Err(Error::InvalidInput {
+                    what: format!("corridor \"{}\" geometry", c.id),
+                    reason: "the corridor has zero length in the local frame: it would add no \
+                             demand"
+                        .into(),
+                });
+            }
         }
+        check_weights(scenario, &d)?;
         Ok(d)
     }
 
@@ -398,6 +498,7 @@ impl Demand {
             weights,
             required,
             n_threats,
+            diagnostics: Vec::new(),
         })
     }
 
@@ -449,6 +550,7 @@ impl Demand {
             origins: Vec::new(),
             required: Vec::new(),
             n_threats: required.len(),
+            diagnostics: Vec::new(),
         };
         let area = grid.cell_area_km2();
         for (c, _) in mask.iter().enumerate().filter(|(_, m)| **m) {
@@ -517,20 +619,37 @@ impl Demand {
         &self.origins
     }
 
+    /// Typed remarks on the discretisation (e.g. a zone that got no sample), codes in
+    /// [`crate::diagnostic::codes`].
+    pub fn diagnostics(&self) -> &[crate::diagnostic::Diagnostic] {
+        &self.diagnostics
+    }
+
     /// Number of threat classes.
     pub fn n_threats(&self) -> usize {
         self.n_threats
     }
 
-    /// Required depth of sample `s` against `threat`.
+    /// Required depth of sample `s` against `threat` (0 when either is out of range).
     #[inline]
     pub fn required_depth(&self, s: usize, threat: ThreatId) -> u8 {
-        self.required[s * self.n_threats + threat.0]
+        if threat.0 >= self.n_threats {
+            return 0;
+        }
+        s.checked_mul(self.n_threats)
+            .and_then(|i| i.checked_add(threat.0))
+            .and_then(|i| self.required.get(i))
+            .copied()
+            .unwrap_or(0)
     }
 
-    /// Required depths of sample `s`, indexed by threat.
+    /// Required depths of sample `s`, indexed by threat (empty when `s` is out of range).
     pub fn required_depths(&self, s: usize) -> &[u8] {
-        &self.required[s * self.n_threats..(s + 1) * self.n_threats]
+        let nt = self.n_threats;
+        s.checked_mul(nt)
+            .and_then(|a| Some(a..a.checked_add(nt)?))
+            .and_then(|r| self.required.get(r))
+            .unwrap_or(&[])
     }
 }
 

@@ -153,4 +153,31 @@ pub mod codes {
     pub const MAP_SITES_OFFSET: &str = "map.sites_offset";
     /// Geometry outside the map view was clipped away (nothing is clamped onto the frame).
     pub const MAP_CLIPPED: &str = "map.clipped";
+    // ---- robustness (placement, planner and input checks) -----------------------------------
+    /// The local search stopped at the time limit before its work limits: the plan depends on
+    /// the machine's speed and load (raise the time limit or lower the work limits).
+    pub const PLACEMENT_LOCAL_SEARCH_TIME_LIMIT: &str = "placement.local_search_time_limit";
+    /// The bound's subgradient loop stopped at the time limit before its iteration limit: the
+    /// certified bound is valid but looser and depends on the machine's speed.
+    pub const PLACEMENT_BOUND_TIME_LIMIT: &str = "placement.bound_time_limit";
+    /// The MILP stopped at its time limit without proving optimality.
+    pub const PLACEMENT_MILP_TIME_LIMIT: &str = "placement.milp_time_limit";
+    /// The MILP was skipped: the model is too large for the pure-Rust solver.
+    pub const PLACEMENT_MILP_SKIPPED: &str = "placement.milp_skipped";
+    /// The MILP solver failed or its answer failed the exact check; the heuristic plan is kept.
+    pub const PLACEMENT_MILP_FAILED: &str = "placement.milp_failed";
+    /// The bound's Lagrangian heuristic found a better plan than local search (information).
+    pub const PLACEMENT_LAGRANGIAN_IMPROVED: &str = "placement.lagrangian_improved";
+    /// No candidate of a protected class can be reached by enough supporting candidates.
+    pub const PLACEMENT_SUPPORT_UNREACHABLE: &str = "placement.support_unreachable";
+    /// A class keeps inventory unplaced while coverage is incomplete; the message says which
+    /// rules removed its candidates and which setting would change it.
+    pub const PLACEMENT_INVENTORY_UNPLACED: &str = "placement.inventory_unplaced";
+    /// The time limit asked for was larger than representable and was saturated.
+    pub const PLACEMENT_TIME_LIMIT_SATURATED: &str = "placement.time_limit_saturated";
+    /// Set covering: some units cannot reach their required depth even with every candidate.
+    pub const PLACEMENT_UNCOVERABLE_UNITS: &str = "placement.uncoverable_units";
+    /// A zone got no demand grid sample (smaller than a cell, or covered by higher-priority
+    /// zones): its demand is missing from evaluation and placement.
+    pub const DEMAND_ZONE_WITHOUT_SAMPLES: &str = "demand.zone_without_samples";
 }

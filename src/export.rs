@@ -169,11 +169,16 @@ fn props(pairs: &[(&str, JsonValue)]) -> JsonObject {
 
 /// A point feature for a site: `kind = "site"`, `class`, `facing_deg` (true bearing), `fixed`,
 /// `id`.
-pub fn site_feature(scenario: &Scenario, site: &Site) -> Feature {
+///
+/// # Errors
+/// [`crate::Error::InvalidInput`] for a site whose class is not in the scenario's catalogue
+/// (a [`ClassId`](crate::ClassId) from another catalogue) or with a non-finite position.
+pub fn site_feature(scenario: &Scenario, site: &Site) -> crate::Result<Feature> {
+    crate::validate::check_sites(scenario.catalogue(), std::slice::from_ref(site))?;
     let (lon, lat) = scenario
         .frame()
         .to_lonlat(site.position[0], site.position[1]);
-    let class = scenario.catalogue().class(site.class);
+    let class = scenario.catalogue().try_class(site.class, "site class")?;
     let mut f = feature(
         geojson::Value::Point(vec![lon, lat]),
         props(&[
@@ -191,7 +196,7 @@ pub fn site_feature(scenario: &Scenario, site: &Site) -> Feature {
     if let Some(id) = &site.id {
         f.id = Some(geojson::feature::Id::String(id.clone()));
     }
-    f
+    Ok(f)
 }
 
 /// A polygon feature for the footprint of `site` on `layer`: `kind = "footprint"`, `class`,
@@ -220,8 +225,18 @@ pub fn footprint_feature(scenario: &Scenario, site: &Site, layer: &Layer) -> Opt
         antimeridian::polygon_geometry(&ll),
         props(&[
             ("kind", "footprint".into()),
-            ("class", cat.class(site.class).id.clone().into()),
-            ("threat", cat.threat(layer.threat).id.clone().into()),
+            (
+                "class",
+                cat.try_class(site.class, "class").ok()?.id.clone().into(),
+            ),
+            (
+                "threat",
+                cat.try_threat(layer.threat, "threat")
+                    .ok()?
+                    .id
+                    .clone()
+                    .into(),
+            ),
             ("altitude_m", layer.altitude_m.into()),
             ("max_ground_range_m", fp.max_ground_range_m().into()),
         ]),
@@ -527,7 +542,7 @@ mod tests {
         let layer = s.catalogue().layers()[2];
         let mut feats = scenario_features(&s);
         for site in s.sites() {
-            feats.push(site_feature(&s, site));
+            feats.push(site_feature(&s, site).unwrap());
             if let Some(f) = footprint_feature(&s, site, &layer) {
                 feats.push(f);
             }

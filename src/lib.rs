@@ -49,6 +49,9 @@
 //!   HiGHS with the `highs` feature) behind one [`Planner`] returning a [`Plan`]; plus generic
 //!   maximal covering, set covering and k-coverage on your own matrix ([`placement::covering`]).
 //!
+//! * [`validate`]: input ceilings ([`validate::MAX_WEIGHT`], limit ceilings), a JSON reader
+//!   that rejects duplicate keys and names non-GeoJSON formats, and O(n log n) polygon checks.
+//!
 //! All computation is in metres in one local frame per scenario; inputs and outputs are
 //! WGS84 lon/lat. The library never panics on user input, never prints, never exits.
 //!
@@ -100,6 +103,7 @@ pub mod report;
 pub mod scenario;
 pub mod site;
 pub mod terrain;
+pub mod validate;
 pub mod volume;
 
 pub use builder::ScenarioBuilder;

@@ -217,7 +217,10 @@ impl MapContent {
         m
     }
 
-    /// Replaces the sites, and draws their footprints on `layer`.
+    /// Replaces the sites, and draws their footprints on `layer`. Sites whose class is not in
+    /// the scenario's catalogue (ids from another catalogue) are not drawn; check them first
+    /// with [`validate::check_sites`](crate::validate::check_sites) to get an error instead.
+    ///
     ///
     /// # Examples
     /// ```
@@ -237,17 +240,20 @@ impl MapContent {
         layer: Option<&Layer>,
     ) -> Self {
         let cat = scenario.catalogue();
+        let sites: Vec<&Site> = sites
+            .iter()
+            .filter(|s| cat.try_class(s.class, "site class").is_ok())
+            .collect();
         self.sites = sites
             .iter()
             .map(|s| (s.position, cat.class(s.class).tier, s.fixed))
             .collect();
         self.footprints.clear();
-        if let Some(layer) = layer {
-            self.footprint_label = format!(
-                "footprints vs {} at {:.0} m",
-                cat.threat(layer.threat).id,
-                layer.altitude_m
-            );
+        if let Some((layer, threat)) =
+            layer.and_then(|l| Some((l, cat.try_threat(l.threat, "layer threat").ok()?)))
+        {
+            self.footprint_label =
+                format!("footprints vs {} at {:.0} m", threat.id, layer.altitude_m);
             // draw the widest first so point defence stays visible on top
             let mut fps: Vec<(Polygon<f64>, Tier, f64)> = sites
                 .iter()
@@ -1292,11 +1298,14 @@ pub fn svg_string(content: &MapContent, size: (u32, u32)) -> Result<String> {
 /// use skycover::{Scenario, Tier};
 /// let s = Scenario::builtin("kyiv")?;
 /// let patriot = s.catalogue().class_id("patriot_class")?;
-/// assert_eq!(tier_of(&s, patriot), Tier::Upper);
+/// assert_eq!(tier_of(&s, patriot)?, Tier::Upper);
 /// # Ok::<(), skycover::Error>(())
 /// ```
-pub fn tier_of(scenario: &Scenario, class: ClassId) -> Tier {
-    scenario.catalogue().class(class).tier
+///
+/// # Errors
+/// [`crate::Error::InvalidInput`] for a class id not in the scenario's catalogue.
+pub fn tier_of(scenario: &Scenario, class: ClassId) -> crate::Result<Tier> {
+    Ok(scenario.catalogue().try_class(class, "class")?.tier)
 }
 
 #[cfg(test)]

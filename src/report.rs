@@ -344,9 +344,6 @@ pub fn render(input: &ReportInput<'_>) -> Result<String> {
             e(&d.to_string())
         );
     }
-    for n in &plan.notes {
-        let _ = write!(h, "<li class=\"info\">note: {}</li>", e(n));
-    }
     h.push_str("</ul><p class=\"credit\">Country outlines: Natural Earth (public domain). Map: Leaflet (BSD-2-Clause).</p></div>\n<div id=\"map\"></div>\n");
     let _ = write!(
         h,

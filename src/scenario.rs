@@ -56,7 +56,9 @@ use crate::frame::LocalFrame;
 use crate::geometry::densify::{self, Densifier};
 use crate::geometry::extent::{self, Extent, ExtentMeter};
 use crate::site::Site;
-use geo::{Area as _, Contains, LineString, MultiPolygon, Point, Polygon, Validation};
+use geo::{
+    Area as _, Distance as _, Intersects, LineString, MultiPolygon, Point, Polygon, Validation,
+};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::path::Path;
@@ -356,6 +358,8 @@ impl Ctx<'_> {
         if v <= 0.0 {
             return Err(self.err(format!("properties.{key}"), format!("{v} must be > 0")));
         }
+        crate::validate::check_feature_number(key, v)
+            .map_err(|r| self.err(format!("properties.{key}"), r))?;
         Ok(v)
     }
 
@@ -470,11 +474,15 @@ fn position(ctx: &Ctx, v: &Value, field: &str) -> Result<[f64; 2]> {
     if !lon.is_finite() || !lat.is_finite() {
         return Err(ctx.err(field, format!("coordinate [{lon}, {lat}] is not finite")));
     }
+    let hint = crate::validate::projected_hint(lon, lat);
     if !(-180.0..=180.0).contains(&lon) {
-        return Err(ctx.err(field, format!("longitude {lon} is outside [-180, 180]")));
+        return Err(ctx.err(
+            field,
+            format!("longitude {lon} is outside [-180, 180]{hint}"),
+        ));
     }
     if !(-90.0..=90.0).contains(&lat) {
-        return Err(ctx.err(field, format!("latitude {lat} is outside [-90, 90]")));
+        return Err(ctx.err(field, format!("latitude {lat} is outside [-90, 90]{hint}")));
     }
     Ok([lon, lat])
 }
@@ -573,12 +581,22 @@ fn areal(ctx: &Ctx, feature: &Value) -> Result<MultiPolygon<f64>> {
             ))
         }
     };
-    if let Err(e) = mp.check_validation() {
-        return Err(ctx.err("geometry", format!("invalid polygon: {e}")));
+    if let Some(problem) = crate::validate::multipolygon_problem(&mp) {
+        return Err(ctx.err("geometry", format!("invalid polygon: {problem}")));
+    }
+    // geo's full OGC validation is O(n²): run it only where it is cheap, after the
+    // O(n log n) test above has covered crossings, holes and nesting
+    if mp.0.iter().map(|p| p.exterior().0.len()).sum::<usize>()
+        <= crate::validate::FULL_VALIDATION_MAX_VERTICES
+    {
+        if let Err(e) = mp.check_validation() {
+            return Err(ctx.err("geometry", format!("invalid polygon: {e}")));
+        }
     }
     if mp.unsigned_area() <= 0.0 {
         return Err(ctx.err("geometry", "polygon has zero area"));
     }
+    crate::validate::check_areal_extent(&mp).map_err(|r| ctx.err("geometry", r))?;
     Ok(mp)
 }
 
@@ -598,6 +616,12 @@ fn line(ctx: &Ctx, feature: &Value) -> Result<LineString<f64>> {
     let pts = positions(ctx, c, "geometry.coordinates")?;
     if pts.len() < 2 {
         return Err(ctx.err("geometry.coordinates", "a line needs at least 2 positions"));
+    }
+    if pts.iter().all(|p| *p == pts[0]) {
+        return Err(ctx.err(
+            "geometry.coordinates",
+            "the line has zero length (every position is the same)",
+        ));
     }
     Ok(LineString::from(
         pts.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>(),
@@ -683,7 +707,7 @@ impl Scenario {
     /// [`Terrain::for_scenario`](crate::terrain::Terrain::for_scenario).
     pub fn from_path(path: impl AsRef<Path>, catalogue: Catalogue) -> Result<Scenario> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+        let text = crate::validate::read_json_text("scenario", path)?;
         let mut s = Scenario::from_geojson_str(&text, catalogue)?;
         s.attach_file_terrain(path.parent().unwrap_or(Path::new("")))?;
         Ok(s)
@@ -700,7 +724,7 @@ impl Scenario {
     /// in the catalogue; [`Error::DuplicateId`]; [`Error::Infeasible`] when there is neither
     /// inventory nor an existing site.
     pub fn from_geojson_str(text: &str, catalogue: Catalogue) -> Result<Scenario> {
-        let doc: Value = serde_json::from_str(text).map_err(|e| Error::json("scenario", &e))?;
+        let doc: Value = crate::validate::parse_json_strict("scenario", text)?;
         let top = doc.as_object().ok_or_else(|| {
             setting_err("(document)", "expected a GeoJSON FeatureCollection object")
         })?;
@@ -765,6 +789,7 @@ impl Scenario {
             .to_string();
         let grid_resolution_m = setting_positive(settings_v, "grid_resolution_m", 1000.0)?;
         let candidate_spacing_m = setting_positive(settings_v, "candidate_spacing_m", 5000.0)?;
+        crate::validate::check_settings_numbers(settings_v).map_err(|(k, r)| setting_err(k, r))?;
         let max_frame_distortion = setting_positive(
             settings_v,
             "max_frame_distortion",
@@ -948,6 +973,8 @@ impl Scenario {
                     .filter(|n| n.is_finite() && *n >= 1.0)
                     .ok_or_else(|| setting_err(format!("limits.{k}"), "must be a number ≥ 1"))?
                     as u64;
+                crate::validate::check_limit(k, n)
+                    .map_err(|r| setting_err(format!("limits.{k}"), r))?;
                 match k.as_str() {
                     "max_grid_cells" => limits.max_grid_cells = n,
                     "max_candidates" => limits.max_candidates = n,
@@ -1032,11 +1059,14 @@ impl Scenario {
         let mut ids = HashSet::new();
         let empty_props = Map::new();
         for (index, f) in features.iter().enumerate() {
-            let id = match f.get("id") {
+            // the top-level id, else `properties.id` (where QGIS and GDAL write it)
+            let id_of = |v: Option<&Value>| match v {
                 Some(Value::String(s)) => Some(s.clone()),
                 Some(Value::Number(n)) => Some(n.to_string()),
                 _ => None,
             };
+            let id =
+                id_of(f.get("id")).or_else(|| id_of(f.get("properties").and_then(|p| p.get("id"))));
             let feature = FeatureRef {
                 index,
                 id: id.clone(),
@@ -1310,10 +1340,13 @@ impl Scenario {
                     p,
                 } => {
                     let facing = facing.or(threat_axis_deg).unwrap_or(0.0);
-                    site_refs.push(FeatureRef {
-                        index,
-                        id: Some(id.clone()),
-                    });
+                    site_refs.push((
+                        FeatureRef {
+                            index,
+                            id: Some(id.clone()),
+                        },
+                        Point::new(p[0], p[1]),
+                    ));
                     s.sites.push(Site {
                         id: Some(id),
                         class,
@@ -1326,10 +1359,17 @@ impl Scenario {
             }
         }
         // existing sites must stand inside a zone or a candidate area
-        for (site, fref) in s.sites.iter().zip(site_refs) {
+        for (site, (fref, ll)) in s.sites.iter().zip(site_refs) {
             let pt = Point::new(site.position[0], site.position[1]);
-            let inside = s.zones.iter().any(|z| z.local.contains(&pt))
-                || s.candidate_areas.iter().any(|a| a.local.contains(&pt));
+            // the boundary counts as inside (a site exactly on a zone edge, as drawn in lon/lat,
+            // is in the zone), within 1e-7° (1 cm) for rounding
+            let near = |lonlat: &MultiPolygon<f64>, local: &MultiPolygon<f64>| {
+                local.intersects(&pt)
+                    || lonlat.intersects(&ll)
+                    || geo::Euclidean.distance(&ll, lonlat) <= 1e-7
+            };
+            let inside = s.zones.iter().any(|z| near(&z.lonlat, &z.local))
+                || s.candidate_areas.iter().any(|a| near(&a.lonlat, &a.local));
             if !inside {
                 return Err(Error::InvalidFeature {
                     feature: fref,
@@ -1432,7 +1472,12 @@ impl Scenario {
     ///
     /// Sites still carrying the identity bearing map (e.g. built with [`Site::new`]) get theirs
     /// from this scenario's frame, so their facings read as true bearings.
-    pub fn set_sites(&mut self, sites: Vec<Site>) {
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a site whose class is not in the scenario's catalogue or
+    /// with a non-finite position or facing (the scenario is left unchanged).
+    pub fn set_sites(&mut self, sites: Vec<Site>) -> Result<()> {
+        crate::validate::check_sites(&self.catalogue, &sites)?;
         let frame = &self.frame;
         self.sites = sites
             .into_iter()
@@ -1444,14 +1489,57 @@ impl Scenario {
                 }
             })
             .collect();
+        Ok(())
     }
     /// Replaces the inventory.
-    pub fn set_inventory(&mut self, inventory: Vec<InventoryItem>) {
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a class not in the scenario's catalogue (e.g. a
+    /// [`ClassId`] from another catalogue) or a non-finite, negative or too large unit cost
+    /// (the scenario is left unchanged).
+    pub fn set_inventory(&mut self, mut inventory: Vec<InventoryItem>) -> Result<()> {
+        for (i, item) in inventory.iter().enumerate() {
+            self.catalogue
+                .try_class(item.class, &format!("inventory item {i} class"))?;
+            if !item.unit_cost.is_finite()
+                || item.unit_cost < 0.0
+                || item.unit_cost > crate::validate::MAX_COST
+            {
+                return Err(Error::InvalidInput {
+                    what: format!("inventory item {i} unit_cost"),
+                    reason: format!(
+                        "{} must be in [0, {:e}]",
+                        item.unit_cost,
+                        crate::validate::MAX_COST
+                    ),
+                });
+            }
+        }
+        inventory.sort_by_key(|i| i.class);
+        if let Some(w) = inventory.windows(2).find(|w| w[0].class == w[1].class) {
+            return Err(Error::DuplicateId {
+                kind: "inventory class",
+                id: self.catalogue.class(w[0].class).id.clone(),
+            });
+        }
         self.inventory = inventory;
+        Ok(())
     }
     /// Sets or clears the budget.
-    pub fn set_budget(&mut self, budget: Option<f64>) {
+    ///
+    /// # Errors
+    /// [`Error::InvalidSetting`] for a non-finite, negative or too large budget (unchanged).
+    pub fn set_budget(&mut self, budget: Option<f64>) -> Result<()> {
+        if let Some(b) = budget {
+            if !b.is_finite() || !(0.0..=crate::validate::MAX_COST).contains(&b) {
+                return Err(setting_err(
+                    "budget",
+                    format!("{b} must be in [0, {:e}]", crate::validate::MAX_COST),
+                ));
+            }
+        }
         self.budget = budget;
+        Ok(())
     }
 
     /// Candidate spacing for a class: its own if set, else the scenario default.

@@ -359,7 +359,7 @@ fn kyiv_sanity() {
     // no sites: nothing covered, every cell a gap, every asset failing
     let (demand, none) = {
         let mut s = scenario.clone();
-        s.set_sites(vec![]);
+        s.set_sites(vec![]).unwrap();
         Coverage::of_scenario(&s).unwrap()
     };
     let zone_cells = demand.grid_samples() as f64 * demand.grid().cell_area_km2();

@@ -253,7 +253,23 @@ fn milp_time_limit_never_worse_than_warm_start() {
         ..SolveOptions::default()
     };
     let s = covering::solve(&p, &quick).unwrap();
-    assert!(s.objective >= heur.objective - TOL);
+    // the 30 ms limit may cut the local search before the MILP on a loaded machine: then the
+    // solution says so, and the MILP still never loses its warm start (greedy or better)
+    let cut = s
+        .diagnostics
+        .iter()
+        .any(|d| d.code == skycover::diagnostic::codes::PLACEMENT_LOCAL_SEARCH_TIME_LIMIT);
+    let greedy = covering::solve(&p, &opts(Algorithm::Greedy, 1)).unwrap();
+    let floor = if cut {
+        greedy.objective
+    } else {
+        heur.objective
+    };
+    assert!(
+        s.objective >= floor - TOL,
+        "{} < {floor} (cut: {cut})",
+        s.objective
+    );
     assert!(s.upper_bound >= s.objective);
     assert!(p.check(&s.chosen).is_ok());
 }
@@ -271,9 +287,11 @@ fn microlp_refuses_large_models() {
     }
     let best = best.unwrap();
     assert!(
-        best.notes.iter().any(|n| n.contains("MILP skipped")),
+        best.diagnostics
+            .iter()
+            .any(|d| d.code == skycover::diagnostic::codes::PLACEMENT_MILP_SKIPPED),
         "{:?}",
-        best.notes
+        best.diagnostics
     );
     assert!(matches!(
         covering::solve(&p, &opts(Algorithm::Milp, 0)),
@@ -426,9 +444,11 @@ fn unreachable_support_is_noted() {
     check_plan_constraints(&s, &plan);
     assert!(plan.sites.iter().all(|x| x.fixed || x.class.0 == 2));
     assert!(
-        plan.notes.iter().any(|n| n.contains("mutual support")),
+        plan.diagnostics
+            .iter()
+            .any(|d| d.code == skycover::diagnostic::codes::PLACEMENT_SUPPORT_UNREACHABLE),
         "{:?}",
-        plan.notes
+        plan.diagnostics
     );
 }
 

@@ -524,7 +524,7 @@ fn rtree(
 /// let mut scenario = Scenario::builtin("kyiv")?;
 /// let centre = scenario.frame().to_lonlat(0.0, 0.0);
 /// let site = scenario.site_at("medium_range", centre.0, centre.1, None)?;
-/// scenario.set_sites(vec![site]);
+/// scenario.set_sites(vec![site])?;
 /// let (demand, coverage) = Coverage::of_scenario(&scenario)?;
 /// let drone = scenario.catalogue().threat_id("drone")?;
 /// let t = coverage.threat(drone).unwrap();

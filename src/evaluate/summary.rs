@@ -274,6 +274,6 @@ pub(super) fn summarise(catalogue: &Catalogue, demand: &Demand, depth: DepthMap)
         assets,
         failing,
         grid_samples: ng,
-        diagnostics: Vec::new(),
+        diagnostics: demand.diagnostics().to_vec(),
     }
 }

@@ -100,23 +100,78 @@ fn areas(scenario: &Scenario) -> Vec<&MultiPolygon<f64>> {
     }
 }
 
-/// True when a site of `class` may stand at `p`: outside exclusions, the keep-out band and the
-/// spacing of fixed sites.
-fn allowed(scenario: &Scenario, fixed: &[Site], class: ClassId, p: [f64; 2]) -> bool {
+/// Which rule removed a candidate position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    Exclusion,
+    KeepOut,
+    FixedSpacing,
+}
+
+/// Per class: how many candidate positions were considered and how many each rule removed.
+/// Filled by [`scenario_candidates_with_counts`]; the planner quotes it when inventory stays
+/// unplaced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RuleCounts {
+    /// The class.
+    pub class: Option<ClassId>,
+    /// Positions considered (grid points inside the candidate areas, explicit points, non-fixed
+    /// existing sites).
+    pub considered: u64,
+    /// Positions inside an exclusion area.
+    pub exclusion: u64,
+    /// Positions within `keep_out_m` of a contact line.
+    pub keep_out: u64,
+    /// Positions closer to a fixed site than the spacing rules allow.
+    pub fixed_spacing: u64,
+    /// Candidates kept (positions × facings).
+    pub candidates: u64,
+}
+
+/// The first rule that forbids a site of `class` at `p`, if any.
+fn rejection(scenario: &Scenario, fixed: &[Site], class: ClassId, p: [f64; 2]) -> Option<Rule> {
     let pt = Point::new(p[0], p[1]);
     if scenario.exclusions().iter().any(|e| e.local.contains(&pt)) {
-        return false;
+        return Some(Rule::Exclusion);
     }
     for line in scenario.contact_lines() {
         if line.keep_out_m > 0.0 && Euclidean.distance(&pt, &line.local) < line.keep_out_m {
-            return false;
+            return Some(Rule::KeepOut);
         }
     }
-    fixed.iter().all(|f| {
+    let spaced = fixed.iter().all(|f| {
         let d = required_spacing_m(scenario, class, f.class);
         let (dx, dy) = (f.position[0] - p[0], f.position[1] - p[1]);
         dx * dx + dy * dy >= d * d
-    })
+    });
+    (!spaced).then_some(Rule::FixedSpacing)
+}
+
+/// Counts a position in `counts` and tells whether a site of `class` may stand there: outside
+/// exclusions, the keep-out band and the spacing of fixed sites.
+fn allowed_counted(
+    scenario: &Scenario,
+    fixed: &[Site],
+    class: ClassId,
+    p: [f64; 2],
+    counts: &mut RuleCounts,
+) -> bool {
+    counts.considered += 1;
+    match rejection(scenario, fixed, class, p) {
+        None => true,
+        Some(Rule::Exclusion) => {
+            counts.exclusion += 1;
+            false
+        }
+        Some(Rule::KeepOut) => {
+            counts.keep_out += 1;
+            false
+        }
+        Some(Rule::FixedSpacing) => {
+            counts.fixed_spacing += 1;
+            false
+        }
+    }
 }
 
 /// The scenario's candidates, in a deterministic order (class, then grid rows, explicit
@@ -126,7 +181,27 @@ fn allowed(scenario: &Scenario, fixed: &[Site], class: ClassId, p: [f64; 2]) -> 
 /// [`Error::ResourceLimit`] when there would be more than `limits.max_candidates` candidates
 /// (estimated from the areas before generating, then counted exactly).
 pub fn scenario_candidates(scenario: &Scenario) -> Result<Vec<Candidate>> {
-    let limit = scenario.settings().limits.max_candidates;
+    scenario_candidates_with_counts(scenario).map(|(c, _)| c)
+}
+
+/// [`scenario_candidates`] plus, per class with inventory (in class order), how many
+/// positions each rule removed ([`RuleCounts`]).
+///
+/// # Errors
+/// As [`scenario_candidates`].
+pub fn scenario_candidates_with_counts(
+    scenario: &Scenario,
+) -> Result<(Vec<Candidate>, Vec<RuleCounts>)> {
+    let limit = scenario
+        .settings()
+        .limits
+        .max_candidates
+        .min(crate::validate::MAX_CANDIDATES_CEILING);
+    for item in scenario.inventory() {
+        scenario
+            .catalogue()
+            .try_class(item.class, "inventory class")?;
+    }
     let fixed: Vec<Site> = scenario
         .sites()
         .iter()
@@ -177,11 +252,21 @@ pub fn scenario_candidates(scenario: &Scenario) -> Result<Vec<Candidate>> {
         return Err(too_many(estimate.min(u64::MAX as f64) as u64));
     }
     let mut out: Vec<Candidate> = Vec::new();
+    let mut all_counts = Vec::with_capacity(classes.len());
     for &class in &classes {
         let fac = facings(scenario, class);
         let sector_radar = !scenario.catalogue().class(class).is_all_round();
-        let push = |out: &mut Vec<Candidate>, p: [f64; 2], origin| -> Result<()> {
-            if !allowed(scenario, &fixed, class, p) {
+        let mut counts = RuleCounts {
+            class: Some(class),
+            ..RuleCounts::default()
+        };
+        let start = out.len();
+        let push = |out: &mut Vec<Candidate>,
+                    counts: &mut RuleCounts,
+                    p: [f64; 2],
+                    origin|
+         -> Result<()> {
+            if !allowed_counted(scenario, &fixed, class, p, counts) {
                 return Ok(());
             }
             // Facings are true bearings: map them to the frame once per position.
@@ -221,16 +306,24 @@ pub fn scenario_candidates(scenario: &Scenario) -> Result<Vec<Candidate>> {
                     (cell % grid.nx as u64) as usize,
                     (cell / grid.nx as u64) as usize,
                 );
-                push(&mut out, grid.centre(i, j), CandidateOrigin::Grid)?;
+                push(
+                    &mut out,
+                    &mut counts,
+                    grid.centre(i, j),
+                    CandidateOrigin::Grid,
+                )?;
             }
         }
         for (k, cp) in scenario.candidate_points().iter().enumerate() {
             if cp.class.map_or(true, |c| c == class) {
-                push(&mut out, cp.local, CandidateOrigin::Point(k))?;
+                push(&mut out, &mut counts, cp.local, CandidateOrigin::Point(k))?;
             }
         }
         for (k, s) in scenario.sites().iter().enumerate() {
-            if !s.fixed && s.class == class && allowed(scenario, &fixed, class, s.position) {
+            if !s.fixed
+                && s.class == class
+                && allowed_counted(scenario, &fixed, class, s.position, &mut counts)
+            {
                 if out.len() as u64 >= limit {
                     return Err(too_many(out.len() as u64 + 1));
                 }
@@ -242,8 +335,10 @@ pub fn scenario_candidates(scenario: &Scenario) -> Result<Vec<Candidate>> {
                 });
             }
         }
+        counts.candidates = (out.len() - start) as u64;
+        all_counts.push(counts);
     }
-    Ok(out)
+    Ok((out, all_counts))
 }
 
 type Indexed = GeomWithData<[f64; 2], u32>;

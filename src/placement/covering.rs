@@ -18,9 +18,14 @@ use super::local_search::iterated_local_search;
 use super::matrix::CoverageMatrix;
 use super::milp::{self, MICROLP_MAX_VARIABLES};
 use super::objective::CoveringProblem;
+use crate::diagnostic::{codes, Diagnostic};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
+
+/// The longest time limit handed to a MILP solver (one year): larger limits, up to
+/// [`Duration::MAX`], are accepted and saturate here instead of overflowing the solver's clock.
+pub const MAX_SOLVER_TIME_LIMIT: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Which placement algorithm to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -63,8 +68,11 @@ impl std::fmt::Display for Algorithm {
 pub struct SolveOptions {
     /// The algorithm.
     pub algorithm: Algorithm,
-    /// Wall-clock limit for local search, the bound's subgradient loop and the MILP together.
-    /// When it is hit the best plan found so far is returned. Default 30 s.
+    /// Wall-clock limit for local search, the bound's subgradient loop and the MILP together:
+    /// a safety net, the work limits below decide the result. When it is hit the best plan
+    /// found so far is returned with a warning diagnostic saying which stage it cut (the
+    /// result then depends on the machine's speed). Default 120 s. Any duration is accepted
+    /// (up to [`Duration::MAX`], which means no limit).
     pub time_limit: Duration,
     /// Seed of the local search's random visiting order. Default 0.
     pub seed: u64,
@@ -83,7 +91,7 @@ impl Default for SolveOptions {
     fn default() -> Self {
         SolveOptions {
             algorithm: Algorithm::default(),
-            time_limit: Duration::from_secs(30),
+            time_limit: Duration::from_secs(120),
             seed: 0,
             max_passes: 100,
             perturbations: 32,
@@ -146,8 +154,9 @@ pub struct Solution {
     pub algorithm: Algorithm,
     /// Timings and counters.
     pub stats: SolveStats,
-    /// Remarks (e.g. the MILP skipped because the model is too large).
-    pub notes: Vec<String>,
+    /// Typed remarks (e.g. the MILP skipped because the model is too large, a search cut by
+    /// the time limit); codes in [`crate::diagnostic::codes`].
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 pub(crate) fn gap_percent(objective: f64, bound: f64) -> f64 {
@@ -191,9 +200,19 @@ pub(crate) fn gap_percent(objective: f64, bound: f64) -> f64 {
 /// ```
 pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Solution> {
     let t0 = Instant::now();
-    let deadline = t0 + options.time_limit;
-    let mut stats = SolveStats::default();
     let mut notes = Vec::new();
+    // a time limit too large to represent means "no time limit" (never an overflow panic)
+    let deadline = t0.checked_add(options.time_limit);
+    if deadline.is_none() {
+        notes.push(Diagnostic::info(
+            codes::PLACEMENT_TIME_LIMIT_SATURATED,
+            format!(
+                "time limit {:?} is beyond the clock's range: the work limits alone decide",
+                options.time_limit
+            ),
+        ));
+    }
+    let mut stats = SolveStats::default();
 
     let g = greedy(problem)?;
     stats.greedy_s = t0.elapsed().as_secs_f64();
@@ -211,7 +230,7 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
             options.seed,
             options.max_passes,
             options.perturbations,
-            Some(deadline),
+            deadline,
         );
         stats.local_search_s += t.elapsed().as_secs_f64();
         stats.evaluations += ls.evaluations;
@@ -223,7 +242,14 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
         let ls = polish(&chosen, &mut stats);
         stats.passes = ls.passes;
         if ls.hit_deadline {
-            notes.push("local search stopped at the time limit".into());
+            notes.push(Diagnostic::warning(
+                codes::PLACEMENT_LOCAL_SEARCH_TIME_LIMIT,
+                format!(
+                    "local search stopped at the time limit ({:?}) before its work limits \
+                     (max_passes, perturbations): the plan depends on the machine's speed",
+                    options.time_limit
+                ),
+            ));
         }
         if ls.value > value {
             value = ls.value;
@@ -232,14 +258,18 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
     }
 
     let t = Instant::now();
-    let b = upper_bound(
-        problem,
-        &chosen,
-        value,
-        options.bound_iterations,
-        Some(deadline),
-    );
+    let b = upper_bound(problem, &chosen, value, options.bound_iterations, deadline);
     stats.bound_s = t.elapsed().as_secs_f64();
+    if b.iterations < options.bound_iterations && deadline.is_some_and(|d| Instant::now() >= d) {
+        notes.push(Diagnostic::warning(
+            codes::PLACEMENT_BOUND_TIME_LIMIT,
+            format!(
+                "the bound stopped at the time limit after {} of {} subgradient iterations: \
+                 still certified, but looser and machine-dependent",
+                b.iterations, options.bound_iterations
+            ),
+        ));
+    }
     stats.online_bound = b.online;
     stats.lagrangian_bound = b.lagrangian;
     stats.bound_iterations = b.iterations;
@@ -257,7 +287,10 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
                     chosen = ls.chosen;
                 }
             }
-            notes.push("the bound's Lagrangian heuristic improved the plan".into());
+            notes.push(Diagnostic::info(
+                codes::PLACEMENT_LAGRANGIAN_IMPROVED,
+                "the bound's Lagrangian heuristic improved the plan",
+            ));
         }
     }
 
@@ -269,12 +302,19 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
     if want_milp {
         let too_big = !cfg!(feature = "highs") && milp::model_size(problem) > MICROLP_MAX_VARIABLES;
         if too_big && options.algorithm == Algorithm::Best {
-            notes.push(format!(
-                "MILP skipped: the model has more than {MICROLP_MAX_VARIABLES} variables, too \
-                 many for the pure-Rust solver (enable the `highs` feature)"
+            notes.push(Diagnostic::info(
+                codes::PLACEMENT_MILP_SKIPPED,
+                format!(
+                    "MILP skipped: the model has more than {MICROLP_MAX_VARIABLES} variables, \
+                     too many for the pure-Rust solver (enable the `highs` feature)"
+                ),
             ));
         } else {
-            let remaining = deadline.saturating_duration_since(Instant::now());
+            let remaining = deadline
+                .map_or(options.time_limit, |d| {
+                    d.saturating_duration_since(Instant::now())
+                })
+                .min(MAX_SOLVER_TIME_LIMIT);
             let t = Instant::now();
             let outcome =
                 milp::solve_milp(problem, &chosen, remaining.max(Duration::from_millis(50)));
@@ -302,11 +342,18 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
                                     bound = bound.min(mv.max(value));
                                 }
                             } else {
-                                notes.push("MILP stopped at the time limit".into());
+                                notes.push(Diagnostic::warning(
+                                    codes::PLACEMENT_MILP_TIME_LIMIT,
+                                    "MILP stopped at the time limit without proving optimality",
+                                ));
                             }
                         }
-                        Err(e) => notes.push(format!(
-                            "MILP solution rejected by the exact check ({e}); kept the heuristic plan"
+                        Err(e) => notes.push(Diagnostic::warning(
+                            codes::PLACEMENT_MILP_FAILED,
+                            format!(
+                                "MILP solution rejected by the exact check ({e}); kept the \
+                                 heuristic plan"
+                            ),
                         )),
                     }
                 }
@@ -314,9 +361,15 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
                     if matches!(e, Error::ResourceLimit { .. } | Error::Infeasible { .. }) {
                         return Err(e);
                     }
-                    notes.push(format!("MILP failed ({e}); kept the heuristic plan"));
+                    notes.push(Diagnostic::warning(
+                        codes::PLACEMENT_MILP_FAILED,
+                        format!("MILP failed ({e}); kept the heuristic plan"),
+                    ));
                 }
-                Err(e) => notes.push(format!("MILP failed ({e}); kept the heuristic plan")),
+                Err(e) => notes.push(Diagnostic::warning(
+                    codes::PLACEMENT_MILP_FAILED,
+                    format!("MILP failed ({e}); kept the heuristic plan"),
+                )),
             }
         }
     }
@@ -332,7 +385,7 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
         algorithm: options.algorithm,
         chosen,
         stats,
-        notes,
+        diagnostics: notes,
     })
 }
 
@@ -396,8 +449,8 @@ pub struct SetCoverSolution {
     pub uncoverable: Vec<usize>,
     /// True when the MILP proved the cost minimal.
     pub proven_optimal: bool,
-    /// Remarks (e.g. the MILP skipped).
-    pub notes: Vec<String>,
+    /// Typed remarks (e.g. the MILP skipped, units that cannot be covered).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Set covering (LSCP): the minimum-cost set of candidates giving every unit its required
@@ -481,13 +534,28 @@ pub fn set_covering(
                 }
                 proven = opt;
             }
-            Ok(None) => notes.push(format!(
-                "MILP skipped: more than {MICROLP_MAX_VARIABLES} variables for the pure-Rust \
-                 solver (enable the `highs` feature)"
+            Ok(None) => notes.push(Diagnostic::info(
+                codes::PLACEMENT_MILP_SKIPPED,
+                format!(
+                    "MILP skipped: more than {MICROLP_MAX_VARIABLES} variables for the \
+                     pure-Rust solver (enable the `highs` feature)"
+                ),
             )),
             Err(e) if options.algorithm == Algorithm::Milp => return Err(e),
-            Err(e) => notes.push(format!("MILP failed ({e}); kept the greedy cover")),
+            Err(e) => notes.push(Diagnostic::warning(
+                codes::PLACEMENT_MILP_FAILED,
+                format!("MILP failed ({e}); kept the greedy cover"),
+            )),
         }
+    }
+    if !uncoverable.is_empty() {
+        notes.push(Diagnostic::warning(
+            codes::PLACEMENT_UNCOVERABLE_UNITS,
+            format!(
+                "{} unit(s) cannot reach their required depth even with every candidate",
+                uncoverable.len()
+            ),
+        ));
     }
     best.sort_unstable();
     Ok(SetCoverSolution {
@@ -495,7 +563,7 @@ pub fn set_covering(
         cost: best_cost,
         uncoverable,
         proven_optimal: proven,
-        notes,
+        diagnostics: notes,
     })
 }
 
@@ -653,7 +721,11 @@ fn cover_milp(
         is_warm[c] = 1.0;
     }
     let init: Vec<_> = x.iter().zip(&is_warm).map(|(&v, &w)| (v, w)).collect();
-    let limit = options.time_limit.as_secs_f64().max(0.05);
+    let limit = options
+        .time_limit
+        .min(MAX_SOLVER_TIME_LIMIT)
+        .as_secs_f64()
+        .max(0.05);
     let err = |e: good_lp::ResolutionError| Error::Solver {
         message: e.to_string(),
     };

@@ -45,6 +45,7 @@
 pub mod bound;
 pub mod candidates;
 pub mod covering;
+pub mod explain;
 pub mod greedy;
 pub mod local_search;
 pub mod matrix;
@@ -52,13 +53,14 @@ pub mod milp;
 pub mod objective;
 pub mod synthetic;
 
-pub use candidates::{Candidate, CandidateOrigin};
+pub use candidates::{Candidate, CandidateOrigin, RuleCounts};
 pub use covering::{Algorithm, SetCoverSolution, Solution, SolveOptions, SolveStats};
 pub use matrix::{CoverageMatrix, UnitLayout};
 pub use milp::MICROLP_MAX_VARIABLES;
 pub use objective::{CoveringProblem, SupportRule};
 
 use crate::demand::Demand;
+use crate::diagnostic::{codes, Diagnostic};
 use crate::error::Result;
 use crate::scenario::Scenario;
 use crate::site::Site;
@@ -87,8 +89,18 @@ pub struct PlacementModel {
     pub candidates_s: f64,
     /// Seconds spent building the coverage matrix.
     pub matrix_s: f64,
-    /// Remarks about the model (e.g. protected classes that no supporting site can reach).
-    pub notes: Vec<String>,
+    /// Typed remarks about the model (e.g. protected classes that no supporting site can
+    /// reach); copied into every plan solved from it.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Per class with inventory: positions considered and how many each candidate rule
+    /// removed (quoted by plans that leave inventory unplaced).
+    pub rule_counts: Vec<RuleCounts>,
+    /// [`Catalogue::fingerprint`](crate::Catalogue::fingerprint) of the scenario's catalogue:
+    /// [`Planner::plan_model`] refuses a model built with another catalogue.
+    pub catalogue_fingerprint: u64,
+    /// Fingerprint of the scenario (features, settings, inventory, budget, sites) the model was
+    /// built from: [`Planner::plan_model`] refuses a model built from another scenario.
+    pub scenario_fingerprint: u64,
 }
 
 /// Sites per class in a plan.
@@ -188,15 +200,19 @@ pub struct Plan {
     pub matrix_nonzeros: usize,
     /// Solver statistics.
     pub stats: SolveStats,
-    /// Remarks (time limits hit, MILP skipped, ...).
-    pub notes: Vec<String>,
     /// Typed remarks: every way in which this plan is less than the caller asked for.
     pub diagnostics: Vec<crate::diagnostic::Diagnostic>,
 }
 
 /// The placement planner: builder-style options, then [`plan`](Self::plan).
 ///
-/// Defaults: [`Algorithm::GreedyLocalSearch`], a 30 s time limit, seed 0.
+/// Defaults: [`Algorithm::GreedyLocalSearch`], a 120 s time limit (a safety net), seed 0. The work limits
+/// ([`max_passes`](Self::max_passes), [`perturbations`](Self::perturbations),
+/// [`bound_iterations`](Self::bound_iterations)) decide the plan, so the same inputs and seed
+/// give the same plan and bound on any machine and thread count; the time limit is a safety
+/// net, and a plan it cut short carries a warning diagnostic
+/// ([`codes::PLACEMENT_LOCAL_SEARCH_TIME_LIMIT`], [`codes::PLACEMENT_BOUND_TIME_LIMIT`],
+/// [`codes::PLACEMENT_MILP_TIME_LIMIT`]).
 ///
 /// # Examples
 /// ```
@@ -288,7 +304,9 @@ impl<'a> Planner<'a> {
         self
     }
 
-    /// Sets the time limit of the solve (local search, bound and MILP together).
+    /// Sets the time limit of the solve (local search, bound and MILP together). Any duration
+    /// is accepted: one beyond the clock's range (up to [`Duration::MAX`]) means no time limit
+    /// (the work limits decide) and never overflows.
     pub fn time_limit(mut self, limit: Duration) -> Self {
         self.options.time_limit = limit;
         self
@@ -344,13 +362,20 @@ impl<'a> Planner<'a> {
     pub fn model_with_demand(&self, demand: Demand, demand_s: f64) -> Result<PlacementModel> {
         let s = self.scenario;
         let cat = s.catalogue();
-        let limits = s.settings().limits;
+        explain::check_scenario_ids(s)?;
+        explain::check_demand(s, &demand)?;
+        let mut limits = s.settings().limits;
+        limits.max_matrix_nonzeros = limits
+            .max_matrix_nonzeros
+            .min(crate::validate::MAX_MATRIX_NONZEROS_CEILING);
         let t = Instant::now();
-        let candidates = candidates::scenario_candidates(s)?;
+        let (candidates, rule_counts) = candidates::scenario_candidates_with_counts(s)?;
+        explain::check_placeable(s, &candidates, &rule_counts)?;
         let fixed: Vec<Site> = s.sites().iter().filter(|x| x.fixed).cloned().collect();
         let conflicts = candidates::spacing_conflicts(s, &candidates, limits.max_matrix_nonzeros)?;
         let rules = candidates::support_rules(s, &candidates);
-        let notes = support_notes(s, &candidates, &rules);
+        let mut notes = demand.diagnostics().to_vec();
+        notes.extend(support_notes(s, &candidates, &rules));
         let candidates_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let sites: Vec<Site> = candidates.iter().map(|c| c.site.clone()).collect();
@@ -391,7 +416,10 @@ impl<'a> Planner<'a> {
             demand_s,
             candidates_s,
             matrix_s,
-            notes,
+            diagnostics: notes,
+            rule_counts,
+            catalogue_fingerprint: cat.fingerprint(),
+            scenario_fingerprint: explain::scenario_fingerprint(s),
         })
     }
 
@@ -409,8 +437,11 @@ impl<'a> Planner<'a> {
     /// Solves a model built by [`model`](Self::model).
     ///
     /// # Errors
-    /// As [`covering::solve`].
+    /// [`Error::InvalidInput`] when the model was built from another scenario or catalogue
+    /// (its fingerprints differ from this planner's scenario) or is internally inconsistent
+    /// (fields edited by hand); otherwise as [`covering::solve`].
     pub fn plan_model(&self, model: &PlacementModel) -> Result<Plan> {
+        explain::check_model(self.scenario, model)?;
         let solution = covering::solve(&model.problem, &self.options)?;
         Ok(self.make_plan(model, solution))
     }
@@ -452,8 +483,10 @@ impl<'a> Planner<'a> {
         let before = threat_coverage(s, model, m.initial());
         let after = threat_coverage(s, model, &m.depths_of(&sol.chosen));
         let max = sol.max_objective;
-        let mut notes = model.notes.clone();
-        notes.extend(sol.notes);
+        let mut diagnostics = self.terrain_notes.clone();
+        diagnostics.extend(model.diagnostics.iter().cloned());
+        diagnostics.extend(sol.diagnostics.iter().cloned());
+        diagnostics.extend(explain::unplaced(s, model, &sol, &per_class_n));
         Plan {
             scenario: s.name().to_string(),
             algorithm: sol.algorithm,
@@ -487,14 +520,13 @@ impl<'a> Planner<'a> {
             n_units: m.n_units(),
             matrix_nonzeros: m.nnz(),
             stats: sol.stats,
-            notes,
-            diagnostics: self.terrain_notes.clone(),
+            diagnostics,
         }
     }
 }
 
 /// Notes for protected classes whose candidates no supporting candidate can reach.
-fn support_notes(s: &Scenario, candidates: &[Candidate], rules: &[SupportRule]) -> Vec<String> {
+fn support_notes(s: &Scenario, candidates: &[Candidate], rules: &[SupportRule]) -> Vec<Diagnostic> {
     let Some(ms) = s.mutual_support() else {
         return Vec::new();
     };
@@ -522,12 +554,20 @@ fn support_notes(s: &Scenario, candidates: &[Candidate], rules: &[SupportRule]) 
                 })
                 .count();
         if reachable + unconstrained == 0 {
-            notes.push(format!(
-                "mutual support: no {} candidate can be reached by enough {} candidates, so none                  can be placed (check class_spacing_m and min_site_spacing_m against the {}                  range)",
-                cat.class(class).id,
-                cat.class(ms.by_class).id,
-                cat.class(ms.by_class).id
-            ));
+            notes.push(
+                Diagnostic::warning(
+                    codes::PLACEMENT_SUPPORT_UNREACHABLE,
+                    format!(
+                        "mutual support: no {} candidate can be reached by enough {} \
+                         candidates, so none can be placed (check class_spacing_m and \
+                         min_site_spacing_m against the {} range)",
+                        cat.class(class).id,
+                        cat.class(ms.by_class).id,
+                        cat.class(ms.by_class).id
+                    ),
+                )
+                .with_field("mutual_support"),
+            );
         }
     }
     notes

@@ -408,6 +408,16 @@ impl Dem {
         let ncols = count("ncols")?;
         let nrows = count("nrows")?;
         check_size(ncols as u64, nrows as u64)?;
+        // the header must not promise more numbers than the text can hold (each needs at least
+        // one digit and one separator): checked before allocating ncols × nrows values
+        let cells = (ncols as u64).saturating_mul(nrows as u64);
+        if (text.len() as u64).saturating_add(1) / 2 < cells {
+            return Err(terr(format!(
+                "ESRI ASCII grid: the header claims ncols {ncols} × nrows {nrows} = {cells} \
+                 values but the file has only {} bytes (truncated file or wrong header)",
+                text.len()
+            )));
+        }
         let (dx, dy) = match (get("cellsize"), get("dx"), get("dy")) {
             (Some((c, l)), None, None) => ((c, l), (c, l)),
             (None, Some(x), Some(y)) => (x, y),

@@ -230,16 +230,15 @@ pub enum Outcome {
     Panicked,
 }
 
-/// Feeds `text` to the catalogue loader, then to the scenario loader, then discretises an
-/// accepted scenario (with a small grid limit), catching panics.
+/// Feeds `text` to the catalogue loader, then to the scenario loader, then runs the whole
+/// pipeline on an accepted scenario at a coarse grid (see [`pipeline`]), catching panics.
 pub fn check(text: &str) -> Outcome {
-    use skycover::{Catalogue, Demand, Scenario};
+    use skycover::{Catalogue, Scenario};
     let r = std::panic::catch_unwind(|| {
         let cat_ok = Catalogue::from_json_str(text).is_ok();
         match Scenario::from_geojson_str(text, Catalogue::builtin()) {
-            Ok(mut s) => {
-                s.settings_mut().limits.max_grid_cells = 200_000;
-                let _ = Demand::from_scenario(&s);
+            Ok(s) => {
+                pipeline(s);
                 true
             }
             Err(e) => {
@@ -253,6 +252,103 @@ pub fn check(text: &str) -> Outcome {
         Ok(false) => Outcome::Rejected,
         Err(_) => Outcome::Panicked,
     }
+}
+
+/// The whole pipeline on a loaded scenario, coarsened so that it stays fast: demand,
+/// evaluation, gap map, plan (small work limits), GeoJSON export and an SVG map. Errors are
+/// fine (typed); a panic, or a non-finite number in an answer that was returned as `Ok`
+/// (silently wrong), is a bug: the latter panics here so that the caller reports it.
+pub fn pipeline(mut s: skycover::Scenario) {
+    use skycover::export::{
+        asset_features, collection, footprint_feature, gap_features, scenario_features,
+        site_feature,
+    };
+    use skycover::map::{svg_string, MapContent};
+    use skycover::placement::Planner;
+    use skycover::{Coverage, Demand, GapMap};
+    use std::time::Duration;
+    {
+        let st = s.settings_mut();
+        st.limits.max_grid_cells = 20_000;
+        st.limits.max_candidates = 2_000;
+        st.limits.max_matrix_nonzeros = 2_000_000;
+        st.grid_resolution_m = st.grid_resolution_m.max(4_000.0);
+        st.candidate_spacing_m = st.candidate_spacing_m.max(15_000.0);
+        for c in st.class_spacing_m.iter_mut().flatten() {
+            *c = c.max(15_000.0);
+        }
+    }
+    let Ok(demand) = Demand::from_scenario(&s) else {
+        return;
+    };
+    let Ok(coverage) = Coverage::evaluate(s.catalogue(), &demand, s.sites()) else {
+        return;
+    };
+    for t in coverage.threats() {
+        assert!(
+            t.fraction.is_finite() && t.score.is_finite() && t.gap_area_km2.is_finite(),
+            "non-finite coverage {t:?}"
+        );
+    }
+    let gaps = GapMap::new(&coverage, &demand, s.frame()).ok();
+    let plan = Planner::new(&s)
+        .max_passes(2)
+        .perturbations(0)
+        .bound_iterations(20)
+        .time_limit(Duration::from_secs(5))
+        .plan();
+    let sites = match &plan {
+        Ok(p) => {
+            assert!(
+                p.objective.is_finite() && p.upper_bound.is_finite() && p.gap_percent.is_finite(),
+                "non-finite plan {} / {} / {}",
+                p.objective,
+                p.upper_bound,
+                p.gap_percent
+            );
+            p.sites.clone()
+        }
+        Err(e) => {
+            let _ = e.to_string();
+            s.sites().to_vec()
+        }
+    };
+    let mut feats = scenario_features(&s);
+    feats.extend(asset_features(&s, &coverage));
+    if let Some(g) = &gaps {
+        feats.extend(gap_features(&s, g));
+    }
+    let layer = s.catalogue().layers().first().copied();
+    for site in &sites {
+        if let Ok(f) = site_feature(&s, site) {
+            feats.push(f);
+        }
+        if let Some(l) = &layer {
+            if let Some(f) = footprint_feature(&s, site, l) {
+                feats.push(f);
+            }
+        }
+    }
+    let text = serde_json::to_string(&collection(feats)).unwrap_or_default();
+    // non-finite numbers become `null` in JSON: no coordinate may be null
+    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    fn numbers_only(v: &Value) -> bool {
+        match v {
+            Value::Array(a) => a.iter().all(numbers_only),
+            Value::Number(_) => true,
+            _ => false,
+        }
+    }
+    for f in v["features"].as_array().into_iter().flatten() {
+        let c = &f["geometry"]["coordinates"];
+        assert!(
+            numbers_only(c),
+            "non-finite coordinate in exported {}",
+            f["id"]
+        );
+    }
+    let map = MapContent::from_scenario(&s).with_sites(&s, &sites, layer.as_ref());
+    let _ = svg_string(&map, (320, 240));
 }
 
 /// The seed corpus: every built-in scenario and the built-in catalogue.
