@@ -121,4 +121,23 @@ pub fn any_at_least(diags: &[Diagnostic], severity: Severity) -> bool {
 
 /// The stable diagnostic codes, one constant per code, grouped by the module that emits them.
 /// Add a constant here when a module starts emitting a new code.
-pub mod codes {}
+pub mod codes {
+    // --- placement (covering::solve, set_covering, the exact branch-and-bound) ---
+    /// Local search stopped at the time limit before its work limits.
+    pub const PLACEMENT_SEARCH_TIME_LIMIT: &str = "placement.search_time_limit";
+    /// The Lagrangian bound stopped at the time limit before its iteration limit.
+    pub const PLACEMENT_BOUND_TIME_LIMIT: &str = "placement.bound_time_limit";
+    /// The branch-and-bound stopped at its node limit (or memory cap) unproven.
+    pub const PLACEMENT_EXACT_NODE_LIMIT: &str = "placement.exact_node_limit";
+    /// The branch-and-bound stopped at the time limit unproven.
+    pub const PLACEMENT_EXACT_TIME_LIMIT: &str = "placement.exact_time_limit";
+    /// The exact branch-and-bound does not handle the problem's side constraints.
+    pub const PLACEMENT_EXACT_UNSUPPORTED: &str = "placement.exact_unsupported";
+    /// The MILP stopped at the time limit without a proof.
+    pub const PLACEMENT_MILP_TIME_LIMIT: &str = "placement.milp_time_limit";
+    /// A solver claimed optimality that its own numbers do not support; not claimed.
+    pub const PLACEMENT_PROOF_REJECTED: &str = "placement.proof_rejected";
+    /// Set covering: the lower bound's subgradient stopped at the time limit.
+    pub const PLACEMENT_COVER_TIME_LIMIT: &str = "placement.cover_time_limit";
+    // --- end placement ---
+}

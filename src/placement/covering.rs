@@ -18,6 +18,9 @@ use super::local_search::iterated_local_search;
 use super::matrix::CoverageMatrix;
 use super::milp::{self, MICROLP_MAX_VARIABLES};
 use super::objective::CoveringProblem;
+use super::presolve::{presolve, PresolveStats};
+use super::setcover::{cost_of, lagrangian_cover, shrink_equal_cost};
+use crate::diagnostic::{codes, Diagnostic};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
@@ -38,6 +41,12 @@ pub enum Algorithm {
     /// Greedy and local search, then the MILP when the gap is not yet closed and the model is
     /// small enough for the solver (otherwise the heuristic plan, with a note).
     Best,
+    /// Greedy and local search as the incumbent, then skycover's own branch-and-bound
+    /// ([`crate::placement::exact`]: Lagrangian bounds, reduced-cost fixing), pure Rust, which
+    /// proves the optimum unless a work or time limit stops it (then the bound of the open
+    /// nodes and a diagnostic). Problems with a budget, spacing conflicts or mutual-support
+    /// rules fall back to [`Algorithm::Best`] with a diagnostic.
+    Exact,
 }
 
 impl Algorithm {
@@ -48,6 +57,7 @@ impl Algorithm {
             Algorithm::GreedyLocalSearch => "greedy+local_search",
             Algorithm::Milp => "milp",
             Algorithm::Best => "best",
+            Algorithm::Exact => "exact",
         }
     }
 }
@@ -77,6 +87,12 @@ pub struct SolveOptions {
     /// Maximum subgradient iterations of the Lagrangian bound (0: online bound only).
     /// Default 1000.
     pub bound_iterations: u32,
+    /// Presolve the model first ([`crate::placement::presolve`]: identical units aggregated,
+    /// dominated candidates dropped; same optimum). Default true.
+    pub presolve: bool,
+    /// Node limit of [`Algorithm::Exact`]'s branch-and-bound (a work limit: it decides the
+    /// result deterministically; the time limit is only a safety net). Default 2 000 000.
+    pub max_nodes: u64,
 }
 
 impl Default for SolveOptions {
@@ -88,6 +104,8 @@ impl Default for SolveOptions {
             max_passes: 100,
             perturbations: 32,
             bound_iterations: 1000,
+            presolve: true,
+            max_nodes: 2_000_000,
         }
     }
 }
@@ -123,6 +141,14 @@ pub struct SolveStats {
     pub milp_bound: Option<f64>,
     /// MILP size: (variables after aggregation, constraints).
     pub milp_size: Option<(usize, usize)>,
+    /// Presolve reduction counts (all zero when presolve is off).
+    pub presolve: PresolveStats,
+    /// Branch-and-bound nodes ([`Algorithm::Exact`]).
+    pub nodes: u64,
+    /// Candidates fixed at the branch-and-bound root by reduced costs.
+    pub root_fixed: u32,
+    /// The branch-and-bound root's Lagrangian bound (infinite when not run).
+    pub root_bound: f64,
 }
 
 /// The result of [`solve`]: chosen candidates, objective, certified bound.
@@ -148,6 +174,10 @@ pub struct Solution {
     pub stats: SolveStats,
     /// Remarks (e.g. the MILP skipped because the model is too large).
     pub notes: Vec<String>,
+    /// Typed diagnostics: anything that makes the answer less than asked (a limit cutting
+    /// the search or the bound short, a solver claim rejected). Codes in
+    /// [`crate::diagnostic::codes`] (`placement.*`).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 pub(crate) fn gap_percent(objective: f64, bound: f64) -> f64 {
@@ -190,10 +220,26 @@ pub(crate) fn gap_percent(objective: f64, bound: f64) -> f64 {
 /// # Ok::<(), skycover::Error>(())
 /// ```
 pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Solution> {
+    if !options.presolve {
+        return solve_model(problem, options);
+    }
+    let t0 = Instant::now();
+    let pre = presolve(problem)?;
+    let mut s = solve_model(&pre.problem, options)?;
+    super::presolve::map_back(problem, &pre, &mut s, t0)?;
+    Ok(s)
+}
+
+/// [`solve`] without presolve.
+fn solve_model(problem: &CoveringProblem, options: &SolveOptions) -> Result<Solution> {
     let t0 = Instant::now();
     let deadline = t0 + options.time_limit;
-    let mut stats = SolveStats::default();
+    let mut stats = SolveStats {
+        root_bound: f64::INFINITY,
+        ..SolveStats::default()
+    };
     let mut notes = Vec::new();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
 
     let g = greedy(problem)?;
     stats.greedy_s = t0.elapsed().as_secs_f64();
@@ -224,6 +270,11 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
         stats.passes = ls.passes;
         if ls.hit_deadline {
             notes.push("local search stopped at the time limit".into());
+            diagnostics.push(Diagnostic::warning(
+                codes::PLACEMENT_SEARCH_TIME_LIMIT,
+                "local search stopped at the time limit before its work limits (passes, \
+                 perturbations): the plan may be improvable",
+            ));
         }
         if ls.value > value {
             value = ls.value;
@@ -243,6 +294,16 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
     stats.online_bound = b.online;
     stats.lagrangian_bound = b.lagrangian;
     stats.bound_iterations = b.iterations;
+    if b.iterations < options.bound_iterations && Instant::now() >= deadline {
+        diagnostics.push(Diagnostic::warning(
+            codes::PLACEMENT_BOUND_TIME_LIMIT,
+            format!(
+                "the Lagrangian bound stopped at the time limit after {} of {} iterations: \
+                 the certified gap may be wider than the iterations would give",
+                b.iterations, options.bound_iterations
+            ),
+        ));
+    }
     let mut bound = b.bound;
     let mut proven = false;
     if let Some((pv, plan)) = b.primal {
@@ -261,14 +322,56 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
         }
     }
 
+    let mut exact_done = false;
+    if options.algorithm == Algorithm::Exact && value >= bound {
+        // the bound already meets the plan
+        proven = true;
+        exact_done = true;
+    }
+    if options.algorithm == Algorithm::Exact && !exact_done {
+        if super::exact::supported(problem) {
+            exact_done = true;
+            let t = Instant::now();
+            let o = super::exact::run_exact(problem, &chosen, value, options, deadline);
+            stats.milp_s = t.elapsed().as_secs_f64();
+            stats.nodes = o.nodes;
+            stats.root_fixed = o.root_fixed as u32;
+            stats.root_bound = o.root_bound;
+            stats.bound_iterations = stats
+                .bound_iterations
+                .saturating_add(o.iterations.min(u64::from(u32::MAX)) as u32);
+            if o.value > value && problem.check(&o.chosen).is_ok() {
+                let v = problem.evaluate(&o.chosen);
+                if v > value {
+                    value = v;
+                    chosen = o.chosen.clone();
+                }
+            }
+            bound = bound.min(o.bound).max(value);
+            // a proof needs the returned plan's recomputed value to meet the bound
+            proven = o.proven && value >= bound - 1e-9 * bound.abs().max(1.0);
+            if let Some(d) = super::exact::stop_diagnostic(&o) {
+                diagnostics.push(d);
+            }
+        } else {
+            notes.push("exact: branch-and-bound not applicable, MILP instead".into());
+            diagnostics.push(Diagnostic::info(
+                codes::PLACEMENT_EXACT_UNSUPPORTED,
+                "the branch-and-bound handles capacities only; with a budget, spacing \
+                 conflicts or support rules the exact solve falls back to the MILP",
+            ));
+        }
+    }
+
     let want_milp = match options.algorithm {
         Algorithm::Milp => true,
         Algorithm::Best => gap_percent(value, bound) > 1e-9,
+        Algorithm::Exact => !exact_done && gap_percent(value, bound) > 1e-9,
         _ => false,
     };
     if want_milp {
         let too_big = !cfg!(feature = "highs") && milp::model_size(problem) > MICROLP_MAX_VARIABLES;
-        if too_big && options.algorithm == Algorithm::Best {
+        if too_big && options.algorithm != Algorithm::Milp {
             notes.push(format!(
                 "MILP skipped: the model has more than {MICROLP_MAX_VARIABLES} variables, too \
                  many for the pure-Rust solver (enable the `highs` feature)"
@@ -297,12 +400,29 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
                                 chosen = mc;
                             }
                             if m.proven_optimal {
-                                proven = true;
                                 if m.bound.is_none() {
                                     bound = bound.min(mv.max(value));
                                 }
+                                // never take the solver's word: the plan must meet the bound
+                                let tol = 1e-6 * bound.abs().max(1.0);
+                                if value >= bound - tol {
+                                    proven = true;
+                                } else {
+                                    diagnostics.push(Diagnostic::warning(
+                                        codes::PLACEMENT_PROOF_REJECTED,
+                                        format!(
+                                            "the MILP solver reported optimality but its \
+                                             plan ({value}) does not meet its bound \
+                                             ({bound}); not claimed as proven"
+                                        ),
+                                    ));
+                                }
                             } else {
                                 notes.push("MILP stopped at the time limit".into());
+                                diagnostics.push(Diagnostic::warning(
+                                    codes::PLACEMENT_MILP_TIME_LIMIT,
+                                    "the MILP stopped at the time limit without a proof",
+                                ));
                             }
                         }
                         Err(e) => notes.push(format!(
@@ -333,6 +453,7 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
         chosen,
         stats,
         notes,
+        diagnostics,
     })
 }
 
@@ -398,6 +519,16 @@ pub struct SetCoverSolution {
     pub proven_optimal: bool,
     /// Remarks (e.g. the MILP skipped).
     pub notes: Vec<String>,
+    /// A proven lower bound on the cost of every cover (Lagrangian relaxation, rounded up
+    /// for integer costs; the cover's cost when optimality is proven).
+    pub lower_bound: f64,
+    /// `100 · (cost − lower_bound) / cost` (0 for an empty cover).
+    pub gap_percent: f64,
+    /// Branch-and-bound nodes spent proving ([`Algorithm::Exact`], equal costs).
+    pub nodes: u64,
+    /// Typed diagnostics (limits that cut the bound or the proof short, solver claims
+    /// rejected).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Set covering (LSCP): the minimum-cost set of candidates giving every unit its required
@@ -466,20 +597,132 @@ pub fn set_covering(
         }
         need.push(r.min(avail));
     }
+    let t0 = Instant::now();
+    let deadline = t0 + options.time_limit;
     let chosen = greedy_cover(matrix, &costs, &need);
-    let mut best_cost: f64 = chosen.iter().map(|&c| costs[c]).sum();
+    let mut best_cost = cost_of(&costs, &chosen);
     let mut best = chosen;
     let mut proven = false;
     let mut notes = Vec::new();
-    if options.algorithm != Algorithm::Greedy {
+    let mut diagnostics = Vec::new();
+    let mut nodes = 0;
+    let heuristic = options.algorithm != Algorithm::Greedy;
+    // Lagrangian lower bound (and, beyond greedy, its primal covers)
+    let iterations = if heuristic {
+        options.bound_iterations.max(100)
+    } else {
+        options.bound_iterations.min(200)
+    };
+    let lb = lagrangian_cover(matrix, &t, &costs, &need, best_cost, iterations, Some(deadline));
+    if lb.hit_deadline {
+        diagnostics.push(Diagnostic::warning(
+            codes::PLACEMENT_COVER_TIME_LIMIT,
+            format!(
+                "the set-covering lower bound stopped at the time limit after {} of {} \
+                 iterations",
+                lb.iterations, iterations
+            ),
+        ));
+    }
+    let mut lower = lb.lower;
+    if let Some((c, cost)) = lb.cover {
+        if heuristic && cost < best_cost && covers_all(matrix, &c, &need) {
+            best = c;
+            best_cost = cost;
+        }
+    }
+    let equal = n > 0 && costs.iter().all(|&c| c == costs[0]) && costs[0] > 0.0;
+    let met = |lower: f64, cost: f64| lower >= cost - 1e-9 * cost.abs().max(1.0);
+    if equal && heuristic && !met(lower, best_cost) {
+        let c0 = costs[0];
+        let lower_sites = ((lower / c0) - 1e-9).ceil().max(0.0) as usize;
+        let sh = shrink_equal_cost(
+            matrix,
+            &need,
+            best.clone(),
+            lower_sites,
+            options.seed,
+            options.algorithm == Algorithm::Exact,
+            options.max_nodes,
+            deadline,
+        )?;
+        nodes = sh.nodes;
+        if sh.cover.len() < best.len() && covers_all(matrix, &sh.cover, &need) {
+            best_cost = cost_of(&costs, &sh.cover);
+            best = sh.cover;
+        }
+        lower = lower.max(sh.lower_sites as f64 * c0);
+        if let Some(stop) = sh.stopped {
+            let (code, field) = match stop {
+                super::exact::ExactStop::Time => {
+                    (codes::PLACEMENT_EXACT_TIME_LIMIT, "time_limit")
+                }
+                _ => (codes::PLACEMENT_EXACT_NODE_LIMIT, "max_nodes"),
+            };
+            diagnostics.push(
+                Diagnostic::warning(
+                    code,
+                    format!(
+                        "the set-covering proof stopped at a limit after {} nodes: optimality \
+                         not proven",
+                        sh.nodes
+                    ),
+                )
+                .with_field(field),
+            );
+        }
+    }
+    if met(lower, best_cost) {
+        proven = true;
+    }
+    let want_milp = !proven
+        && match options.algorithm {
+            Algorithm::Milp | Algorithm::Best => true,
+            Algorithm::Exact => !equal,
+            _ => false,
+        };
+    if want_milp {
         match cover_milp(matrix, &costs, &need, &best, options) {
-            Ok(Some((mc, opt))) => {
-                let mcost: f64 = mc.iter().map(|&c| costs[c]).sum();
-                if covers_all(matrix, &mc, &need) && mcost < best_cost {
+            Ok(Some((mc, claims_optimal, dual))) => {
+                let valid = covers_all(matrix, &mc, &need);
+                let mcost = cost_of(&costs, &mc);
+                if valid && mcost < best_cost {
                     best_cost = mcost;
                     best = mc;
                 }
-                proven = opt;
+                if claims_optimal {
+                    // never take the solver's word: the returned cover, recomputed, must
+                    // meet the solver's own dual bound
+                    let integral = costs.iter().all(|&c| (c - c.round()).abs() < 1e-12);
+                    let meets = match dual {
+                        Some(d) => {
+                            let d = if integral { (d - 1e-6).ceil() } else { d };
+                            valid && best_cost <= d + 1e-6 * d.abs().max(1.0)
+                        }
+                        // microlp reports no dual bound: its optimal status stands for its
+                        // own cover's cost
+                        None => valid && mcost <= best_cost + 1e-9,
+                    };
+                    if meets {
+                        proven = true;
+                        lower = lower.max(best_cost);
+                    } else {
+                        diagnostics.push(Diagnostic::warning(
+                            codes::PLACEMENT_PROOF_REJECTED,
+                            format!(
+                                "the MILP solver reported optimality, but the best cover \
+                                 ({best_cost}) does not meet its dual bound ({}); not claimed \
+                                 as proven",
+                                dual.map_or("none".to_string(), |d| d.to_string())
+                            ),
+                        ));
+                    }
+                } else {
+                    diagnostics.push(Diagnostic::warning(
+                        codes::PLACEMENT_MILP_TIME_LIMIT,
+                        "the set-covering MILP stopped without a proof",
+                    ));
+                }
             }
             Ok(None) => notes.push(format!(
                 "MILP skipped: more than {MICROLP_MAX_VARIABLES} variables for the pure-Rust \
@@ -489,6 +732,10 @@ pub fn set_covering(
             Err(e) => notes.push(format!("MILP failed ({e}); kept the greedy cover")),
         }
     }
+    if proven {
+        lower = best_cost;
+    }
+    let lower = lower.min(best_cost);
     best.sort_unstable();
     Ok(SetCoverSolution {
         chosen: best,
@@ -496,6 +743,14 @@ pub fn set_covering(
         uncoverable,
         proven_optimal: proven,
         notes,
+        lower_bound: lower,
+        gap_percent: if best_cost > 0.0 {
+            (100.0 * (best_cost - lower) / best_cost).max(0.0)
+        } else {
+            0.0
+        },
+        nodes,
+        diagnostics,
     })
 }
 
@@ -602,8 +857,8 @@ fn cover_milp(
     need: &[u32],
     warm: &[usize],
     options: &SolveOptions,
-) -> Result<Option<(Vec<usize>, bool)>> {
-    use good_lp::{variable, Expression, ProblemVariables, Solution as _, SolverModel};
+) -> Result<Option<(Vec<usize>, bool, Option<f64>)>> {
+    use good_lp::{variable, Expression, ProblemVariables, SolverModel};
     use std::collections::HashMap;
     let n = m.n_candidates();
     let t = m.transpose();
@@ -658,23 +913,50 @@ fn cover_milp(
         message: e.to_string(),
     };
     #[cfg(feature = "highs")]
-    let (values, optimal): (Vec<f64>, bool) = {
-        use good_lp::{WithInitialSolution, WithTimeLimit};
-        let mut pb = vars
-            .minimise(obj)
-            .using(good_lp::highs)
-            .with_time_limit(limit)
-            .set_option("mip_lp_solver", "ipm")
-            .with_initial_solution(init);
+    let (values, optimal, dual): (Vec<f64>, bool, Option<f64>) = {
+        use highs::HighsModelStatus as S;
+        let _ = init;
+        let mut pb = vars.minimise(obj).using(good_lp::highs);
         for c in cons {
             pb.add_constraint(c);
         }
-        let s = pb.solve().map_err(err)?;
-        let opt = matches!(s.status(), good_lp::SolutionStatus::Optimal);
-        (x.iter().map(|&v| s.value(v)).collect(), opt)
+        let mut hm = pb.try_into_inner().map_err(err)?;
+        hm.make_quiet();
+        let opt_err = |k: &str| Error::Solver {
+            message: format!("HiGHS rejected option {k}"),
+        };
+        hm.try_set_option("time_limit", limit)
+            .map_err(|_| opt_err("time_limit"))?;
+        hm.try_set_option("mip_rel_gap", 1e-9)
+            .map_err(|_| opt_err("mip_rel_gap"))?;
+        hm.try_set_option("random_seed", 0i32)
+            .map_err(|_| opt_err("random_seed"))?;
+        hm.try_set_solution(Some(&is_warm), None, None, None)
+            .map_err(|e| Error::Solver {
+                message: format!("HiGHS rejected the warm start: {e:?}"),
+            })?;
+        let solved = hm.try_solve().map_err(|e| Error::Solver {
+            message: format!("HiGHS failed: {e:?}"),
+        })?;
+        let status = solved.status();
+        if solved.primal_solution_status() != highs::HighsSolutionStatus::Feasible {
+            return Err(Error::Solver {
+                message: format!("HiGHS found no feasible cover (status {status:?})"),
+            });
+        }
+        let dual = solved
+            .double_info_value(c"mip_dual_bound")
+            .ok()
+            .filter(|b| b.is_finite());
+        let sol = solved.get_solution();
+        let v: Vec<f64> = (0..n)
+            .map(|c| sol.columns().get(c).copied().unwrap_or(0.0))
+            .collect();
+        (v, matches!(status, S::Optimal), dual)
     };
     #[cfg(not(feature = "highs"))]
-    let (values, optimal): (Vec<f64>, bool) = {
+    let (values, optimal, dual): (Vec<f64>, bool, Option<f64>) = {
+        use good_lp::Solution as _;
         use good_lp::{WithInitialSolution, WithTimeLimit};
         let mut pb = vars
             .minimise(obj)
@@ -686,8 +968,8 @@ fn cover_milp(
         }
         let s = pb.solve().map_err(err)?;
         let opt = matches!(s.status(), good_lp::SolutionStatus::Optimal);
-        (x.iter().map(|&v| s.value(v)).collect(), opt)
+        (x.iter().map(|&v| s.value(v)).collect(), opt, None)
     };
     let chosen = (0..n).filter(|&c| values[c] > 0.5).collect();
-    Ok(Some((chosen, optimal)))
+    Ok(Some((chosen, optimal, dual)))
 }

@@ -45,11 +45,14 @@
 pub mod bound;
 pub mod candidates;
 pub mod covering;
+pub mod exact;
 pub mod greedy;
 pub mod local_search;
 pub mod matrix;
 pub mod milp;
 pub mod objective;
+pub(crate) mod setcover;
+pub mod presolve;
 pub mod synthetic;
 
 pub use candidates::{Candidate, CandidateOrigin};
@@ -57,6 +60,7 @@ pub use covering::{Algorithm, SetCoverSolution, Solution, SolveOptions, SolveSta
 pub use matrix::{CoverageMatrix, UnitLayout};
 pub use milp::MICROLP_MAX_VARIABLES;
 pub use objective::{CoveringProblem, SupportRule};
+pub use presolve::PresolveStats;
 
 use crate::demand::Demand;
 use crate::error::Result;
@@ -433,6 +437,7 @@ impl<'a> Planner<'a> {
         let max = sol.max_objective;
         let mut notes = model.notes.clone();
         notes.extend(sol.notes);
+        let diagnostics = sol.diagnostics;
         Plan {
             scenario: s.name().to_string(),
             algorithm: sol.algorithm,
@@ -467,7 +472,7 @@ impl<'a> Planner<'a> {
             matrix_nonzeros: m.nnz(),
             stats: sol.stats,
             notes,
-            diagnostics: Vec::new(),
+            diagnostics,
         }
     }
 }
