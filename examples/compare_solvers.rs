@@ -24,6 +24,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(2)
         .and_then(|s| s.parse().ok())
         .unwrap_or(60);
+    let bound_iterations: u32 = std::env::args()
+        .nth(3)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SolveOptions::default().bound_iterations);
+    let only: Option<String> = std::env::args().nth(4);
     let mut algorithms = vec![Algorithm::GreedyLocalSearch, Algorithm::Exact];
     if cfg!(feature = "highs") {
         algorithms.push(Algorithm::Milp);
@@ -33,6 +38,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "instance", "solver", "objective", "bound", "gap %", "time s", "proven", "nodes"
     );
     for name in ["mclp_2k_300.json", "mclp_10k_1k.json", "mclp_30k_2k.json"] {
+        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
         let path = dir.join(name);
         if !path.exists() {
             println!("{name}: absent from {}, skipped", dir.display());
@@ -45,6 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let opts = SolveOptions {
                 algorithm: alg,
                 time_limit: Duration::from_secs(limit),
+                bound_iterations,
                 ..SolveOptions::default()
             };
             let s = covering::solve(&problem, &opts)?;
@@ -65,11 +74,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 s.stats.nodes,
                 notes.join(" ")
             );
+            let ps = s.stats.presolve;
+            println!(
+                "    presolve: units {} -> {}, candidates {} -> {}, non-zeros {} -> {}; \
+                 Lagrangian {:.1}, root {:.1}, {} fixed at the root",
+                ps.units_before,
+                ps.units_after,
+                ps.candidates_before,
+                ps.candidates_after,
+                ps.nnz_before,
+                ps.nnz_after,
+                s.stats.lagrangian_bound,
+                s.stats.root_bound,
+                s.stats.root_fixed
+            );
         }
+    }
+    if only.as_deref().is_some_and(|o| !"setcover".contains(o)) {
+        return Ok(());
     }
     let path = dir.join("setcover_5k_800.json");
     if !path.exists() {
-        println!("setcover_5k_800.json: absent from {}, skipped", dir.display());
+        println!(
+            "setcover_5k_800.json: absent from {}, skipped",
+            dir.display()
+        );
         return Ok(());
     }
     let r = ReferenceInstance::load(&path)?;
@@ -86,7 +115,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let t = Instant::now();
             let s = covering::set_covering(&m, None, &opts)?;
             println!(
-                "{:<22} {:<20} {:>10.1} {:>10.1} {:>8.3} {:>8.2} {:>7} {:>9}  {} uncoverable",
+                "{:<22} {:<20} {:>10.1} {:>10.1} {:>8.3} {:>8.2} {:>7} {:>9}  {} uncoverable {}",
                 format!("setcover r={radius}"),
                 alg.name(),
                 s.cost,
@@ -94,8 +123,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 s.gap_percent,
                 t.elapsed().as_secs_f64(),
                 s.proven_optimal,
-                "",
-                s.uncoverable.len()
+                s.nodes,
+                s.uncoverable.len(),
+                s.diagnostics
+                    .iter()
+                    .map(|d| d.code)
+                    .collect::<Vec<_>>()
+                    .join(" ")
             );
         }
     }

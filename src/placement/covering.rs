@@ -613,7 +613,15 @@ pub fn set_covering(
     } else {
         options.bound_iterations.min(200)
     };
-    let lb = lagrangian_cover(matrix, &t, &costs, &need, best_cost, iterations, Some(deadline));
+    let lb = lagrangian_cover(
+        matrix,
+        &t,
+        &costs,
+        &need,
+        best_cost,
+        iterations,
+        Some(deadline),
+    );
     if lb.hit_deadline {
         diagnostics.push(Diagnostic::warning(
             codes::PLACEMENT_COVER_TIME_LIMIT,
@@ -654,9 +662,7 @@ pub fn set_covering(
         lower = lower.max(sh.lower_sites as f64 * c0);
         if let Some(stop) = sh.stopped {
             let (code, field) = match stop {
-                super::exact::ExactStop::Time => {
-                    (codes::PLACEMENT_EXACT_TIME_LIMIT, "time_limit")
-                }
+                super::exact::ExactStop::Time => (codes::PLACEMENT_EXACT_TIME_LIMIT, "time_limit"),
                 _ => (codes::PLACEMENT_EXACT_NODE_LIMIT, "max_nodes"),
             };
             diagnostics.push(
@@ -765,7 +771,7 @@ fn covers_all(m: &CoverageMatrix, chosen: &[usize], need: &[u32]) -> bool {
 }
 
 /// Lazy Chvátal greedy plus reverse redundancy elimination.
-fn greedy_cover(m: &CoverageMatrix, costs: &[f64], need: &[u32]) -> Vec<usize> {
+pub(crate) fn greedy_cover(m: &CoverageMatrix, costs: &[f64], need: &[u32]) -> Vec<usize> {
     use std::cmp::Ordering;
     use std::collections::BinaryHeap;
     #[derive(PartialEq)]
@@ -850,6 +856,9 @@ fn greedy_cover(m: &CoverageMatrix, costs: &[f64], need: &[u32]) -> Vec<usize> {
     chosen
 }
 
+/// A MILP cover: chosen candidates, whether the solver claims optimality, its dual bound.
+type MilpCover = (Vec<usize>, bool, Option<f64>);
+
 /// The set-covering MILP; `Ok(None)` when too large for microlp.
 fn cover_milp(
     m: &CoverageMatrix,
@@ -857,7 +866,7 @@ fn cover_milp(
     need: &[u32],
     warm: &[usize],
     options: &SolveOptions,
-) -> Result<Option<(Vec<usize>, bool, Option<f64>)>> {
+) -> Result<Option<MilpCover>> {
     use good_lp::{variable, Expression, ProblemVariables, SolverModel};
     use std::collections::HashMap;
     let n = m.n_candidates();

@@ -289,11 +289,8 @@ impl<'p> Bnb<'p> {
                     .filter(|&c| self.status[c as usize] == FREE && self.big[c as usize] > 0.0),
             );
             let big = &self.big;
-            let cmp = |a: &u32, b: &u32| {
-                big[*b as usize]
-                    .total_cmp(&big[*a as usize])
-                    .then(a.cmp(b))
-            };
+            let cmp =
+                |a: &u32, b: &u32| big[*b as usize].total_cmp(&big[*a as usize]).then(a.cmp(b));
             if buf.len() > cap {
                 buf.select_nth_unstable_by(cap - 1, cmp);
                 buf.truncate(cap);
@@ -343,6 +340,9 @@ impl<'p> Bnb<'p> {
         let mut best_l = f64::INFINITY;
         let mut best_lam: Vec<f64> = Vec::new();
         let mut stall = 0u32;
+        // long subgradient runs (the root) halve the step more patiently
+        let stall_limit = if iterations > 200 { 40 } else { 15 };
+        let min_theta = if iterations > 200 { 1e-5 } else { 1e-3 };
         for it in 0..iterations {
             if it % 16 == 15 && self.limits.deadline.is_some_and(|d| Instant::now() >= d) {
                 break;
@@ -357,7 +357,7 @@ impl<'p> Bnb<'p> {
                 stall = 0;
             } else {
                 stall += 1;
-                if stall >= 15 {
+                if stall >= stall_limit {
                     *theta *= 0.5;
                     stall = 0;
                 }
@@ -392,7 +392,7 @@ impl<'p> Bnb<'p> {
                 self.best_value = value;
                 self.best_plan = plan;
             }
-            if best_l < self.threshold() || *theta < 1e-3 || norm <= 0.0 {
+            if best_l < self.threshold() || *theta < min_theta || norm <= 0.0 {
                 break;
             }
             let step = *theta * (e.l - self.best_value).max(1e-9 * e.l.abs().max(1.0)) / norm;
@@ -434,12 +434,11 @@ impl<'p> Bnb<'p> {
                 to_out.extend(free.iter().map(|&c| c as usize));
                 continue;
             }
-            let top: Vec<u32> = e
-                .x
-                .iter()
-                .copied()
-                .filter(|&c| self.p.groups[c as usize] as usize == g)
-                .collect();
+            let top: Vec<u32> =
+                e.x.iter()
+                    .copied()
+                    .filter(|&c| self.p.groups[c as usize] as usize == g)
+                    .collect();
             let full = top.len() == cap;
             let min_top = top
                 .iter()
@@ -467,9 +466,11 @@ impl<'p> Bnb<'p> {
             }
             for &c in &top {
                 let c = c as usize;
-                if !to_in.contains(&c)
-                    && branch.is_none_or(|b| self.big[c] > self.big[b])
-                {
+                let better = match branch {
+                    None => true,
+                    Some(b) => self.big[c] > self.big[b],
+                };
+                if !to_in.contains(&c) && better {
                     branch = Some(c);
                 }
             }
@@ -489,9 +490,7 @@ impl<'p> Bnb<'p> {
         if branch.is_none() && fixed == 0 {
             // no useful top candidate: branch on the best free one, if any
             branch = (0..self.status.len())
-                .filter(|&c| {
-                    self.status[c] == FREE && self.cap_left(self.p.groups[c] as usize) > 0
-                })
+                .filter(|&c| self.status[c] == FREE && self.cap_left(self.p.groups[c] as usize) > 0)
                 .max_by(|&a, &b| self.big[a].total_cmp(&self.big[b]).then(b.cmp(&a)));
         }
         (fixed, branch, l)
@@ -602,7 +601,9 @@ pub(crate) fn branch_and_bound(
             b.best_value + 1e-9 * b.best_value.abs().max(1.0)
         }
     } else {
-        b.open_max.max(b.best_value).min(b.root_bound.max(b.best_value))
+        b.open_max
+            .max(b.best_value)
+            .min(b.root_bound.max(b.best_value))
     };
     ExactOutcome {
         chosen: b.best_plan,

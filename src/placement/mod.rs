@@ -51,8 +51,8 @@ pub mod local_search;
 pub mod matrix;
 pub mod milp;
 pub mod objective;
-pub(crate) mod setcover;
 pub mod presolve;
+pub(crate) mod setcover;
 pub mod synthetic;
 
 pub use candidates::{Candidate, CandidateOrigin};

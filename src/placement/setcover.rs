@@ -17,7 +17,6 @@
 
 use super::exact::{branch_and_bound, ExactLimits, ExactStop};
 use super::greedy::greedy;
-use super::local_search::iterated_local_search;
 use super::matrix::{CoverageMatrix, Transposed};
 use super::objective::CoveringProblem;
 use super::presolve::presolve;
@@ -175,6 +174,7 @@ pub(crate) fn lagrangian_cover(
             for &c in &chosen {
                 is[c] = true;
             }
+            // complete each short unit with its cheapest reduced-cost candidate
             for &u in &rows {
                 let u = u as usize;
                 while got[u] < need[u] {
@@ -258,17 +258,21 @@ pub(crate) fn shrink_equal_cost(
     let mut stopped = None;
     let mut lower_sites = lower_sites;
     let full = |v: f64| v >= total - 0.5;
+    if !prove {
+        return Ok(Shrink {
+            cover: best,
+            lower_sites,
+            nodes,
+            stopped,
+        });
+    }
+    let _ = seed;
     'outer: while best.len() > lower_sites && Instant::now() < deadline {
         let k = best.len() - 1;
         let pre = presolve(&twin(m, need, k)?)?;
         let q = &pre.problem;
         let g = greedy(q)?;
-        let ls = iterated_local_search(q, &g.chosen, seed, 100, 64, Some(deadline));
-        let (mut plan, mut value) = if ls.value > g.value {
-            (ls.chosen, ls.value)
-        } else {
-            (g.chosen, g.value)
-        };
+        let (mut plan, mut value) = (g.chosen, g.value);
         if !full(value) && prove {
             // prove that no k sites reach the target, or find k that do
             let limits = ExactLimits {
@@ -296,6 +300,10 @@ pub(crate) fn shrink_equal_cost(
         let mut c: Vec<usize> = plan.iter().map(|&c| pre.original[c]).collect();
         c.sort_unstable();
         best = c;
+    }
+    if stopped.is_none() && best.len() > lower_sites {
+        // the loop ran out of time between two proofs
+        stopped = Some(ExactStop::Time);
     }
     Ok(Shrink {
         cover: best,

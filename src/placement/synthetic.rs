@@ -184,7 +184,11 @@ impl ReferenceInstance {
         if j.weight.len() != j.demand.len() {
             return Err(Error::InvalidInput {
                 what: "reference instance `weight`".into(),
-                reason: format!("{} weights for {} demand points", j.weight.len(), j.demand.len()),
+                reason: format!(
+                    "{} weights for {} demand points",
+                    j.weight.len(),
+                    j.demand.len()
+                ),
             });
         }
         if let Some(i) = j
