@@ -206,3 +206,71 @@ fn reference_mclp_2k_300_is_proven() {
     assert_eq!(s.upper_bound, 5996.0);
     assert!(s.stats.presolve.units_after < s.stats.presolve.units_before);
 }
+
+/// Reference set covering at 10 km (optimum 361): the default solve is within 1 % and every
+/// claimed proof is a cover whose cost meets the lower bound.
+#[test]
+fn reference_set_cover_bounds_hold() {
+    let Some(r) = reference("setcover_5k_800.json") else {
+        return;
+    };
+    for (radius, optimum) in [(20.0, 99.0), (15.0, 178.0), (10.0, 361.0)] {
+        let mut inst = r.instance.clone();
+        inst.radius_m = radius;
+        let m = inst.matrix().unwrap();
+        let s = covering::set_covering(
+            &m,
+            None,
+            &SolveOptions {
+                time_limit: Duration::from_secs(5),
+                ..SolveOptions::default()
+            },
+        )
+        .unwrap();
+        assert!(
+            s.lower_bound <= optimum,
+            "r={radius}: bound {}",
+            s.lower_bound
+        );
+        assert!(s.cost >= optimum, "r={radius}: cost {}", s.cost);
+        if s.proven_optimal {
+            assert_eq!(s.cost, optimum);
+        }
+        if radius == 10.0 {
+            assert!(s.proven_optimal, "r=10 not proven: {:?}", s.diagnostics);
+        }
+    }
+}
+
+/// HiGHS regression (issue 15): at 10 km with a warm start and presolve on, HiGHS 1.16 could
+/// report Optimal with an objective below the true optimum (356 < 361) and hand back the warm
+/// start (375). A proof is only claimed when the returned cover meets HiGHS's dual bound.
+#[cfg(feature = "highs")]
+#[test]
+fn highs_false_proof_is_not_taken() {
+    let Some(r) = reference("setcover_5k_800.json") else {
+        return;
+    };
+    let mut inst = r.instance.clone();
+    inst.radius_m = 10.0;
+    let m = inst.matrix().unwrap();
+    let t = std::time::Instant::now();
+    let s = covering::set_covering(
+        &m,
+        None,
+        &SolveOptions {
+            algorithm: Algorithm::Milp,
+            time_limit: Duration::from_secs(10),
+            // no Lagrangian bound: the greedy cover goes to HiGHS as its warm start
+            bound_iterations: 0,
+            ..SolveOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(t.elapsed() < Duration::from_secs(12), "time limit overrun");
+    assert!(s.cost >= 361.0);
+    assert!(s.lower_bound <= 361.0);
+    if s.proven_optimal {
+        assert_eq!(s.cost, 361.0);
+    }
+}

@@ -119,7 +119,8 @@ pub struct SolveStats {
     pub local_search_s: f64,
     /// Seconds computing the bound.
     pub bound_s: f64,
-    /// Seconds in the MILP solver (0 when not run).
+    /// Seconds in the MILP solver, or in the branch-and-bound for [`Algorithm::Exact`] (0 when
+    /// not run).
     pub milp_s: f64,
     /// Seconds in total.
     pub total_s: f64,
@@ -536,12 +537,19 @@ pub struct SetCoverSolution {
 /// are reported in [`SetCoverSolution::uncoverable`].
 ///
 /// `costs` defaults to 1 per candidate (minimum number of sites). Greedy (Chvátal's
-/// cost-effectiveness rule with lazy evaluation) followed by redundancy elimination, then,
-/// unless the algorithm is [`Algorithm::Greedy`], the MILP when it fits the solver, warm-started
-/// from the greedy cover.
+/// cost-effectiveness rule with lazy evaluation) followed by redundancy elimination; then a
+/// Lagrangian lower bound ([`SetCoverSolution::lower_bound`], `bound_iterations` subgradient
+/// steps) whose primal heuristic may improve the cover (beyond [`Algorithm::Greedy`]). With
+/// [`Algorithm::Exact`] and equal costs, skycover's branch-and-bound on the maximal-covering
+/// twin searches for a cover one site smaller until it proves none exists; with
+/// [`Algorithm::Milp`] and [`Algorithm::Best`] (and [`Algorithm::Exact`] with unequal costs)
+/// the MILP when it fits the solver, warm-started from the best cover. A proof is claimed only
+/// when the cover's recomputed cost meets a lower bound (its own, or the MILP solver's dual
+/// bound); a limit that cuts the bound or the proof short leaves a diagnostic.
 ///
 /// # Complexity
-/// Greedy: O(nnz log n) with lazy evaluation. The MILP is bounded by the time limit.
+/// Greedy: O(nnz log n) with lazy evaluation; each bound iteration O(nnz). The
+/// branch-and-bound and the MILP are bounded by `max_nodes` and the time limit.
 ///
 /// # Errors
 /// [`Error::InvalidInput`] for a cost vector of the wrong length or with a negative or
@@ -609,7 +617,7 @@ pub fn set_covering(
     let heuristic = options.algorithm != Algorithm::Greedy;
     // Lagrangian lower bound (and, beyond greedy, its primal covers)
     let iterations = if heuristic {
-        options.bound_iterations.max(100)
+        options.bound_iterations
     } else {
         options.bound_iterations.min(200)
     };
