@@ -508,10 +508,28 @@ impl<'p> Bnb<'p> {
         };
         let mut node_bound;
         let branch = loop {
+            let before = self.best_value;
             let l = self.subgradient(lam, &mut theta, iterations);
             node_bound = l;
             if root && self.root_bound.is_infinite() {
                 self.root_bound = l;
+            }
+            if root && self.best_value > before {
+                // the Lagrangian heuristic improved the incumbent: polish it by local search
+                let ls = super::local_search::iterated_local_search(
+                    self.p,
+                    &self.best_plan,
+                    0,
+                    100,
+                    16,
+                    self.limits.deadline,
+                );
+                if ls.value > self.best_value + 1e-9 * self.best_value.abs().max(1.0) {
+                    let mut plan = ls.chosen;
+                    plan.sort_unstable();
+                    self.best_value = ls.value;
+                    self.best_plan = plan;
+                }
             }
             if l < self.threshold() {
                 self.undo(&mut log);
