@@ -180,4 +180,16 @@ pub mod codes {
     /// A zone got no demand grid sample (smaller than a cell, or covered by higher-priority
     /// zones): its demand is missing from evaluation and placement.
     pub const DEMAND_ZONE_WITHOUT_SAMPLES: &str = "demand.zone_without_samples";
+    // --- placement (covering::solve, set_covering, the exact branch-and-bound) ---
+    /// The branch-and-bound stopped at its node limit (or memory cap) unproven.
+    pub const PLACEMENT_EXACT_NODE_LIMIT: &str = "placement.exact_node_limit";
+    /// The branch-and-bound stopped at the time limit unproven.
+    pub const PLACEMENT_EXACT_TIME_LIMIT: &str = "placement.exact_time_limit";
+    /// The exact branch-and-bound does not handle the problem's side constraints.
+    pub const PLACEMENT_EXACT_UNSUPPORTED: &str = "placement.exact_unsupported";
+    /// A solver claimed optimality that its own numbers do not support; not claimed.
+    pub const PLACEMENT_PROOF_REJECTED: &str = "placement.proof_rejected";
+    /// Set covering: the lower bound's subgradient stopped at the time limit.
+    pub const PLACEMENT_COVER_TIME_LIMIT: &str = "placement.cover_time_limit";
+    // --- end placement ---
 }

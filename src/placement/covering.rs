@@ -18,6 +18,8 @@ use super::local_search::iterated_local_search;
 use super::matrix::CoverageMatrix;
 use super::milp::{self, MICROLP_MAX_VARIABLES};
 use super::objective::CoveringProblem;
+use super::presolve::{presolve, PresolveStats};
+use super::setcover::{cost_of, lagrangian_cover, shrink_equal_cost};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -43,6 +45,12 @@ pub enum Algorithm {
     /// Greedy and local search, then the MILP when the gap is not yet closed and the model is
     /// small enough for the solver (otherwise the heuristic plan, with a note).
     Best,
+    /// Greedy and local search as the incumbent, then skycover's own branch-and-bound
+    /// ([`crate::placement::exact`]: Lagrangian bounds, reduced-cost fixing), pure Rust, which
+    /// proves the optimum unless a work or time limit stops it (then the bound of the open
+    /// nodes and a diagnostic). Problems with a budget, spacing conflicts or mutual-support
+    /// rules fall back to [`Algorithm::Best`] with a diagnostic.
+    Exact,
 }
 
 impl Algorithm {
@@ -53,6 +61,7 @@ impl Algorithm {
             Algorithm::GreedyLocalSearch => "greedy+local_search",
             Algorithm::Milp => "milp",
             Algorithm::Best => "best",
+            Algorithm::Exact => "exact",
         }
     }
 }
@@ -85,6 +94,12 @@ pub struct SolveOptions {
     /// Maximum subgradient iterations of the Lagrangian bound (0: online bound only).
     /// Default 1000.
     pub bound_iterations: u32,
+    /// Presolve the model first ([`crate::placement::presolve`]: identical units aggregated,
+    /// dominated candidates dropped; same optimum). Default true.
+    pub presolve: bool,
+    /// Node limit of [`Algorithm::Exact`]'s branch-and-bound (a work limit: it decides the
+    /// result deterministically; the time limit is only a safety net). Default 2 000 000.
+    pub max_nodes: u64,
 }
 
 impl Default for SolveOptions {
@@ -96,6 +111,8 @@ impl Default for SolveOptions {
             max_passes: 100,
             perturbations: 32,
             bound_iterations: 1000,
+            presolve: true,
+            max_nodes: 2_000_000,
         }
     }
 }
@@ -109,7 +126,8 @@ pub struct SolveStats {
     pub local_search_s: f64,
     /// Seconds computing the bound.
     pub bound_s: f64,
-    /// Seconds in the MILP solver (0 when not run).
+    /// Seconds in the MILP solver, or in the branch-and-bound for [`Algorithm::Exact`] (0 when
+    /// not run).
     pub milp_s: f64,
     /// Seconds in total.
     pub total_s: f64,
@@ -131,6 +149,14 @@ pub struct SolveStats {
     pub milp_bound: Option<f64>,
     /// MILP size: (variables after aggregation, constraints).
     pub milp_size: Option<(usize, usize)>,
+    /// Presolve reduction counts (all zero when presolve is off).
+    pub presolve: PresolveStats,
+    /// Branch-and-bound nodes ([`Algorithm::Exact`]).
+    pub nodes: u64,
+    /// Candidates fixed at the branch-and-bound root by reduced costs.
+    pub root_fixed: u32,
+    /// The branch-and-bound root's Lagrangian bound (infinite when not run).
+    pub root_bound: f64,
 }
 
 /// The result of [`solve`]: chosen candidates, objective, certified bound.
@@ -199,12 +225,24 @@ pub(crate) fn gap_percent(objective: f64, bound: f64) -> f64 {
 /// # Ok::<(), skycover::Error>(())
 /// ```
 pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Solution> {
+    if !options.presolve {
+        return solve_model(problem, options);
+    }
     let t0 = Instant::now();
-    let mut notes = Vec::new();
+    let pre = presolve(problem)?;
+    let mut s = solve_model(&pre.problem, options)?;
+    super::presolve::map_back(problem, &pre, &mut s, t0)?;
+    Ok(s)
+}
+
+/// [`solve`] without presolve.
+fn solve_model(problem: &CoveringProblem, options: &SolveOptions) -> Result<Solution> {
+    let t0 = Instant::now();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
     // a time limit too large to represent means "no time limit" (never an overflow panic)
     let deadline = t0.checked_add(options.time_limit);
     if deadline.is_none() {
-        notes.push(Diagnostic::info(
+        diagnostics.push(Diagnostic::info(
             codes::PLACEMENT_TIME_LIMIT_SATURATED,
             format!(
                 "time limit {:?} is beyond the clock's range: the work limits alone decide",
@@ -212,7 +250,10 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
             ),
         ));
     }
-    let mut stats = SolveStats::default();
+    let mut stats = SolveStats {
+        root_bound: f64::INFINITY,
+        ..SolveStats::default()
+    };
 
     let g = greedy(problem)?;
     stats.greedy_s = t0.elapsed().as_secs_f64();
@@ -242,7 +283,7 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
         let ls = polish(&chosen, &mut stats);
         stats.passes = ls.passes;
         if ls.hit_deadline {
-            notes.push(Diagnostic::warning(
+            diagnostics.push(Diagnostic::warning(
                 codes::PLACEMENT_LOCAL_SEARCH_TIME_LIMIT,
                 format!(
                     "local search stopped at the time limit ({:?}) before its work limits \
@@ -261,7 +302,7 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
     let b = upper_bound(problem, &chosen, value, options.bound_iterations, deadline);
     stats.bound_s = t.elapsed().as_secs_f64();
     if b.iterations < options.bound_iterations && deadline.is_some_and(|d| Instant::now() >= d) {
-        notes.push(Diagnostic::warning(
+        diagnostics.push(Diagnostic::warning(
             codes::PLACEMENT_BOUND_TIME_LIMIT,
             format!(
                 "the bound stopped at the time limit after {} of {} subgradient iterations: \
@@ -287,9 +328,55 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
                     chosen = ls.chosen;
                 }
             }
-            notes.push(Diagnostic::info(
+            diagnostics.push(Diagnostic::info(
                 codes::PLACEMENT_LAGRANGIAN_IMPROVED,
                 "the bound's Lagrangian heuristic improved the plan",
+            ));
+        }
+    }
+
+    let mut exact_done = false;
+    if options.algorithm == Algorithm::Exact && value >= bound {
+        // the bound already meets the plan
+        proven = true;
+        exact_done = true;
+    }
+    if options.algorithm == Algorithm::Exact && !exact_done {
+        if super::exact::supported(problem) {
+            exact_done = true;
+            let t = Instant::now();
+            let o = super::exact::run_exact(
+                problem,
+                &chosen,
+                value,
+                options,
+                deadline.unwrap_or_else(|| t0 + MAX_SOLVER_TIME_LIMIT),
+            );
+            stats.milp_s = t.elapsed().as_secs_f64();
+            stats.nodes = o.nodes;
+            stats.root_fixed = o.root_fixed as u32;
+            stats.root_bound = o.root_bound;
+            stats.bound_iterations = stats
+                .bound_iterations
+                .saturating_add(o.iterations.min(u64::from(u32::MAX)) as u32);
+            if o.value > value && problem.check(&o.chosen).is_ok() {
+                let v = problem.evaluate(&o.chosen);
+                if v > value {
+                    value = v;
+                    chosen = o.chosen.clone();
+                }
+            }
+            bound = bound.min(o.bound).max(value);
+            // a proof needs the returned plan's recomputed value to meet the bound
+            proven = o.proven && value >= bound - 1e-9 * bound.abs().max(1.0);
+            if let Some(d) = super::exact::stop_diagnostic(&o) {
+                diagnostics.push(d);
+            }
+        } else {
+            diagnostics.push(Diagnostic::info(
+                codes::PLACEMENT_EXACT_UNSUPPORTED,
+                "the branch-and-bound handles capacities only; with a budget, spacing \
+                 conflicts or support rules the exact solve falls back to the MILP",
             ));
         }
     }
@@ -297,12 +384,13 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
     let want_milp = match options.algorithm {
         Algorithm::Milp => true,
         Algorithm::Best => gap_percent(value, bound) > 1e-9,
+        Algorithm::Exact => !exact_done && gap_percent(value, bound) > 1e-9,
         _ => false,
     };
     if want_milp {
         let too_big = !cfg!(feature = "highs") && milp::model_size(problem) > MICROLP_MAX_VARIABLES;
-        if too_big && options.algorithm == Algorithm::Best {
-            notes.push(Diagnostic::info(
+        if too_big && options.algorithm != Algorithm::Milp {
+            diagnostics.push(Diagnostic::info(
                 codes::PLACEMENT_MILP_SKIPPED,
                 format!(
                     "MILP skipped: the model has more than {MICROLP_MAX_VARIABLES} variables, \
@@ -337,18 +425,31 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
                                 chosen = mc;
                             }
                             if m.proven_optimal {
-                                proven = true;
                                 if m.bound.is_none() {
                                     bound = bound.min(mv.max(value));
                                 }
+                                // never take the solver's word: the plan must meet the bound
+                                let tol = 1e-6 * bound.abs().max(1.0);
+                                if value >= bound - tol {
+                                    proven = true;
+                                } else {
+                                    diagnostics.push(Diagnostic::warning(
+                                        codes::PLACEMENT_PROOF_REJECTED,
+                                        format!(
+                                            "the MILP solver reported optimality but its \
+                                             plan ({value}) does not meet its bound \
+                                             ({bound}); not claimed as proven"
+                                        ),
+                                    ));
+                                }
                             } else {
-                                notes.push(Diagnostic::warning(
+                                diagnostics.push(Diagnostic::warning(
                                     codes::PLACEMENT_MILP_TIME_LIMIT,
                                     "MILP stopped at the time limit without proving optimality",
                                 ));
                             }
                         }
-                        Err(e) => notes.push(Diagnostic::warning(
+                        Err(e) => diagnostics.push(Diagnostic::warning(
                             codes::PLACEMENT_MILP_FAILED,
                             format!(
                                 "MILP solution rejected by the exact check ({e}); kept the \
@@ -361,12 +462,12 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
                     if matches!(e, Error::ResourceLimit { .. } | Error::Infeasible { .. }) {
                         return Err(e);
                     }
-                    notes.push(Diagnostic::warning(
+                    diagnostics.push(Diagnostic::warning(
                         codes::PLACEMENT_MILP_FAILED,
                         format!("MILP failed ({e}); kept the heuristic plan"),
                     ));
                 }
-                Err(e) => notes.push(Diagnostic::warning(
+                Err(e) => diagnostics.push(Diagnostic::warning(
                     codes::PLACEMENT_MILP_FAILED,
                     format!("MILP failed ({e}); kept the heuristic plan"),
                 )),
@@ -385,7 +486,7 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
         algorithm: options.algorithm,
         chosen,
         stats,
-        diagnostics: notes,
+        diagnostics,
     })
 }
 
@@ -449,7 +550,15 @@ pub struct SetCoverSolution {
     pub uncoverable: Vec<usize>,
     /// True when the MILP proved the cost minimal.
     pub proven_optimal: bool,
-    /// Typed remarks (e.g. the MILP skipped, units that cannot be covered).
+    /// A proven lower bound on the cost of every cover (Lagrangian relaxation, rounded up
+    /// for integer costs; the cover's cost when optimality is proven).
+    pub lower_bound: f64,
+    /// `100 · (cost − lower_bound) / cost` (0 for an empty cover).
+    pub gap_percent: f64,
+    /// Branch-and-bound nodes spent proving ([`Algorithm::Exact`], equal costs).
+    pub nodes: u64,
+    /// Typed remarks (limits that cut the bound or the proof short, solver claims rejected,
+    /// the MILP skipped, units that cannot be covered).
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -458,12 +567,19 @@ pub struct SetCoverSolution {
 /// are reported in [`SetCoverSolution::uncoverable`].
 ///
 /// `costs` defaults to 1 per candidate (minimum number of sites). Greedy (Chvátal's
-/// cost-effectiveness rule with lazy evaluation) followed by redundancy elimination, then,
-/// unless the algorithm is [`Algorithm::Greedy`], the MILP when it fits the solver, warm-started
-/// from the greedy cover.
+/// cost-effectiveness rule with lazy evaluation) followed by redundancy elimination; then a
+/// Lagrangian lower bound ([`SetCoverSolution::lower_bound`], `bound_iterations` subgradient
+/// steps) whose primal heuristic may improve the cover (beyond [`Algorithm::Greedy`]). With
+/// [`Algorithm::Exact`] and equal costs, skycover's branch-and-bound on the maximal-covering
+/// twin searches for a cover one site smaller until it proves none exists; with
+/// [`Algorithm::Milp`] and [`Algorithm::Best`] (and [`Algorithm::Exact`] with unequal costs)
+/// the MILP when it fits the solver, warm-started from the best cover. A proof is claimed only
+/// when the cover's recomputed cost meets a lower bound (its own, or the MILP solver's dual
+/// bound); a limit that cuts the bound or the proof short leaves a diagnostic.
 ///
 /// # Complexity
-/// Greedy: O(nnz log n) with lazy evaluation. The MILP is bounded by the time limit.
+/// Greedy: O(nnz log n) with lazy evaluation; each bound iteration O(nnz). The
+/// branch-and-bound and the MILP are bounded by `max_nodes` and the time limit.
 ///
 /// # Errors
 /// [`Error::InvalidInput`] for a cost vector of the wrong length or with a negative or
@@ -519,22 +635,140 @@ pub fn set_covering(
         }
         need.push(r.min(avail));
     }
+    let t0 = Instant::now();
+    // a year is the ceiling of any time limit (never an overflow panic)
+    let deadline = t0 + options.time_limit.min(MAX_SOLVER_TIME_LIMIT);
     let chosen = greedy_cover(matrix, &costs, &need);
-    let mut best_cost: f64 = chosen.iter().map(|&c| costs[c]).sum();
+    let mut best_cost = cost_of(&costs, &chosen);
     let mut best = chosen;
     let mut proven = false;
-    let mut notes = Vec::new();
-    if options.algorithm != Algorithm::Greedy {
+    let mut diagnostics = Vec::new();
+    let mut nodes = 0;
+    let heuristic = options.algorithm != Algorithm::Greedy;
+    // Lagrangian lower bound (and, beyond greedy, its primal covers)
+    let iterations = if heuristic {
+        options.bound_iterations
+    } else {
+        options.bound_iterations.min(200)
+    };
+    let lb = lagrangian_cover(
+        matrix,
+        &t,
+        &costs,
+        &need,
+        best_cost,
+        iterations,
+        Some(deadline),
+    );
+    if lb.hit_deadline {
+        diagnostics.push(Diagnostic::warning(
+            codes::PLACEMENT_COVER_TIME_LIMIT,
+            format!(
+                "the set-covering lower bound stopped at the time limit after {} of {} \
+                 iterations",
+                lb.iterations, iterations
+            ),
+        ));
+    }
+    let mut lower = lb.lower;
+    if let Some((c, cost)) = lb.cover {
+        if heuristic && cost < best_cost && covers_all(matrix, &c, &need) {
+            best = c;
+            best_cost = cost;
+        }
+    }
+    let equal = n > 0 && costs.iter().all(|&c| c == costs[0]) && costs[0] > 0.0;
+    let met = |lower: f64, cost: f64| lower >= cost - 1e-9 * cost.abs().max(1.0);
+    if equal && heuristic && !met(lower, best_cost) {
+        let c0 = costs[0];
+        let lower_sites = ((lower / c0) - 1e-9).ceil().max(0.0) as usize;
+        let sh = shrink_equal_cost(
+            matrix,
+            &need,
+            best.clone(),
+            lower_sites,
+            options.seed,
+            options.algorithm == Algorithm::Exact,
+            options.max_nodes,
+            deadline,
+        )?;
+        nodes = sh.nodes;
+        if sh.cover.len() < best.len() && covers_all(matrix, &sh.cover, &need) {
+            best_cost = cost_of(&costs, &sh.cover);
+            best = sh.cover;
+        }
+        lower = lower.max(sh.lower_sites as f64 * c0);
+        if let Some(stop) = sh.stopped {
+            let (code, field) = match stop {
+                super::exact::ExactStop::Time => (codes::PLACEMENT_EXACT_TIME_LIMIT, "time_limit"),
+                _ => (codes::PLACEMENT_EXACT_NODE_LIMIT, "max_nodes"),
+            };
+            diagnostics.push(
+                Diagnostic::warning(
+                    code,
+                    format!(
+                        "the set-covering proof stopped at a limit after {} nodes: optimality \
+                         not proven",
+                        sh.nodes
+                    ),
+                )
+                .with_field(field),
+            );
+        }
+    }
+    if met(lower, best_cost) {
+        proven = true;
+    }
+    let want_milp = !proven
+        && match options.algorithm {
+            Algorithm::Milp | Algorithm::Best => true,
+            Algorithm::Exact => !equal,
+            _ => false,
+        };
+    if want_milp {
         match cover_milp(matrix, &costs, &need, &best, options) {
-            Ok(Some((mc, opt))) => {
-                let mcost: f64 = mc.iter().map(|&c| costs[c]).sum();
-                if covers_all(matrix, &mc, &need) && mcost < best_cost {
+            Ok(Some((mc, claims_optimal, dual))) => {
+                let valid = covers_all(matrix, &mc, &need);
+                let mcost = cost_of(&costs, &mc);
+                if valid && mcost < best_cost {
                     best_cost = mcost;
                     best = mc;
                 }
-                proven = opt;
+                if claims_optimal {
+                    // never take the solver's word: the returned cover, recomputed, must
+                    // meet the solver's own dual bound
+                    let integral = costs.iter().all(|&c| (c - c.round()).abs() < 1e-12);
+                    let meets = match dual {
+                        Some(d) => {
+                            let d = if integral { (d - 1e-6).ceil() } else { d };
+                            valid && best_cost <= d + 1e-6 * d.abs().max(1.0)
+                        }
+                        // microlp reports no dual bound: its optimal status stands for its
+                        // own cover's cost
+                        None => valid && mcost <= best_cost + 1e-9,
+                    };
+                    if meets {
+                        proven = true;
+                        lower = lower.max(best_cost);
+                    } else {
+                        diagnostics.push(Diagnostic::warning(
+                            codes::PLACEMENT_PROOF_REJECTED,
+                            format!(
+                                "the MILP solver reported optimality, but the best cover \
+                                 ({best_cost}) does not meet its dual bound ({}); not claimed \
+                                 as proven",
+                                dual.map_or("none".to_string(), |d| d.to_string())
+                            ),
+                        ));
+                    }
+                } else {
+                    diagnostics.push(Diagnostic::warning(
+                        codes::PLACEMENT_MILP_TIME_LIMIT,
+                        "the set-covering MILP stopped without a proof",
+                    ));
+                }
             }
-            Ok(None) => notes.push(Diagnostic::info(
+            Ok(None) => diagnostics.push(Diagnostic::info(
                 codes::PLACEMENT_MILP_SKIPPED,
                 format!(
                     "MILP skipped: more than {MICROLP_MAX_VARIABLES} variables for the \
@@ -542,14 +776,14 @@ pub fn set_covering(
                 ),
             )),
             Err(e) if options.algorithm == Algorithm::Milp => return Err(e),
-            Err(e) => notes.push(Diagnostic::warning(
+            Err(e) => diagnostics.push(Diagnostic::warning(
                 codes::PLACEMENT_MILP_FAILED,
                 format!("MILP failed ({e}); kept the greedy cover"),
             )),
         }
     }
     if !uncoverable.is_empty() {
-        notes.push(Diagnostic::warning(
+        diagnostics.push(Diagnostic::warning(
             codes::PLACEMENT_UNCOVERABLE_UNITS,
             format!(
                 "{} unit(s) cannot reach their required depth even with every candidate",
@@ -557,13 +791,24 @@ pub fn set_covering(
             ),
         ));
     }
+    if proven {
+        lower = best_cost;
+    }
+    let lower = lower.min(best_cost);
     best.sort_unstable();
     Ok(SetCoverSolution {
         chosen: best,
         cost: best_cost,
         uncoverable,
         proven_optimal: proven,
-        diagnostics: notes,
+        lower_bound: lower,
+        gap_percent: if best_cost > 0.0 {
+            (100.0 * (best_cost - lower) / best_cost).max(0.0)
+        } else {
+            0.0
+        },
+        nodes,
+        diagnostics,
     })
 }
 
@@ -578,7 +823,7 @@ fn covers_all(m: &CoverageMatrix, chosen: &[usize], need: &[u32]) -> bool {
 }
 
 /// Lazy Chvátal greedy plus reverse redundancy elimination.
-fn greedy_cover(m: &CoverageMatrix, costs: &[f64], need: &[u32]) -> Vec<usize> {
+pub(crate) fn greedy_cover(m: &CoverageMatrix, costs: &[f64], need: &[u32]) -> Vec<usize> {
     use std::cmp::Ordering;
     use std::collections::BinaryHeap;
     #[derive(PartialEq)]
@@ -663,6 +908,9 @@ fn greedy_cover(m: &CoverageMatrix, costs: &[f64], need: &[u32]) -> Vec<usize> {
     chosen
 }
 
+/// A MILP cover: chosen candidates, whether the solver claims optimality, its dual bound.
+type MilpCover = (Vec<usize>, bool, Option<f64>);
+
 /// The set-covering MILP; `Ok(None)` when too large for microlp.
 fn cover_milp(
     m: &CoverageMatrix,
@@ -670,8 +918,8 @@ fn cover_milp(
     need: &[u32],
     warm: &[usize],
     options: &SolveOptions,
-) -> Result<Option<(Vec<usize>, bool)>> {
-    use good_lp::{variable, Expression, ProblemVariables, Solution as _, SolverModel};
+) -> Result<Option<MilpCover>> {
+    use good_lp::{variable, Expression, ProblemVariables, SolverModel};
     use std::collections::HashMap;
     let n = m.n_candidates();
     let t = m.transpose();
@@ -730,23 +978,50 @@ fn cover_milp(
         message: e.to_string(),
     };
     #[cfg(feature = "highs")]
-    let (values, optimal): (Vec<f64>, bool) = {
-        use good_lp::{WithInitialSolution, WithTimeLimit};
-        let mut pb = vars
-            .minimise(obj)
-            .using(good_lp::highs)
-            .with_time_limit(limit)
-            .set_option("mip_lp_solver", "ipm")
-            .with_initial_solution(init);
+    let (values, optimal, dual): (Vec<f64>, bool, Option<f64>) = {
+        use highs::HighsModelStatus as S;
+        let _ = init;
+        let mut pb = vars.minimise(obj).using(good_lp::highs);
         for c in cons {
             pb.add_constraint(c);
         }
-        let s = pb.solve().map_err(err)?;
-        let opt = matches!(s.status(), good_lp::SolutionStatus::Optimal);
-        (x.iter().map(|&v| s.value(v)).collect(), opt)
+        let mut hm = pb.try_into_inner().map_err(err)?;
+        hm.make_quiet();
+        let opt_err = |k: &str| Error::Solver {
+            message: format!("HiGHS rejected option {k}"),
+        };
+        hm.try_set_option("time_limit", limit)
+            .map_err(|_| opt_err("time_limit"))?;
+        hm.try_set_option("mip_rel_gap", 1e-9)
+            .map_err(|_| opt_err("mip_rel_gap"))?;
+        hm.try_set_option("random_seed", 0i32)
+            .map_err(|_| opt_err("random_seed"))?;
+        hm.try_set_solution(Some(&is_warm), None, None, None)
+            .map_err(|e| Error::Solver {
+                message: format!("HiGHS rejected the warm start: {e:?}"),
+            })?;
+        let solved = hm.try_solve().map_err(|e| Error::Solver {
+            message: format!("HiGHS failed: {e:?}"),
+        })?;
+        let status = solved.status();
+        if solved.primal_solution_status() != highs::HighsSolutionStatus::Feasible {
+            return Err(Error::Solver {
+                message: format!("HiGHS found no feasible cover (status {status:?})"),
+            });
+        }
+        let dual = solved
+            .double_info_value(c"mip_dual_bound")
+            .ok()
+            .filter(|b| b.is_finite());
+        let sol = solved.get_solution();
+        let v: Vec<f64> = (0..n)
+            .map(|c| sol.columns().get(c).copied().unwrap_or(0.0))
+            .collect();
+        (v, matches!(status, S::Optimal), dual)
     };
     #[cfg(not(feature = "highs"))]
-    let (values, optimal): (Vec<f64>, bool) = {
+    let (values, optimal, dual): (Vec<f64>, bool, Option<f64>) = {
+        use good_lp::Solution as _;
         use good_lp::{WithInitialSolution, WithTimeLimit};
         let mut pb = vars
             .minimise(obj)
@@ -758,8 +1033,8 @@ fn cover_milp(
         }
         let s = pb.solve().map_err(err)?;
         let opt = matches!(s.status(), good_lp::SolutionStatus::Optimal);
-        (x.iter().map(|&v| s.value(v)).collect(), opt)
+        (x.iter().map(|&v| s.value(v)).collect(), opt, None)
     };
     let chosen = (0..n).filter(|&c| values[c] > 0.5).collect();
-    Ok(Some((chosen, optimal)))
+    Ok(Some((chosen, optimal, dual)))
 }

@@ -45,12 +45,15 @@
 pub mod bound;
 pub mod candidates;
 pub mod covering;
+pub mod exact;
 pub mod explain;
 pub mod greedy;
 pub mod local_search;
 pub mod matrix;
 pub mod milp;
 pub mod objective;
+pub mod presolve;
+pub(crate) mod setcover;
 pub mod synthetic;
 
 pub use candidates::{Candidate, CandidateOrigin, RuleCounts};
@@ -58,6 +61,7 @@ pub use covering::{Algorithm, SetCoverSolution, Solution, SolveOptions, SolveSta
 pub use matrix::{CoverageMatrix, UnitLayout};
 pub use milp::MICROLP_MAX_VARIABLES;
 pub use objective::{CoveringProblem, SupportRule};
+pub use presolve::PresolveStats;
 
 use crate::demand::Demand;
 use crate::diagnostic::{codes, Diagnostic};

@@ -135,3 +135,94 @@ impl SyntheticInstance {
         Ok(m)
     }
 }
+
+/// A reference covering instance as stored in the project's shared bench folder (see its
+/// README): JSON members `demand` (`[x, y]` km), `weight`, `candidates` (`[x, y]` km),
+/// `radius` (km), optional `p` and `seed`. Coordinates stay in kilometres (the
+/// [`SyntheticInstance`]'s `_m` fields then hold kilometres; coverage is scale-free).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferenceInstance {
+    /// The points, weights, candidates and radius.
+    pub instance: SyntheticInstance,
+    /// The number of sites to choose, when the file says (MCLP instances).
+    pub p: Option<usize>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReferenceJson {
+    demand: Vec<[f64; 2]>,
+    weight: Vec<f64>,
+    candidates: Vec<[f64; 2]>,
+    radius: f64,
+    p: Option<usize>,
+}
+
+impl ReferenceInstance {
+    /// Parses a reference instance.
+    ///
+    /// # Errors
+    /// [`Error::Json`] for malformed JSON; [`Error::InvalidInput`] when `weight` and
+    /// `demand` differ in length or a coordinate is not finite.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::placement::synthetic::ReferenceInstance;
+    /// let text = r#"{"demand": [[0, 0], [5, 0]], "weight": [2, 3], "candidates": [[1, 0]],
+    ///                "radius": 2, "p": 1, "seed": 0}"#;
+    /// let r = ReferenceInstance::from_json(text)?;
+    /// assert_eq!(r.p, Some(1));
+    /// assert_eq!(r.instance.matrix()?.objective_of(&[0]), 2.0);
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn from_json(text: &str) -> Result<ReferenceInstance> {
+        let j: ReferenceJson = serde_json::from_str(text).map_err(|e| Error::Json {
+            what: "reference instance",
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        if j.weight.len() != j.demand.len() {
+            return Err(Error::InvalidInput {
+                what: "reference instance `weight`".into(),
+                reason: format!(
+                    "{} weights for {} demand points",
+                    j.weight.len(),
+                    j.demand.len()
+                ),
+            });
+        }
+        if let Some(i) = j
+            .demand
+            .iter()
+            .chain(&j.candidates)
+            .position(|p| !p[0].is_finite() || !p[1].is_finite())
+        {
+            return Err(Error::InvalidInput {
+                what: "reference instance coordinates".into(),
+                reason: format!("point {i} (demand first, then candidates) is not finite"),
+            });
+        }
+        Ok(ReferenceInstance {
+            instance: SyntheticInstance {
+                demand: j.demand,
+                weights: j.weight,
+                candidates: j.candidates,
+                radius_m: j.radius,
+                side_m: 300.0,
+            },
+            p: j.p,
+        })
+    }
+
+    /// Reads and parses a reference instance file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be read, otherwise as [`from_json`](Self::from_json).
+    pub fn load(path: &std::path::Path) -> Result<ReferenceInstance> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Self::from_json(&text)
+    }
+}

@@ -1,0 +1,763 @@
+//! Exact placement: a pure-Rust branch-and-bound that proves its optimum.
+//!
+//! For problems whose only side constraints are the group capacities (maximal covering,
+//! k-coverage, per-class inventories: no budget, spacing conflicts or mutual-support rules),
+//! on the [presolved](super::presolve) model.
+//!
+//! # Bounds
+//!
+//! At every node some candidates are forced in (`F₁`), some out, the rest free. The linking
+//! constraints `y_u ≤ Σ_{free c ∋ u} x_c` (with `0 ≤ y_u ≤ r_u`, `r_u` the depth still missing
+//! after `F₁`) are relaxed with multipliers `λ_u ∈ [0, w_u/k_u]`:
+//!
+//! `L(λ) = f(F₁) + Σ_u r_u·max(0, w_u/k_u − λ_u) + Σ_g top_{cap_g − |F₁ ∩ g|}{Λ_c > 0 : c free in g}`,
+//! `Λ_c = Σ_{u ∈ c} λ_u`, which bounds every plan of the node for every `λ`. Subgradient steps
+//! (Polyak step towards the incumbent, deflected, diagonally scaled) minimise it; each node
+//! starts from its parent's multipliers.
+//!
+//! # Fixing and branching
+//!
+//! With the node's best multipliers, forcing a free candidate `c` outside the top set in costs
+//! at least nothing and changes the bound to `L + Λ_c − (smallest top score when the group is
+//! full)`; when that cannot beat the incumbent, `c` is fixed out. Symmetrically a top-set
+//! candidate whose removal drops the bound below the incumbent is fixed in. Then the node
+//! branches on the free top-set candidate of largest `Λ_c`, "in" first (depth first: memory
+//! stays proportional to the depth), "out" second.
+//!
+//! # Proofs
+//!
+//! A node is pruned when its bound cannot beat the incumbent: when every unit's `w/k` is an
+//! integer the objective is an integer and a bound below `incumbent + 1` suffices; otherwise
+//! the bound must be within a relative `1e-9` of the incumbent. When the tree is exhausted the
+//! incumbent is optimal (within that tolerance); when a node or time limit stops it, the bound
+//! returned is the largest bound of the nodes left open. Every incumbent is a plan whose
+//! objective the caller recomputes on the original problem.
+//!
+//! # Heuristics
+//!
+//! The inner maximiser of every subgradient step, together with `F₁`, is a feasible plan
+//! (Lagrangian heuristic); improvements replace the incumbent.
+
+use super::objective::CoveringProblem;
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Work and time limits of the branch-and-bound.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ExactLimits {
+    /// Maximum nodes.
+    pub(crate) max_nodes: u64,
+    /// Subgradient iterations at the root.
+    pub(crate) root_iterations: u32,
+    /// Subgradient iterations per node pass.
+    pub(crate) node_iterations: u32,
+    /// Safety net.
+    pub(crate) deadline: Option<Instant>,
+}
+
+/// Result of the branch-and-bound.
+#[derive(Debug, Clone)]
+pub(crate) struct ExactOutcome {
+    /// The best plan (sorted) and its value on the problem solved.
+    pub(crate) chosen: Vec<usize>,
+    /// Its value.
+    pub(crate) value: f64,
+    /// A valid upper bound on the optimum.
+    pub(crate) bound: f64,
+    /// The root's Lagrangian bound.
+    pub(crate) root_bound: f64,
+    /// True when the tree was exhausted (the plan is optimal within the tolerance).
+    pub(crate) proven: bool,
+    /// Nodes explored.
+    pub(crate) nodes: u64,
+    /// Candidates fixed at the root by reduced costs.
+    pub(crate) root_fixed: usize,
+    /// Total subgradient iterations.
+    pub(crate) iterations: u64,
+    /// Which limit stopped the search, if any.
+    pub(crate) stopped_by: Option<ExactStop>,
+}
+
+/// Which limit cut the search short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExactStop {
+    /// The node limit.
+    Nodes,
+    /// The time limit.
+    Time,
+    /// The search depth exceeded what memory allows.
+    Memory,
+}
+
+/// True when the branch-and-bound handles `p` (capacities only).
+pub(crate) fn supported(p: &CoveringProblem) -> bool {
+    p.budget.is_none() && p.conflict_adj.is_empty() && p.rules.is_empty()
+}
+
+/// Largest multiplier snapshots kept along the depth-first path (f64 values).
+const MAX_SNAPSHOT_VALUES: u64 = 200_000_000;
+
+const FREE: i8 = 0;
+const IN: i8 = 1;
+const OUT: i8 = -1;
+
+struct Bnb<'p> {
+    p: &'p CoveringProblem,
+    limits: ExactLimits,
+    /// w/k per unit.
+    cu: Vec<f64>,
+    /// Residual depth k − initial per unit.
+    ru: Vec<u8>,
+    integral: bool,
+    // node state
+    status: Vec<i8>,
+    cover_in: Vec<u8>,
+    free_cnt: Vec<u32>,
+    in_group: Vec<u32>,
+    fixed_in: Vec<usize>,
+    value_in: f64,
+    // incumbent
+    best_value: f64,
+    best_plan: Vec<usize>,
+    // counters
+    nodes: u64,
+    iterations: u64,
+    open_max: f64,
+    stopped_by: Option<ExactStop>,
+    root_bound: f64,
+    root_fixed: usize,
+    depth: u64,
+    // scratch
+    big: Vec<f64>,
+    cnt: Vec<u32>,
+    dir: Vec<f64>,
+    members: Vec<Vec<u32>>,
+}
+
+/// Per-node Lagrangian evaluation.
+struct Eval {
+    l: f64,
+    /// Chosen free candidates (top sets).
+    x: Vec<u32>,
+}
+
+impl<'p> Bnb<'p> {
+    fn new(p: &'p CoveringProblem, limits: ExactLimits, start: &[usize], start_value: f64) -> Self {
+        let m = &p.matrix;
+        let (nu, n) = (m.n_units(), m.n_candidates());
+        let (w, k, init) = (m.weights(), m.required(), m.initial());
+        let cu: Vec<f64> = (0..nu).map(|u| w[u] / f64::from(k[u])).collect();
+        let ru: Vec<u8> = (0..nu).map(|u| k[u].saturating_sub(init[u])).collect();
+        let integral = cu.iter().all(|&c| (c - c.round()).abs() < 1e-9);
+        let t = m.transpose();
+        let free_cnt: Vec<u32> = (0..nu).map(|u| t.of(u).len() as u32).collect();
+        drop(t);
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); p.capacities.len()];
+        for (c, &g) in p.groups.iter().enumerate() {
+            members[g as usize].push(c as u32);
+        }
+        let mut b = Bnb {
+            p,
+            limits,
+            cu,
+            ru,
+            integral,
+            status: vec![FREE; n],
+            cover_in: vec![0; nu],
+            free_cnt,
+            in_group: vec![0; p.capacities.len()],
+            fixed_in: Vec::new(),
+            value_in: m.initial_objective(),
+            best_value: start_value,
+            best_plan: start.to_vec(),
+            nodes: 0,
+            iterations: 0,
+            open_max: f64::NEG_INFINITY,
+            stopped_by: None,
+            root_bound: f64::INFINITY,
+            root_fixed: 0,
+            depth: 0,
+            big: vec![0.0; n],
+            cnt: vec![0; nu],
+            dir: vec![0.0; nu],
+            members,
+        };
+        b.best_plan.sort_unstable();
+        b
+    }
+
+    /// Smallest bound that could still hold a strictly better plan.
+    fn threshold(&self) -> f64 {
+        if self.integral {
+            self.best_value + 1.0 - 1e-6
+        } else {
+            self.best_value + 1e-9 * self.best_value.abs().max(1.0)
+        }
+    }
+
+    fn cap_left(&self, g: usize) -> u32 {
+        self.p.capacities[g].saturating_sub(self.in_group[g])
+    }
+
+    /// Unit still open at this node: missing depth and a free candidate to give it.
+    #[inline]
+    fn active(&self, u: usize) -> bool {
+        self.ru[u] > self.cover_in[u] && self.free_cnt[u] > 0
+    }
+
+    fn set_status(&mut self, c: usize, s: i8, log: &mut Vec<usize>) {
+        debug_assert_eq!(self.status[c], FREE);
+        self.status[c] = s;
+        log.push(c);
+        let m = &self.p.matrix;
+        for &u in m.units_of(c) {
+            let u = u as usize;
+            self.free_cnt[u] -= 1;
+            if s == IN {
+                if self.cover_in[u] < self.ru[u] {
+                    self.value_in += self.cu[u];
+                }
+                self.cover_in[u] = self.cover_in[u].saturating_add(1);
+            }
+        }
+        if s == IN {
+            self.in_group[self.p.groups[c] as usize] += 1;
+            self.fixed_in.push(c);
+        }
+    }
+
+    fn undo(&mut self, log: &mut Vec<usize>) {
+        while let Some(c) = log.pop() {
+            let s = self.status[c];
+            self.status[c] = FREE;
+            let m = &self.p.matrix;
+            for &u in m.units_of(c) {
+                let u = u as usize;
+                self.free_cnt[u] += 1;
+                if s == IN {
+                    self.cover_in[u] -= 1;
+                    if self.cover_in[u] < self.ru[u] {
+                        self.value_in -= self.cu[u];
+                    }
+                }
+            }
+            if s == IN {
+                self.in_group[self.p.groups[c] as usize] -= 1;
+                self.fixed_in.pop();
+            }
+        }
+    }
+
+    /// Λ for every free candidate from `lam` (inactive units must hold 0).
+    fn scores(&mut self, lam: &[f64]) {
+        let m = &self.p.matrix;
+        let status = &self.status;
+        self.big
+            .par_iter_mut()
+            .enumerate()
+            .with_min_len(64)
+            .for_each(|(c, b)| {
+                *b = if status[c] == FREE {
+                    m.units_of(c).iter().map(|&u| lam[u as usize]).sum()
+                } else {
+                    0.0
+                };
+            });
+    }
+
+    /// `L(λ)` and the inner maximiser, from the current scores.
+    fn evaluate(&self, lam: &[f64], active: &[u32]) -> Eval {
+        let mut l = self.value_in;
+        for &u in active {
+            let u = u as usize;
+            let d = self.cu[u] - lam[u];
+            if d > 0.0 {
+                l += f64::from(self.ru[u] - self.cover_in[u]) * d;
+            }
+        }
+        let mut x = Vec::new();
+        let mut buf: Vec<u32> = Vec::new();
+        for (g, mem) in self.members.iter().enumerate() {
+            let cap = self.cap_left(g) as usize;
+            if cap == 0 {
+                continue;
+            }
+            buf.clear();
+            buf.extend(
+                mem.iter()
+                    .copied()
+                    .filter(|&c| self.status[c as usize] == FREE && self.big[c as usize] > 0.0),
+            );
+            let big = &self.big;
+            let cmp =
+                |a: &u32, b: &u32| big[*b as usize].total_cmp(&big[*a as usize]).then(a.cmp(b));
+            if buf.len() > cap {
+                buf.select_nth_unstable_by(cap - 1, cmp);
+                buf.truncate(cap);
+            }
+            buf.sort_unstable_by(cmp);
+            for &c in &buf {
+                l += self.big[c as usize];
+            }
+            x.extend_from_slice(&buf);
+        }
+        Eval { l, x }
+    }
+
+    fn active_units(&self) -> Vec<u32> {
+        (0..self.cu.len())
+            .filter(|&u| self.active(u))
+            .map(|u| u as u32)
+            .collect()
+    }
+
+    fn out_of_limits(&mut self) -> bool {
+        if self.stopped_by.is_some() {
+            return true;
+        }
+        if self.nodes >= self.limits.max_nodes {
+            self.stopped_by = Some(ExactStop::Nodes);
+        } else if self.limits.deadline.is_some_and(|d| Instant::now() >= d) {
+            self.stopped_by = Some(ExactStop::Time);
+        }
+        self.stopped_by.is_some()
+    }
+
+    /// Subgradient optimisation at the current node from `lam`; leaves the best multipliers
+    /// in `lam` and returns the best bound. Stops early once the node can be pruned.
+    fn subgradient(&mut self, lam: &mut [f64], theta: &mut f64, iterations: u32) -> f64 {
+        let active = self.active_units();
+        for (u, l) in lam.iter_mut().enumerate() {
+            *l = if self.active(u) {
+                l.clamp(0.0, self.cu[u])
+            } else {
+                0.0
+            };
+        }
+        for d in self.dir.iter_mut() {
+            *d = 0.0;
+        }
+        let mut best_l = f64::INFINITY;
+        let mut best_lam: Vec<f64> = Vec::new();
+        let mut stall = 0u32;
+        // long subgradient runs (the root) halve the step more patiently
+        let stall_limit = if iterations > 200 { 40 } else { 15 };
+        let min_theta = if iterations > 200 { 1e-5 } else { 1e-3 };
+        for it in 0..iterations {
+            if it % 16 == 15 && self.limits.deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+            self.iterations += 1;
+            self.scores(lam);
+            let e = self.evaluate(lam, &active);
+            if e.l < best_l - 1e-12 * e.l.abs() {
+                best_l = e.l;
+                best_lam.clear();
+                best_lam.extend_from_slice(lam);
+                stall = 0;
+            } else {
+                stall += 1;
+                if stall >= stall_limit {
+                    *theta *= 0.5;
+                    stall = 0;
+                }
+            }
+            // the inner maximiser plus F₁ is a feasible plan
+            let m = &self.p.matrix;
+            for &c in &e.x {
+                for &u in m.units_of(c as usize) {
+                    self.cnt[u as usize] += 1;
+                }
+            }
+            let mut value = self.value_in;
+            let mut norm = 0.0;
+            for &u in &active {
+                let u = u as usize;
+                let r = f64::from(self.ru[u] - self.cover_in[u]);
+                let cov = f64::from(self.cnt[u]);
+                value += self.cu[u] * cov.min(r);
+                let y = if lam[u] < self.cu[u] { r } else { 0.0 };
+                self.dir[u] = (cov - y) + 0.5 * self.dir[u];
+                norm += self.cu[u] * self.dir[u] * self.dir[u];
+            }
+            for &c in &e.x {
+                for &u in m.units_of(c as usize) {
+                    self.cnt[u as usize] = 0;
+                }
+            }
+            if value > self.best_value + 1e-9 * self.best_value.abs().max(1.0) {
+                let mut plan: Vec<usize> = self.fixed_in.clone();
+                plan.extend(e.x.iter().map(|&c| c as usize));
+                plan.sort_unstable();
+                self.best_value = value;
+                self.best_plan = plan;
+            }
+            if best_l < self.threshold() || *theta < min_theta || norm <= 0.0 {
+                break;
+            }
+            let step = *theta * (e.l - self.best_value).max(1e-9 * e.l.abs().max(1.0)) / norm;
+            for &u in &active {
+                let u = u as usize;
+                if self.dir[u] != 0.0 {
+                    lam[u] = (lam[u] - step * self.cu[u] * self.dir[u]).clamp(0.0, self.cu[u]);
+                }
+            }
+        }
+        if !best_lam.is_empty() {
+            lam.copy_from_slice(&best_lam);
+        }
+        best_l
+    }
+
+    /// Reduced-cost fixing at `lam` (whose bound is `l`, scores current); returns the number
+    /// of candidates fixed and the branching candidate.
+    fn fix(&mut self, lam: &[f64], log: &mut Vec<usize>) -> (usize, Option<usize>, f64) {
+        self.scores(lam);
+        let active = self.active_units();
+        let e = self.evaluate(lam, &active);
+        let l = e.l;
+        let thr = self.threshold();
+        if l < thr {
+            return (0, None, l);
+        }
+        let mut to_out = Vec::new();
+        let mut to_in = Vec::new();
+        let mut branch: Option<usize> = None;
+        for (g, mem) in self.members.iter().enumerate() {
+            let cap = self.cap_left(g) as usize;
+            let free: Vec<u32> = mem
+                .iter()
+                .copied()
+                .filter(|&c| self.status[c as usize] == FREE)
+                .collect();
+            if cap == 0 {
+                to_out.extend(free.iter().map(|&c| c as usize));
+                continue;
+            }
+            let top: Vec<u32> =
+                e.x.iter()
+                    .copied()
+                    .filter(|&c| self.p.groups[c as usize] as usize == g)
+                    .collect();
+            let full = top.len() == cap;
+            let min_top = top
+                .iter()
+                .map(|&c| self.big[c as usize])
+                .fold(f64::INFINITY, f64::min);
+            let mut next_best = 0.0f64;
+            for &c in &free {
+                if !top.contains(&c) {
+                    next_best = next_best.max(self.big[c as usize]);
+                }
+            }
+            for &c in &free {
+                let c = c as usize;
+                let s = self.big[c];
+                if top.contains(&(c as u32)) {
+                    if l - s + next_best < thr {
+                        to_in.push(c);
+                    }
+                } else {
+                    let forced = l + s - if full { min_top } else { 0.0 };
+                    if forced < thr {
+                        to_out.push(c);
+                    }
+                }
+            }
+            for &c in &top {
+                let c = c as usize;
+                let better = match branch {
+                    None => true,
+                    Some(b) => self.big[c] > self.big[b],
+                };
+                if !to_in.contains(&c) && better {
+                    branch = Some(c);
+                }
+            }
+        }
+        let fixed = to_out.len() + to_in.len();
+        for c in to_out {
+            self.set_status(c, OUT, log);
+        }
+        for c in to_in {
+            if self.cap_left(self.p.groups[c] as usize) > 0 {
+                self.set_status(c, IN, log);
+            }
+        }
+        if fixed > 0 {
+            branch = None;
+        }
+        if branch.is_none() && fixed == 0 {
+            // no useful top candidate: branch on the best free one, if any
+            branch = (0..self.status.len())
+                .filter(|&c| self.status[c] == FREE && self.cap_left(self.p.groups[c] as usize) > 0)
+                .max_by(|&a, &b| self.big[a].total_cmp(&self.big[b]).then(b.cmp(&a)));
+        }
+        (fixed, branch, l)
+    }
+
+    /// Explores the current node. Returns false when a limit stopped the search (the node's
+    /// bound is then recorded as open).
+    fn node(&mut self, lam: &mut Vec<f64>, mut theta: f64, root: bool) {
+        self.nodes += 1;
+        let mut log: Vec<usize> = Vec::new();
+        let mut iterations = if root {
+            self.limits.root_iterations
+        } else {
+            self.limits.node_iterations
+        };
+        let mut node_bound;
+        let branch = loop {
+            let before = self.best_value;
+            let l = self.subgradient(lam, &mut theta, iterations);
+            node_bound = l;
+            if root && self.root_bound.is_infinite() {
+                self.root_bound = l;
+            }
+            if root && self.best_value > before {
+                // the Lagrangian heuristic improved the incumbent: polish it by local search
+                let ls = super::local_search::iterated_local_search(
+                    self.p,
+                    &self.best_plan,
+                    0,
+                    100,
+                    16,
+                    self.limits.deadline,
+                );
+                if ls.value > self.best_value + 1e-9 * self.best_value.abs().max(1.0) {
+                    let mut plan = ls.chosen;
+                    plan.sort_unstable();
+                    self.best_value = ls.value;
+                    self.best_plan = plan;
+                }
+            }
+            if l < self.threshold() {
+                self.undo(&mut log);
+                return;
+            }
+            let (fixed, branch, l2) = self.fix(lam, &mut log);
+            node_bound = node_bound.min(l2);
+            if root {
+                self.root_fixed += fixed;
+                self.root_bound = self.root_bound.min(l2);
+            }
+            if l2 < self.threshold() {
+                self.undo(&mut log);
+                return;
+            }
+            if fixed == 0 {
+                break branch;
+            }
+            iterations = self.limits.node_iterations;
+            theta = theta.max(0.05);
+        };
+        let Some(j) = branch else {
+            // nothing free: the forced set is the node's only plan
+            if self.value_in > self.best_value + 1e-9 * self.best_value.abs().max(1.0) {
+                self.best_value = self.value_in;
+                let mut plan = self.fixed_in.clone();
+                plan.sort_unstable();
+                self.best_plan = plan;
+            }
+            self.undo(&mut log);
+            return;
+        };
+        if self.out_of_limits() {
+            self.open_max = self.open_max.max(node_bound);
+            self.undo(&mut log);
+            return;
+        }
+        self.depth += 1;
+        if self.depth * lam.len() as u64 > MAX_SNAPSHOT_VALUES {
+            self.stopped_by = Some(ExactStop::Memory);
+            self.open_max = self.open_max.max(node_bound);
+            self.depth -= 1;
+            self.undo(&mut log);
+            return;
+        }
+        let snapshot = lam.clone();
+        for dir in [IN, OUT] {
+            if self.out_of_limits() {
+                self.open_max = self.open_max.max(node_bound);
+                break;
+            }
+            if dir == OUT {
+                lam.copy_from_slice(&snapshot);
+            }
+            let mut child_log = Vec::new();
+            self.set_status(j, dir, &mut child_log);
+            self.node(lam, (theta * 2.0).min(0.5), false);
+            self.undo(&mut child_log);
+        }
+        self.depth -= 1;
+        self.undo(&mut log);
+    }
+}
+
+/// Branch-and-bound from the incumbent `start` (feasible, value `start_value`). See the
+/// [module docs](self). Deterministic: work limits decide, the deadline is a safety net.
+pub(crate) fn branch_and_bound(
+    p: &CoveringProblem,
+    start: &[usize],
+    start_value: f64,
+    limits: ExactLimits,
+) -> ExactOutcome {
+    let mut b = Bnb::new(p, limits, start, start_value);
+    let nu = p.matrix.n_units();
+    // start from the multipliers the incumbent suggests: w/k on units it leaves short
+    let depth = p.matrix.depths_of(start);
+    let k = p.matrix.required();
+    let mut lam: Vec<f64> = (0..nu)
+        .map(|u| if depth[u] < k[u] { b.cu[u] } else { 0.0 })
+        .collect();
+    b.node(&mut lam, 1.0, true);
+    let proven = b.stopped_by.is_none();
+    let bound = if proven {
+        if b.integral {
+            b.best_value
+        } else {
+            b.best_value + 1e-9 * b.best_value.abs().max(1.0)
+        }
+    } else {
+        b.open_max
+            .max(b.best_value)
+            .min(b.root_bound.max(b.best_value))
+    };
+    ExactOutcome {
+        chosen: b.best_plan,
+        value: b.best_value,
+        bound,
+        root_bound: b.root_bound,
+        proven,
+        nodes: b.nodes,
+        root_fixed: b.root_fixed,
+        iterations: b.iterations,
+        stopped_by: b.stopped_by,
+    }
+}
+
+/// Runs the branch-and-bound with the limits of `options` (root iterations: the bound's).
+pub(crate) fn run_exact(
+    p: &CoveringProblem,
+    start: &[usize],
+    start_value: f64,
+    options: &super::covering::SolveOptions,
+    deadline: Instant,
+) -> ExactOutcome {
+    let limits = ExactLimits {
+        max_nodes: options.max_nodes.max(1),
+        root_iterations: options.bound_iterations.max(NODE_ITERATIONS),
+        node_iterations: NODE_ITERATIONS,
+        deadline: Some(deadline),
+    };
+    branch_and_bound(p, start, start_value, limits)
+}
+
+/// Subgradient iterations per node pass.
+const NODE_ITERATIONS: u32 = 60;
+
+/// The diagnostic of a search cut short, if it was.
+pub(crate) fn stop_diagnostic(o: &ExactOutcome) -> Option<crate::diagnostic::Diagnostic> {
+    use crate::diagnostic::{codes, Diagnostic};
+    let (code, why, field) = match o.stopped_by? {
+        ExactStop::Nodes => (
+            codes::PLACEMENT_EXACT_NODE_LIMIT,
+            "its node limit",
+            "max_nodes",
+        ),
+        ExactStop::Time => (
+            codes::PLACEMENT_EXACT_TIME_LIMIT,
+            "the time limit",
+            "time_limit",
+        ),
+        ExactStop::Memory => (
+            codes::PLACEMENT_EXACT_NODE_LIMIT,
+            "the depth its memory cap allows",
+            "max_nodes",
+        ),
+    };
+    Some(
+        Diagnostic::warning(
+            code,
+            format!(
+                "the branch-and-bound stopped at {why} after {} nodes: optimality not proven \
+                 (the bound is that of the open nodes)",
+                o.nodes
+            ),
+        )
+        .with_field(field),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::placement::matrix::CoverageMatrix;
+    use proptest::prelude::*;
+
+    fn instance(seed: u64, groups: bool, depth: bool) -> CoveringProblem {
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let nu = 8 + next(30) as usize;
+        let nc = 4 + next(10) as usize;
+        let w: Vec<f64> = (0..nu).map(|_| 1.0 + next(9) as f64).collect();
+        let sets: Vec<Vec<usize>> = (0..nc)
+            .map(|_| (0..1 + next(8)).map(|_| next(nu as u64) as usize).collect())
+            .collect();
+        let mut m = CoverageMatrix::from_sets(w, &sets).unwrap();
+        if depth {
+            let k = (0..nu).map(|_| 1 + next(3) as u8).collect();
+            let init = (0..nu).map(|_| u8::from(next(4) == 0)).collect();
+            m = m
+                .with_required_depth(k)
+                .unwrap()
+                .with_initial_depth(init)
+                .unwrap();
+        }
+        let mut p = CoveringProblem::new(m, 1 + next(4) as usize);
+        if groups {
+            let g = (0..nc).map(|_| next(2) as usize).collect();
+            p = p
+                .with_groups(g, vec![1 + next(3) as u32, next(3) as u32])
+                .unwrap();
+        }
+        p
+    }
+
+    fn optimum(p: &CoveringProblem) -> f64 {
+        let n = p.n_candidates();
+        (0u32..1 << n)
+            .map(|mask| (0..n).filter(|&c| mask & (1 << c) != 0).collect::<Vec<_>>())
+            .filter(|s| p.check(s).is_ok())
+            .map(|s| p.evaluate(&s))
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(160))]
+        /// From the empty plan, the tree search finds the brute-force optimum and proves it;
+        /// with a node limit of 1 the bound stays valid.
+        #[test]
+        fn proves_the_brute_force_optimum(seed in 0u64..1_000_000, g: bool, d: bool) {
+            let p = instance(seed, g, d);
+            let opt = optimum(&p);
+            let v0 = p.evaluate(&[]);
+            let limits = ExactLimits { max_nodes: u64::MAX, root_iterations: 300, node_iterations: 40, deadline: None };
+            let o = branch_and_bound(&p, &[], v0, limits);
+            prop_assert!(o.proven);
+            prop_assert!(p.check(&o.chosen).is_ok());
+            prop_assert!((p.evaluate(&o.chosen) - o.value).abs() < 1e-9);
+            prop_assert!((o.value - opt).abs() < 1e-6, "found {} optimum {}", o.value, opt);
+            prop_assert!(o.bound >= opt - 1e-9);
+            let short = ExactLimits { max_nodes: 1, ..limits };
+            let o1 = branch_and_bound(&p, &[], v0, short);
+            prop_assert!(o1.bound >= opt - 1e-6, "bound {} < optimum {}", o1.bound, opt);
+            prop_assert!(o1.value <= opt + 1e-9);
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! Set covering internals: a Lagrangian lower bound with its primal heuristic (Beasley's
+//! scheme), and, for equal costs, cover shrinking and proofs through the maximal-covering
+//! machinery.
+//!
+//! * **Lower bound.** Relaxing `Σ_{c ∋ u} x_c ≥ need_u` with `λ_u ≥ 0` gives
+//!   `L(λ) = Σ_u need_u·λ_u + Σ_c min(0, cost_c − Σ_{u ∈ c} λ_u)`, a lower bound on every
+//!   cover for every `λ ≥ 0`; subgradient steps (Polyak, towards the best cover) raise it.
+//!   With integer costs the bound rounds up.
+//! * **Lagrangian heuristic.** At every step the candidates of negative reduced cost, completed
+//!   on each short unit by its cheapest reduced-cost candidate and stripped of redundant ones
+//!   (dearest first), form a cover; the best is kept.
+//! * **Equal costs.** The fewest sites covering everything: a cover of `K` sites exists iff
+//!   the maximal-covering problem with `p = K` (weight `need_u`, depth `need_u`) reaches
+//!   `Σ need`. Iterated local search on that problem shrinks the cover; the exact
+//!   branch-and-bound ([`super::exact`]), run on `p = K − 1` against the target `Σ need`,
+//!   proves that no smaller cover exists.
+
+use super::exact::{branch_and_bound, ExactLimits, ExactStop};
+use super::greedy::greedy;
+use super::matrix::{CoverageMatrix, Transposed};
+use super::objective::CoveringProblem;
+use super::presolve::presolve;
+use crate::error::Result;
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Result of the Lagrangian bound and heuristic.
+pub(crate) struct CoverBound {
+    /// The best lower bound (rounded up for integer costs).
+    pub(crate) lower: f64,
+    /// The best cover met (sorted) and its cost, when better than the incumbent.
+    pub(crate) cover: Option<(Vec<usize>, f64)>,
+    /// Iterations made.
+    pub(crate) iterations: u32,
+    /// True when the deadline cut the iterations short.
+    pub(crate) hit_deadline: bool,
+}
+
+/// Cost of a cover.
+pub(crate) fn cost_of(costs: &[f64], chosen: &[usize]) -> f64 {
+    chosen.iter().map(|&c| costs[c]).sum()
+}
+
+/// Removes redundant candidates, dearest first (ties: higher index first).
+pub(crate) fn strip_redundant(
+    m: &CoverageMatrix,
+    costs: &[f64],
+    need: &[u32],
+    chosen: &mut Vec<usize>,
+    got: &mut [u32],
+) {
+    let mut order = chosen.clone();
+    order.sort_by(|&a, &b| costs[b].total_cmp(&costs[a]).then(b.cmp(&a)));
+    let mut keep = vec![true; order.len()];
+    for (i, &c) in order.iter().enumerate() {
+        if m.units_of(c)
+            .iter()
+            .all(|&u| got[u as usize] > need[u as usize])
+        {
+            for &u in m.units_of(c) {
+                got[u as usize] -= 1;
+            }
+            keep[i] = false;
+        }
+    }
+    *chosen = order
+        .iter()
+        .zip(&keep)
+        .filter(|(_, &k)| k)
+        .map(|(&c, _)| c)
+        .collect();
+    chosen.sort_unstable();
+}
+
+/// The Lagrangian lower bound and heuristic from the incumbent cost `ub`.
+pub(crate) fn lagrangian_cover(
+    m: &CoverageMatrix,
+    t: &Transposed,
+    costs: &[f64],
+    need: &[u32],
+    ub: f64,
+    iterations: u32,
+    deadline: Option<Instant>,
+) -> CoverBound {
+    let (nu, n) = (m.n_units(), m.n_candidates());
+    let integral = costs.iter().all(|&c| (c - c.round()).abs() < 1e-12);
+    let round = |l: f64| {
+        if integral {
+            (l - 1e-6).ceil()
+        } else {
+            l
+        }
+    };
+    let rows: Vec<u32> = (0..nu as u32).filter(|&u| need[u as usize] > 0).collect();
+    // start: each unit priced at its cheapest per-unit candidate cost
+    let mut lam = vec![0.0f64; nu];
+    for &u in &rows {
+        let u = u as usize;
+        lam[u] = t
+            .of(u)
+            .iter()
+            .map(|&c| costs[c as usize] / m.units_of(c as usize).len().max(1) as f64)
+            .fold(f64::INFINITY, f64::min);
+        if !lam[u].is_finite() {
+            lam[u] = 0.0;
+        }
+    }
+    let mut best_lb = 0.0f64;
+    let mut ub = ub;
+    let mut cover: Option<(Vec<usize>, f64)> = None;
+    let mut theta = 2.0f64;
+    let mut stall = 0u32;
+    let mut got = vec![0u32; nu];
+    let mut rc = vec![0.0f64; n];
+    let mut it = 0u32;
+    let mut hit_deadline = false;
+    while it < iterations {
+        if it % 8 == 7 && deadline.is_some_and(|d| Instant::now() >= d) {
+            hit_deadline = true;
+            break;
+        }
+        it += 1;
+        rc.par_iter_mut().enumerate().for_each(|(c, r)| {
+            *r = costs[c] - m.units_of(c).iter().map(|&u| lam[u as usize]).sum::<f64>();
+        });
+        let mut l: f64 = rows
+            .iter()
+            .map(|&u| f64::from(need[u as usize]) * lam[u as usize])
+            .sum();
+        let mut x: Vec<usize> = Vec::new();
+        for (c, &r) in rc.iter().enumerate() {
+            if r < 0.0 {
+                l += r;
+                x.push(c);
+            }
+        }
+        if l > best_lb + 1e-12 * l.abs() {
+            best_lb = l;
+            stall = 0;
+        } else {
+            stall += 1;
+            if stall >= 20 {
+                theta *= 0.5;
+                stall = 0;
+            }
+        }
+        // subgradient and the primal cover
+        for g in got.iter_mut() {
+            *g = 0;
+        }
+        for &c in &x {
+            for &u in m.units_of(c) {
+                got[u as usize] += 1;
+            }
+        }
+        let mut norm = 0.0;
+        let s: Vec<f64> = rows
+            .iter()
+            .map(|&u| {
+                let d = f64::from(need[u as usize]) - f64::from(got[u as usize]);
+                // a multiplier at 0 with a surplus stays at 0: no step there
+                let d = if lam[u as usize] <= 0.0 && d < 0.0 {
+                    0.0
+                } else {
+                    d
+                };
+                norm += d * d;
+                d
+            })
+            .collect();
+        if it % 4 == 1 || it == iterations {
+            let mut chosen = x.clone();
+            let mut is = vec![false; n];
+            for &c in &chosen {
+                is[c] = true;
+            }
+            // complete each short unit with its cheapest reduced-cost candidate
+            for &u in &rows {
+                let u = u as usize;
+                while got[u] < need[u] {
+                    let best = t
+                        .of(u)
+                        .iter()
+                        .map(|&c| c as usize)
+                        .filter(|&c| !is[c])
+                        .min_by(|&a, &b| rc[a].total_cmp(&rc[b]).then(a.cmp(&b)));
+                    let Some(c) = best else { break };
+                    is[c] = true;
+                    chosen.push(c);
+                    for &v in m.units_of(c) {
+                        got[v as usize] += 1;
+                    }
+                }
+            }
+            strip_redundant(m, costs, need, &mut chosen, &mut got);
+            let cost = cost_of(costs, &chosen);
+            if cost < ub - 1e-9 {
+                ub = cost;
+                cover = Some((chosen, cost));
+            }
+        }
+        if round(best_lb) >= ub - 1e-9 || theta < 1e-4 || norm <= 0.0 {
+            break;
+        }
+        let step = theta * (ub - l).max(1e-9) / norm;
+        for (i, &u) in rows.iter().enumerate() {
+            let u = u as usize;
+            lam[u] = (lam[u] + step * s[i]).max(0.0);
+        }
+    }
+    CoverBound {
+        lower: round(best_lb).max(0.0),
+        cover,
+        iterations: it,
+        hit_deadline,
+    }
+}
+
+/// The maximal-covering twin of a unit-cost cover problem: weight and depth `need_u`.
+fn twin(m: &CoverageMatrix, need: &[u32], p: usize) -> Result<CoveringProblem> {
+    let w: Vec<f64> = need.iter().map(|&n| f64::from(n)).collect();
+    let k: Vec<u8> = need.iter().map(|&n| n.clamp(1, 8) as u8).collect();
+    let mut mm = CoverageMatrix::new(w)?.with_required_depth(k)?;
+    for c in 0..m.n_candidates() {
+        mm.push_sorted(m.units_of(c));
+    }
+    Ok(CoveringProblem::new(mm, p))
+}
+
+/// Outcome of the equal-cost search.
+pub(crate) struct Shrink {
+    /// The smallest cover found (sorted).
+    pub(crate) cover: Vec<usize>,
+    /// A proven lower bound on the number of sites.
+    pub(crate) lower_sites: usize,
+    /// Branch-and-bound nodes.
+    pub(crate) nodes: u64,
+    /// Which limit stopped the proof, if any.
+    pub(crate) stopped: Option<ExactStop>,
+}
+
+/// Equal costs: shrinks `cover` by iterated local search on the maximal-covering twin, then
+/// (when `prove`) tries to prove that one site fewer cannot cover everything.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn shrink_equal_cost(
+    m: &CoverageMatrix,
+    need: &[u32],
+    cover: Vec<usize>,
+    lower_sites: usize,
+    seed: u64,
+    prove: bool,
+    max_nodes: u64,
+    deadline: Instant,
+) -> Result<Shrink> {
+    let total: f64 = need.iter().map(|&n| f64::from(n)).sum();
+    let mut best = cover;
+    let mut nodes = 0;
+    let mut stopped = None;
+    let mut lower_sites = lower_sites;
+    let full = |v: f64| v >= total - 0.5;
+    if !prove {
+        return Ok(Shrink {
+            cover: best,
+            lower_sites,
+            nodes,
+            stopped,
+        });
+    }
+    let _ = seed;
+    'outer: while best.len() > lower_sites && Instant::now() < deadline {
+        let k = best.len() - 1;
+        let pre = presolve(&twin(m, need, k)?)?;
+        let q = &pre.problem;
+        let g = greedy(q)?;
+        let (mut plan, mut value) = (g.chosen, g.value);
+        if !full(value) && prove {
+            // prove that no k sites reach the target, or find k that do
+            let limits = ExactLimits {
+                max_nodes,
+                root_iterations: 1000,
+                node_iterations: 60,
+                deadline: Some(deadline),
+            };
+            let o = branch_and_bound(q, &[], total - 1.0, limits);
+            nodes += o.nodes;
+            if full(o.value) {
+                plan = o.chosen;
+                value = o.value;
+            } else if o.proven {
+                lower_sites = lower_sites.max(k + 1);
+                break 'outer;
+            } else {
+                stopped = o.stopped_by;
+                break 'outer;
+            }
+        }
+        if !full(value) {
+            break;
+        }
+        let mut c: Vec<usize> = plan.iter().map(|&c| pre.original[c]).collect();
+        c.sort_unstable();
+        best = c;
+    }
+    if stopped.is_none() && best.len() > lower_sites {
+        // the loop ran out of time between two proofs
+        stopped = Some(ExactStop::Time);
+    }
+    Ok(Shrink {
+        cover: best,
+        lower_sites,
+        nodes,
+        stopped,
+    })
+}
