@@ -72,6 +72,7 @@
 )]
 
 pub mod catalogue;
+pub mod catalogue_v2;
 pub mod demand;
 pub mod diagnostic;
 pub mod error;
