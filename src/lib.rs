@@ -86,6 +86,7 @@ pub mod placement;
 pub mod scenario;
 pub mod site;
 pub mod terrain;
+pub mod timeline;
 pub mod volume;
 
 pub use catalogue::{
