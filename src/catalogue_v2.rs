@@ -243,7 +243,12 @@ fn bad(kind: &'static str, id: &str, field: String, reason: String) -> Error {
 
 fn finite_ge(kind: &'static str, id: &str, field: String, v: f64, lo: f64) -> Result<()> {
     if !v.is_finite() || v < lo {
-        return Err(bad(kind, id, field, format!("{v} must be a finite number ≥ {lo}")));
+        return Err(bad(
+            kind,
+            id,
+            field,
+            format!("{v} must be a finite number ≥ {lo}"),
+        ));
     }
     Ok(())
 }
@@ -291,7 +296,13 @@ pub fn validate(threats: &[ThreatClass], systems: &[SystemClass]) -> Result<()> 
                 ));
             }
             for (i, &a) in k.flight_altitudes_m.iter().enumerate() {
-                finite_ge(T, &t.id, format!("kinematics.flight_altitudes_m[{i}]"), a, 0.0)?;
+                finite_ge(
+                    T,
+                    &t.id,
+                    format!("kinematics.flight_altitudes_m[{i}]"),
+                    a,
+                    0.0,
+                )?;
             }
         }
     }
@@ -326,8 +337,20 @@ pub fn validate(threats: &[ThreatClass], systems: &[SystemClass]) -> Result<()> 
             }
         }
         if let Some(w) = &s.weapon {
-            finite_ge(S, &s.id, "weapon.reaction_time_s".into(), w.reaction_time_s, 0.0)?;
-            finite_ge(S, &s.id, "weapon.reload_time_s".into(), w.reload_time_s, 0.0)?;
+            finite_ge(
+                S,
+                &s.id,
+                "weapon.reaction_time_s".into(),
+                w.reaction_time_s,
+                0.0,
+            )?;
+            finite_ge(
+                S,
+                &s.id,
+                "weapon.reload_time_s".into(),
+                w.reload_time_s,
+                0.0,
+            )?;
             finite_ge(
                 S,
                 &s.id,

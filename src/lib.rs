@@ -83,9 +83,12 @@ pub mod gaps;
 pub mod index;
 pub mod map;
 pub mod placement;
+pub mod route;
 pub mod scenario;
 pub mod site;
 pub mod terrain;
+pub mod threat_area;
+pub mod threat_report;
 pub mod timeline;
 pub mod volume;
 

@@ -257,6 +257,7 @@ pub struct Scenario {
     mutual_support: Option<MutualSupport>,
     settings: Settings,
     diagnostics: Vec<Diagnostic>,
+    threat_setup: crate::threat_area::ThreatSetup,
 }
 
 /// The sample scenarios shipped in `data/scenarios/`, by name.
@@ -731,6 +732,7 @@ impl Scenario {
             "limits",
             "terrain",
             "asset_value_km2",
+            "netting",
         ];
         for k in settings_v.keys() {
             if !KNOWN_SETTINGS.contains(&k.as_str()) {
@@ -1005,6 +1007,7 @@ impl Scenario {
                 fixed: bool,
                 p: [f64; 2],
             },
+            Threat(crate::threat_area::ParsedThreatFeature),
         }
         let mut parsed = Vec::with_capacity(features.len());
         let mut ids = HashSet::new();
@@ -1088,10 +1091,20 @@ impl Scenario {
                         id,
                     }
                 }
+                "launch_area" => {
+                    let threats = crate::threat_area::threat_list(ctx.props, cat, &ctx.feature)?;
+                    let is_point = f.pointer("/geometry/type").and_then(Value::as_str) == Some("Point");
+                    let (point, area) = if is_point { (Some(point(&ctx, f)?), None) } else { (None, Some(areal(&ctx, f)?)) };
+                    Parsed::Threat(crate::threat_area::ParsedThreatFeature::Launch { id, name, threats, point, area })
+                }
+                "route" => {
+                    let threats = crate::threat_area::threat_list(ctx.props, cat, &ctx.feature)?;
+                    Parsed::Threat(crate::threat_area::ParsedThreatFeature::Route { line: line(&ctx, f)?, id, name, threats })
+                }
                 other => {
                     return Err(ctx.err(
                         "properties.kind",
-                        format!("unknown kind \"{other}\" (known: zone, asset, corridor, contact_line, candidate_area, candidate_point, exclusion, site)"),
+                        format!("unknown kind \"{other}\" (known: zone, asset, corridor, contact_line, candidate_area, candidate_point, exclusion, site, launch_area, route)"),
                     ))
                 }
             };
@@ -1163,6 +1176,19 @@ impl Scenario {
                 asset_value_km2,
             },
             diagnostics: Vec::new(),
+            threat_setup: crate::threat_area::ThreatSetup {
+                netting: match settings_v.get("netting") {
+                    None | Some(Value::Null) => false,
+                    Some(Value::Bool(b)) => *b,
+                    Some(other) => {
+                        return Err(setting_err(
+                            "netting",
+                            format!("expected true or false, found {}", type_name(other)),
+                        ))
+                    }
+                },
+                ..Default::default()
+            },
         };
         let mut site_refs = Vec::new();
         for p in parsed {
@@ -1237,6 +1263,7 @@ impl Scenario {
                     id,
                     name,
                 }),
+                Parsed::Threat(t) => s.threat_setup.push(t, &frame),
                 Parsed::CandPoint { id, class, p } => s.candidate_points.push(CandidatePoint {
                     local: local(p),
                     lonlat: p,
@@ -1354,6 +1381,14 @@ impl Scenario {
     #[allow(dead_code)] // the loader's checks push here as they gain diagnostics
     pub(crate) fn push_diagnostic(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
+    }
+    /// Launch areas, known routes and the netting setting ([`crate::threat_area`]).
+    pub fn threat_setup(&self) -> &crate::threat_area::ThreatSetup {
+        &self.threat_setup
+    }
+    /// Mutable [`threat_setup`](Self::threat_setup) (e.g. to switch netting on).
+    pub fn threat_setup_mut(&mut self) -> &mut crate::threat_area::ThreatSetup {
+        &mut self.threat_setup
     }
     /// Settings.
     pub fn settings(&self) -> &Settings {

@@ -506,7 +506,70 @@ fn kinematic(path: &Polyline, cat: &Catalogue, site: &Site, threat: ThreatId, h:
     ring_sector_along(path, site.position, r2_min, r2_max, None)
 }
 
-fn check_inputs(def: &Defence, threat: ThreatId, h: f64, v: f64) -> Result<()> {
+/// True iff the sensor `view` at `site` sees a target at local `p`, height `h` (the pointwise
+/// form of the detection rule, used by [`crate::route`]).
+pub(crate) fn sees_point(
+    site: &Site,
+    view: &SensorView,
+    h: f64,
+    terrain: &Terrain,
+    p: [f64; 2],
+) -> bool {
+    let dh = h - view.antenna_height_m;
+    let hz = radar_horizon_m(view.antenna_height_m, h, view.refraction_k);
+    let r2 = (view.range_m * view.range_m - dh * dh).min(hz * hz);
+    let (dx, dy) = (p[0] - site.position[0], p[1] - site.position[1]);
+    if dx * dx + dy * dy > r2 {
+        return false;
+    }
+    if view.sector_deg < 360.0 {
+        let hw = view.sector_deg / 2.0;
+        let l = bearing_vec(site.facing_deg - hw);
+        let r = bearing_vec(site.facing_deg + hw);
+        let il = l[0] * dy - l[1] * dx <= 0.0;
+        let ir = r[0] * dy - r[1] * dx >= 0.0;
+        let inside = if view.sector_deg <= 180.0 {
+            il && ir
+        } else {
+            il || ir
+        };
+        if !inside {
+            return false;
+        }
+    }
+    terrain.is_flat()
+        || line_of_sight(
+            terrain,
+            site.position,
+            view.antenna_height_m,
+            p,
+            h,
+            view.refraction_k,
+        )
+}
+
+/// True iff local `p` at height `h` is inside the kinematic envelope of `site` against
+/// `threat` (pointwise form, used by [`crate::route`]).
+pub(crate) fn kinematic_point(
+    cat: &Catalogue,
+    site: &Site,
+    threat: ThreatId,
+    h: f64,
+    p: [f64; 2],
+) -> bool {
+    let Some(env) = cat.envelope(site.class, threat) else {
+        return false;
+    };
+    if !(h >= env.min_alt_m && h <= env.max_alt_m) {
+        return false;
+    }
+    let ha = cat.class(site.class).antenna_height_m;
+    let (dx, dy) = (p[0] - site.position[0], p[1] - site.position[1]);
+    let s2 = dx * dx + dy * dy + (h - ha) * (h - ha);
+    s2 <= env.max_range_m * env.max_range_m && s2 >= env.min_range_m * env.min_range_m
+}
+
+pub(crate) fn check_inputs(def: &Defence, threat: ThreatId, h: f64, v: f64) -> Result<()> {
     let bad = |what: &str, reason: String| Error::InvalidInput {
         what: what.into(),
         reason,
