@@ -88,6 +88,7 @@ pub mod scenario;
 pub mod site;
 pub mod terrain;
 pub mod threat_area;
+pub mod threat_export;
 pub mod threat_report;
 pub mod timeline;
 pub mod volume;

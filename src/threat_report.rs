@@ -123,6 +123,8 @@ pub struct AssetThreat {
     pub worst_warning_s: f64,
     /// Route of the least warning.
     pub worst_warning_route: usize,
+    /// Least weapon-cue warning ([`Timeline::cue_warning_s`]) over the routes, seconds.
+    pub worst_cue_warning_s: f64,
     /// Fewest engagement opportunities over them.
     pub worst_opportunities: u32,
     /// Route of the fewest opportunities.
@@ -370,6 +372,7 @@ pub fn threat_report(
                 .unwrap_or(i)
         };
         let ww = worst(&|tl| tl.warning_time_s);
+        let wc = worst(&|tl| tl.cue_warning_s);
         let wo = worst(&|tl| tl.engagement_opportunities as f64);
         let wk = worst(&|tl| tl.kill_probability);
         let mut contributions: Vec<Contribution> = Vec::new();
@@ -399,6 +402,7 @@ pub fn threat_report(
             routes: j - i,
             worst_warning_s: routes[ww].timeline.warning_time_s,
             worst_warning_route: ww,
+            worst_cue_warning_s: routes[wc].timeline.cue_warning_s,
             worst_opportunities: routes[wo].timeline.engagement_opportunities,
             worst_opportunities_route: wo,
             worst_kill_probability: routes[wk].timeline.kill_probability,

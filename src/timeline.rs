@@ -249,6 +249,10 @@ pub struct Timeline {
     pub detected_s: Intervals,
     /// Time from first detection to impact, seconds (0 when never seen).
     pub warning_time_s: f64,
+    /// Time from the earliest weapon cue (a track usable by a weapon that can engage this
+    /// threat here: its own sensor's, or with netting any sensor's) to impact, seconds (0 when
+    /// no weapon is ever cued). Netting changes this one, not [`warning_time_s`](Self::warning_time_s).
+    pub cue_warning_s: f64,
     /// Per weapon that can engage this threat at this height at all.
     pub weapons: Vec<WeaponTimeline>,
     /// Total engagements over all weapons.
@@ -757,6 +761,11 @@ pub fn timeline(
         });
     }
     let survive: f64 = weapons.iter().map(|w| 1.0 - w.kill_probability).product();
+    let first_cue = weapons
+        .iter()
+        .filter(|w| !w.engageable_s.is_empty())
+        .filter_map(|w| w.cue_s)
+        .fold(f64::INFINITY, f64::min);
     let engagement_opportunities = weapons.iter().map(|w| w.engagements.len() as u32).sum();
     Ok(Timeline {
         threat,
@@ -767,6 +776,11 @@ pub fn timeline(
         first_detection_s: first.map(|f| f.0),
         first_detection_by: first.map(|f| f.1),
         warning_time_s: first.map_or(0.0, |f| (total - f.0).max(0.0)),
+        cue_warning_s: if first_cue.is_finite() {
+            (total - first_cue).max(0.0)
+        } else {
+            0.0
+        },
         detected_s: detected,
         weapons,
         engagement_opportunities,
