@@ -53,12 +53,12 @@ use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-/// Diagnostic codes of least-exposure routes (also listed in [`crate::diagnostic::codes`]).
+/// Diagnostic codes of least-exposure routes (the constants live in
+/// [`crate::diagnostic::codes`]).
 pub mod codes {
-    /// The grid was coarsened so that one search stays within `max_cells`.
-    pub const GRID_COARSENED: &str = "route.grid_coarsened";
-    /// No λ met the detour cap: the straight segment was returned.
-    pub const DETOUR_FALLBACK: &str = "route.detour_fallback";
+    pub use crate::diagnostic::codes::{
+        ROUTE_DETOUR_FALLBACK as DETOUR_FALLBACK, ROUTE_GRID_COARSENED as GRID_COARSENED,
+    };
 }
 
 /// Options of [`least_exposure_route`].

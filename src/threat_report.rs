@@ -40,12 +40,12 @@ use serde::Serialize;
 /// Spacing of the points of a densified great-circle route, metres.
 pub const GREAT_CIRCLE_STEP_M: f64 = 5_000.0;
 
-/// Diagnostic codes of the threat report (also listed in [`crate::diagnostic::codes`]).
+/// Diagnostic codes of the threat report (the constants live in [`crate::diagnostic::codes`]).
 pub mod codes {
-    /// A known route ends far (> 10 km) from every asset and was not attributed.
-    pub const ROUTE_UNATTRIBUTED: &str = "threat_report.route_unattributed";
-    /// The scenario has no launch areas and no routes: nothing to report.
-    pub const NO_THREAT_SOURCES: &str = "threat_report.no_threat_sources";
+    pub use crate::diagnostic::codes::{
+        THREAT_REPORT_NO_THREAT_SOURCES as NO_THREAT_SOURCES,
+        THREAT_REPORT_ROUTE_UNATTRIBUTED as ROUTE_UNATTRIBUTED,
+    };
 }
 
 /// Options of [`threat_report`].

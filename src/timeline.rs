@@ -69,15 +69,12 @@ use crate::site::Site;
 use crate::terrain::{line_of_sight, Terrain};
 use serde::Serialize;
 
-/// Diagnostic codes emitted by timelines (also listed in [`crate::diagnostic::codes`]).
+/// Diagnostic codes emitted by timelines (the constants live in [`crate::diagnostic::codes`]).
 pub mod codes {
-    /// A class without a v2 `weapon` block was given the generic weapon defaults.
-    pub const WEAPON_DEFAULTS: &str = "timeline.weapon_defaults";
-    /// The threat is at least as fast as an interceptor: the earliest intercept was bracketed
-    /// by sampling every 0.25 s before bisection.
-    pub const SAMPLED_INTERCEPT: &str = "timeline.sampled_intercept";
-    /// Terrain line of sight was sampled along the route (every half terrain cell).
-    pub const TERRAIN_SAMPLED: &str = "timeline.terrain_sampled";
+    pub use crate::diagnostic::codes::{
+        TIMELINE_SAMPLED_INTERCEPT as SAMPLED_INTERCEPT,
+        TIMELINE_TERRAIN_SAMPLED as TERRAIN_SAMPLED, TIMELINE_WEAPON_DEFAULTS as WEAPON_DEFAULTS,
+    };
 }
 
 /// Sorted, disjoint closed intervals `[a, b]`.
