@@ -141,6 +141,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "off" => vec![false],
         _ => vec![false, true],
     };
+    // coverage with and without netting on the low layers (demand grid at 2 km)
+    {
+        let mut s2 = scenario.clone();
+        s2.settings_mut().grid_resolution_m = s2.settings().grid_resolution_m.max(2_000.0);
+        let demand = skycover::Demand::from_scenario(&s2)?;
+        let eff = skycover::netting::netting_effect(s2.catalogue(), &demand, s2.sites(), &terrain)?;
+        println!("\ncoverage (depth ≥ 1, weighted) own sensor → netted, layers ≤ 500 m:");
+        for l in eff.iter().filter(|l| l.layer.altitude_m <= 500.0) {
+            println!(
+                "  {:<18} {:>5} m  {:>5.1} % → {:>5.1} %",
+                s2.catalogue().threat(l.layer.threat).id,
+                l.layer.altitude_m,
+                100.0 * l.own_fraction,
+                100.0 * l.netted_fraction
+            );
+        }
+    }
     let mut features = Vec::new();
     for net in modes {
         let opts = ReportOptions {

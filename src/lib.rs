@@ -82,6 +82,7 @@ pub mod frame;
 pub mod gaps;
 pub mod index;
 pub mod map;
+pub mod netting;
 pub mod placement;
 pub mod route;
 pub mod scenario;
