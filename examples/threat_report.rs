@@ -159,6 +159,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let mut features = Vec::new();
+    let mut last = None;
     for net in modes {
         let opts = ReportOptions {
             netting: Some(net),
@@ -170,6 +171,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         table(&scenario, &r);
         println!("  ({:.2} s)", t0.elapsed().as_secs_f64());
         features.extend(route_features(&scenario, &r, true));
+        last = Some(r);
+    }
+    if let Some(path) = &geojson {
+        // the map with the worst routes of the last report, next to the GeoJSON
+        if let Some(r) = &last {
+            let content = skycover::map::MapContent::from_scenario(&scenario)
+                .with_threat_routes(r)
+                .with_subtitle(format!(
+                    "worst threat routes per asset (netting {})",
+                    if r.netting { "on" } else { "off" }
+                ));
+            let svg = std::path::Path::new(path).with_extension("svg");
+            skycover::map::render_svg(&content, &svg, (1400, 1100))?;
+            println!("wrote {}", svg.display());
+        }
     }
     if let Some(path) = geojson {
         let mut all = skycover::export::scenario_features(&scenario);
