@@ -39,6 +39,13 @@
 //!   greedy, swap local search, a certified upper bound and an exact MILP (good_lp: microlp, or
 //!   HiGHS with the `highs` feature) behind one [`Planner`] returning a [`Plan`]; plus generic
 //!   maximal covering, set covering and k-coverage on your own matrix ([`placement::covering`]).
+//! * Threat-based evaluation: [`catalogue_v2`] (sensors apart from weapons, weapon timing and
+//!   magazines, threat kinematics; v1 catalogues load unchanged), [`threat_area`] (launch
+//!   areas, known routes, netting), [`timeline`] (first detection, warning, intercept windows,
+//!   shoot-look-shoot engagements, kill probability along a route), [`route`] (least-exposure
+//!   routes, Dijkstra with a detour cap), [`threat_report`] (per asset and threat: worst
+//!   routes and what each class contributes), [`threat_export`] (annotated GeoJSON routes) and
+//!   [`netting`] (coverage with and without a shared air picture).
 //!
 //! All computation is in metres in one local frame per scenario; inputs and outputs are
 //! WGS84 lon/lat. The library never panics on user input, never prints, never exits.
