@@ -65,6 +65,9 @@ pub struct ThreatClass {
     pub weight: f64,
     /// Evaluation altitudes above ground, metres (at least one, each ≥ 0).
     pub altitudes_m: Vec<f64>,
+    /// Catalogue v2: speed, flight altitudes and route kind (see [`crate::catalogue_v2`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kinematics: Option<crate::catalogue_v2::ThreatKinematics>,
 }
 
 /// A kind of air-defence system.
@@ -94,6 +97,12 @@ pub struct SystemClass {
     pub min_spacing_m: f64,
     /// Engagement envelope per threat id; threats absent here cannot be engaged.
     pub envelopes: BTreeMap<String, Envelope>,
+    /// Catalogue v2: a sensor apart from the weapon (see [`crate::catalogue_v2`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensor: Option<crate::catalogue_v2::Sensor>,
+    /// Catalogue v2: weapon timing, magazine and lethality (see [`crate::catalogue_v2`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weapon: Option<crate::catalogue_v2::Weapon>,
 }
 
 fn default_sector() -> f64 {
@@ -368,6 +377,7 @@ impl Catalogue {
             }
             envelopes.push(row);
         }
+        crate::catalogue_v2::validate(&threats, &systems)?;
         let mut layers = Vec::new();
         for (ti, t) in threats.iter().enumerate() {
             for &a in &t.altitudes_m {

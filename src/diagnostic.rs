@@ -192,4 +192,20 @@ pub mod codes {
     /// Set covering: the lower bound's subgradient stopped at the time limit.
     pub const PLACEMENT_COVER_TIME_LIMIT: &str = "placement.cover_time_limit";
     // --- end placement ---
+    // ---- threat-based evaluation: timeline, route, threat_report ----
+    /// A class without a v2 `weapon` block was given the generic weapon defaults.
+    pub const TIMELINE_WEAPON_DEFAULTS: &str = "timeline.weapon_defaults";
+    /// The threat is at least as fast as an interceptor: earliest intercepts were bracketed by
+    /// sampling every 0.25 s before bisection.
+    pub const TIMELINE_SAMPLED_INTERCEPT: &str = "timeline.sampled_intercept";
+    /// Terrain line of sight was sampled along the route (every half terrain cell).
+    pub const TIMELINE_TERRAIN_SAMPLED: &str = "timeline.terrain_sampled";
+    /// A least-exposure grid was coarsened to stay within its cell limit.
+    pub const ROUTE_GRID_COARSENED: &str = "route.grid_coarsened";
+    /// No least-exposure path met the detour cap: the straight segment was used.
+    pub const ROUTE_DETOUR_FALLBACK: &str = "route.detour_fallback";
+    /// A known route ends far (> 10 km) from every asset and was not evaluated.
+    pub const THREAT_REPORT_ROUTE_UNATTRIBUTED: &str = "threat_report.route_unattributed";
+    /// The scenario has no launch areas and no routes.
+    pub const THREAT_REPORT_NO_THREAT_SOURCES: &str = "threat_report.no_threat_sources";
 }

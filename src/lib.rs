@@ -48,6 +48,13 @@
 //!   greedy, swap local search, a certified upper bound and an exact MILP (good_lp: microlp, or
 //!   HiGHS with the `highs` feature) behind one [`Planner`] returning a [`Plan`]; plus generic
 //!   maximal covering, set covering and k-coverage on your own matrix ([`placement::covering`]).
+//! * Threat-based evaluation: [`catalogue_v2`] (sensors apart from weapons, weapon timing and
+//!   magazines, threat kinematics; v1 catalogues load unchanged), [`threat_area`] (launch
+//!   areas, known routes, netting), [`timeline`] (first detection, warning, intercept windows,
+//!   shoot-look-shoot engagements, kill probability along a route), [`route`] (least-exposure
+//!   routes, Dijkstra with a detour cap), [`threat_report`] (per asset and threat: worst
+//!   routes and what each class contributes), [`threat_export`] (annotated GeoJSON routes) and
+//!   [`netting`] (coverage with and without a shared air picture).
 //!
 //! * [`validate`]: input ceilings ([`validate::MAX_WEIGHT`], limit ceilings), a JSON reader
 //!   that rejects duplicate keys and names non-GeoJSON formats, and O(n log n) polygon checks.
@@ -83,9 +90,10 @@
     )
 )]
 
-pub mod builder;
 pub mod bearing;
+pub mod builder;
 pub mod catalogue;
+pub mod catalogue_v2;
 pub mod demand;
 pub mod diagnostic;
 pub mod error;
@@ -96,13 +104,19 @@ pub mod gaps;
 pub mod geometry;
 pub mod index;
 pub mod map;
+pub mod netting;
 pub mod output;
 pub mod phase;
 pub mod placement;
 pub mod report;
+pub mod route;
 pub mod scenario;
 pub mod site;
 pub mod terrain;
+pub mod threat_area;
+pub mod threat_export;
+pub mod threat_report;
+pub mod timeline;
 pub mod validate;
 pub mod volume;
 

@@ -86,6 +86,9 @@ pub struct MapContent {
     pub asset_failing: Vec<Vec<String>>,
     /// Remarks gathered while building the content (clipping, offset sites, dropped labels).
     pub diagnostics: Vec<Diagnostic>,
+    /// Threat routes (local frame), drawn as dark lines, e.g. the worst routes per asset of a
+    /// [`ThreatReport`](crate::threat_report::ThreatReport) (see [`MapContent::with_threat_routes`]).
+    pub threat_routes: Vec<LineString<f64>>,
 }
 
 fn project_outline(scenario: &Scenario, mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
@@ -432,6 +435,19 @@ impl MapContent {
     pub fn with_gaps(mut self, gaps: Vec<MultiPolygon<f64>>, label: impl Into<String>) -> Self {
         self.gaps = gaps;
         self.gap_label = label.into();
+        self
+    }
+
+    /// Adds the worst route (lowest kill probability) of every asset and threat of `report`.
+    pub fn with_threat_routes(mut self, report: &crate::threat_report::ThreatReport) -> Self {
+        let mut idx: Vec<usize> = report.summary.iter().map(|a| a.worst_kill_route).collect();
+        idx.sort_unstable();
+        idx.dedup();
+        self.threat_routes = idx
+            .into_iter()
+            .filter_map(|i| report.routes.get(i))
+            .map(|r| r.path.points().iter().map(|p| (p[0], p[1])).collect())
+            .collect();
         self
     }
 
@@ -845,6 +861,16 @@ where
                 .map_err(draw_err)?;
         }
     }
+    for ls in &m.threat_routes {
+        for part in clip_ls(ls, &view) {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    ring_points(&part),
+                    RGBColor(30, 30, 30).mix(0.8).stroke_width(2),
+                )))
+                .map_err(draw_err)?;
+        }
+    }
     for (ls, keep) in &m.contact_lines {
         if *keep > 0.0 {
             // the keep-out band where it is: the line buffered by the keep-out distance
@@ -1090,6 +1116,15 @@ where
             RGBColor(140, 80, 160).mix(0.0),
         )?;
         line(area, "corridor", &mut y)?;
+    }
+    if !m.threat_routes.is_empty() {
+        swatch(
+            area,
+            y,
+            RGBColor(30, 30, 30).mix(0.8),
+            RGBColor(30, 30, 30).mix(0.8),
+        )?;
+        line(area, "worst threat route per asset", &mut y)?;
     }
     if !m.contact_lines.is_empty() {
         swatch(

@@ -289,6 +289,7 @@ pub struct Scenario {
     diagnostics: Vec<Diagnostic>,
     terrain: owned_terrain::OwnedTerrain,
     extent: Extent,
+    threat_setup: crate::threat_area::ThreatSetup,
 }
 
 /// The sample scenarios shipped in `data/scenarios/`, by name.
@@ -768,6 +769,7 @@ impl Scenario {
             "terrain_crs",
             "terrain_outside",
             "max_frame_distortion",
+            "netting",
         ];
         for k in settings_v.keys() {
             if !KNOWN_SETTINGS.contains(&k.as_str()) {
@@ -1054,6 +1056,7 @@ impl Scenario {
                 fixed: bool,
                 p: [f64; 2],
             },
+            Threat(crate::threat_area::ParsedThreatFeature),
         }
         let mut parsed = Vec::with_capacity(features.len());
         let mut ids = HashSet::new();
@@ -1140,10 +1143,20 @@ impl Scenario {
                         id,
                     }
                 }
+                "launch_area" => {
+                    let threats = crate::threat_area::threat_list(ctx.props, cat, &ctx.feature)?;
+                    let is_point = f.pointer("/geometry/type").and_then(Value::as_str) == Some("Point");
+                    let (point, area) = if is_point { (Some(point(&ctx, f)?), None) } else { (None, Some(areal(&ctx, f)?)) };
+                    Parsed::Threat(crate::threat_area::ParsedThreatFeature::Launch { id, name, threats, point, area })
+                }
+                "route" => {
+                    let threats = crate::threat_area::threat_list(ctx.props, cat, &ctx.feature)?;
+                    Parsed::Threat(crate::threat_area::ParsedThreatFeature::Route { line: line(&ctx, f)?, id, name, threats })
+                }
                 other => {
                     return Err(ctx.err(
                         "properties.kind",
-                        format!("unknown kind \"{other}\" (known: zone, asset, corridor, contact_line, candidate_area, candidate_point, exclusion, site)"),
+                        format!("unknown kind \"{other}\" (known: zone, asset, corridor, contact_line, candidate_area, candidate_point, exclusion, site, launch_area, route)"),
                     ))
                 }
             };
@@ -1201,6 +1214,19 @@ impl Scenario {
                 Parsed::Asset { id, p, .. }
                 | Parsed::CandPoint { id, p, .. }
                 | Parsed::Site { id, p, .. } => (id, vec![(p[0], p[1])]),
+                Parsed::Threat(crate::threat_area::ParsedThreatFeature::Launch {
+                    id,
+                    point,
+                    area,
+                    ..
+                }) => {
+                    let mut v: Vec<(f64, f64)> = point.iter().map(|p| (p[0], p[1])).collect();
+                    v.extend(area.iter().flat_map(|mp| mp.coords_iter().map(|c| c.x_y())));
+                    (id, v)
+                }
+                Parsed::Threat(crate::threat_area::ParsedThreatFeature::Route {
+                    id, line, ..
+                }) => (id, line.coords().map(|c| c.x_y()).collect()),
             };
             meter.add(
                 &FeatureRef {
@@ -1248,6 +1274,19 @@ impl Scenario {
             diagnostics: Vec::new(),
             terrain: Default::default(),
             extent: extent.clone(),
+            threat_setup: crate::threat_area::ThreatSetup {
+                netting: match settings_v.get("netting") {
+                    None | Some(Value::Null) => false,
+                    Some(Value::Bool(b)) => *b,
+                    Some(other) => {
+                        return Err(setting_err(
+                            "netting",
+                            format!("expected true or false, found {}", type_name(other)),
+                        ))
+                    }
+                },
+                ..Default::default()
+            },
         };
         if extent.max_distortion > extent::COMFORTABLE_DISTORTION {
             s.push_diagnostic(extent::distortion_diagnostic(&extent));
@@ -1325,6 +1364,7 @@ impl Scenario {
                     id,
                     name,
                 }),
+                Parsed::Threat(t) => s.threat_setup.push(t, &frame),
                 Parsed::CandPoint { id, class, p } => s.candidate_points.push(CandidatePoint {
                     local: local(p),
                     lonlat: p,
@@ -1459,6 +1499,14 @@ impl Scenario {
     /// the frame's worst relative distance error there (see [`crate::geometry::extent`]).
     pub fn extent(&self) -> &Extent {
         &self.extent
+    }
+    /// Launch areas, known routes and the netting setting ([`crate::threat_area`]).
+    pub fn threat_setup(&self) -> &crate::threat_area::ThreatSetup {
+        &self.threat_setup
+    }
+    /// Mutable [`threat_setup`](Self::threat_setup) (e.g. to switch netting on).
+    pub fn threat_setup_mut(&mut self) -> &mut crate::threat_area::ThreatSetup {
+        &mut self.threat_setup
     }
     /// Settings.
     pub fn settings(&self) -> &Settings {

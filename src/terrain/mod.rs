@@ -69,9 +69,9 @@ pub mod crs;
 pub mod dem;
 pub mod horizon;
 pub mod los;
+mod relief;
 pub mod resample;
 pub mod source;
-mod relief;
 pub mod synth;
 pub mod viewshed;
 
