@@ -142,9 +142,39 @@ pub fn plan_as_scenario(scenario: &Scenario, plan: &Plan) -> Result<Value> {
         json!({"max_grid_cells": l.max_grid_cells, "max_candidates": l.max_candidates,
                "max_matrix_nonzeros": l.max_matrix_nonzeros}),
     );
-    if let Some(t) = &st.terrain {
-        settings.insert("terrain".into(), json!(t));
+    // the terrain, named so the next phase finds it wherever it is written
+    if st.terrain.is_some() {
+        let tiles: Vec<String> = st
+            .terrain_source
+            .tiles
+            .iter()
+            .map(|t| scenario.terrain_tile_reference(t))
+            .collect();
+        settings.insert("terrain".into(), json!(tiles));
+        settings.insert("terrain_cell_m".into(), json!(scenario.terrain_cell_m()));
+        if let Some(crs) = st.terrain_source.crs {
+            let name = match crs {
+                crate::terrain::DemCrs::LonLat => "lonlat".to_string(),
+                crate::terrain::DemCrs::LocalMetres => "local".to_string(),
+                crate::terrain::DemCrs::Epsg(c) => format!("EPSG:{c}"),
+                crate::terrain::DemCrs::Unspecified => String::new(),
+            };
+            if !name.is_empty() {
+                settings.insert("terrain_crs".into(), json!(name));
+            }
+        }
+        let outside = match st.terrain_source.outside {
+            crate::terrain::OutsidePolicy::Error => json!("error"),
+            crate::terrain::OutsidePolicy::Flat => json!("flat"),
+            crate::terrain::OutsidePolicy::Height(h) => json!({ "height_m": h }),
+        };
+        settings.insert("terrain_outside".into(), outside);
     }
+    settings.insert(
+        "max_frame_distortion".into(),
+        json!(st.max_frame_distortion),
+    );
+    settings.insert("netting".into(), json!(scenario.threat_setup().netting));
     settings.insert("asset_value_km2".into(), json!(st.asset_value_km2));
 
     let mut ids: HashSet<String> = HashSet::new();
@@ -218,6 +248,35 @@ pub fn plan_as_scenario(scenario: &Scenario, plan: &Plan) -> Result<Value> {
             &mut ids,
         );
     }
+    // launch areas and known routes (threat-based evaluation) carry over unchanged
+    let setup = scenario.threat_setup();
+    let threat_ids = |ts: &[crate::catalogue::ThreatId]| -> Vec<String> {
+        ts.iter()
+            .filter_map(|t| cat.threats().get(t.0).map(|c| c.id.clone()))
+            .collect()
+    };
+    for a in &setup.launch_areas {
+        let geometry = match &a.geometry {
+            crate::threat_area::AreaGeometry::Point { lonlat, .. } => {
+                json!({"type": "Point", "coordinates": lonlat})
+            }
+            crate::threat_area::AreaGeometry::Area { lonlat, .. } => areal(lonlat),
+        };
+        push(
+            &a.id,
+            geometry,
+            json!({"kind": "launch_area", "name": a.name, "threats": threat_ids(&a.threats)}),
+            &mut ids,
+        );
+    }
+    for r in &setup.routes {
+        push(
+            &r.id,
+            line(&r.lonlat),
+            json!({"kind": "route", "name": r.name, "threats": threat_ids(&r.threats)}),
+            &mut ids,
+        );
+    }
     // existing sites keep their ids; placed ones are numbered past every id in use
     let mut counter = 0usize;
     for s in &plan.sites {
@@ -267,6 +326,7 @@ mod tests {
             assert_eq!(r.assets().len(), s.assets().len());
             assert_eq!(r.corridors().len(), s.corridors().len());
             assert_eq!(r.contact_lines().len(), s.contact_lines().len());
+            assert_eq!(r.threat_setup(), s.threat_setup());
             for (a, b) in r.assets().iter().zip(s.assets()) {
                 assert_eq!(a.required_depth, b.required_depth);
                 assert_eq!(a.name, b.name);

@@ -337,6 +337,18 @@ fn half_on_segment(g0: f64, g1: f64, len: f64) -> Option<[f64; 2]> {
     (iv[0] <= iv[1]).then_some(iv)
 }
 
+/// The grid bearings of the edges of a sector of `width` centred on the site's true facing,
+/// mapped as the chords at `mid_range_m` (as [`crate::Footprint`] maps its sectors).
+fn sector_edges(site: &Site, width: f64, mid_range_m: f64) -> [f64; 2] {
+    let h = width / 2.0;
+    [
+        site.bearings
+            .to_grid_chord(site.facing_deg - h, mid_range_m),
+        site.bearings
+            .to_grid_chord(site.facing_deg + h, mid_range_m),
+    ]
+}
+
 fn bearing_vec(deg: f64) -> [f64; 2] {
     let a = deg.to_radians();
     [a.sin(), a.cos()]
@@ -349,14 +361,13 @@ fn sector_on_segment(
     len: f64,
     c: [f64; 2],
     width: f64,
-    facing: f64,
+    edges: [f64; 2],
 ) -> Intervals {
     if width.is_nan() || width >= 360.0 {
         return vec![[0.0, len]];
     }
-    let h = width / 2.0;
-    let l = bearing_vec(facing - h);
-    let r = bearing_vec(facing + h);
+    let l = bearing_vec(edges[0]);
+    let r = bearing_vec(edges[1]);
     let (dx0, dy0) = (p0[0] - c[0], p0[1] - c[1]);
     // in_left: l0*dy − l1*dx ≤ 0
     let left = half_on_segment(l[0] * dy0 - l[1] * dx0, l[0] * d[1] - l[1] * d[0], len);
@@ -382,7 +393,7 @@ fn ring_sector_along(
     c: [f64; 2],
     r2_min: f64,
     r2_max: f64,
-    sector: Option<(f64, f64)>,
+    sector: Option<(f64, [f64; 2])>,
 ) -> Intervals {
     let mut out = Vec::new();
     for (p0, d, s0, len) in path.segments() {
@@ -403,7 +414,7 @@ fn ring_sector_along(
             }
         }
         let ring = match sector {
-            Some((w, f)) => intersect(&ring, &sector_on_segment(p0, d, len, c, w, f)),
+            Some((w, e)) => intersect(&ring, &sector_on_segment(p0, d, len, c, w, e)),
             None => ring,
         };
         for iv in ring {
@@ -471,7 +482,10 @@ fn sensor_sees(
         site.position,
         0.0,
         r2,
-        Some((view.sector_deg, site.facing_deg)),
+        Some((
+            view.sector_deg,
+            sector_edges(site, view.sector_deg, r2.sqrt() / 2.0),
+        )),
     );
     match terrain.sample_step_m() {
         None => geo,
@@ -524,9 +538,9 @@ pub(crate) fn sees_point(
         return false;
     }
     if view.sector_deg < 360.0 {
-        let hw = view.sector_deg / 2.0;
-        let l = bearing_vec(site.facing_deg - hw);
-        let r = bearing_vec(site.facing_deg + hw);
+        let [le, re] = sector_edges(site, view.sector_deg, r2.sqrt() / 2.0);
+        let l = bearing_vec(le);
+        let r = bearing_vec(re);
         let il = l[0] * dy - l[1] * dx <= 0.0;
         let ir = r[0] * dy - r[1] * dx >= 0.0;
         let inside = if view.sector_deg <= 180.0 {

@@ -555,6 +555,20 @@ pub fn check_limit(key: &str, n: u64) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// The shortest arc of longitude (degrees) that holds every longitude in `lons`, across the
+/// antimeridian when that is shorter: 360° less the widest empty gap between neighbours.
+/// O(n log n).
+fn lon_arc_span(lons: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = lons.map(|x| x.rem_euclid(360.0)).collect();
+    if v.len() < 2 {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let wrap_gap = v[0] + 360.0 - v[v.len() - 1];
+    let widest = v.windows(2).map(|w| w[1] - w[0]).fold(wrap_gap, f64::max);
+    360.0 - widest
+}
+
 /// Refuses areal geometries (lon/lat) that span more than a hemisphere (a whole-world zone has
 /// no local frame) or have (near-)zero area (under 1 m²). Returns the reason on failure.
 pub fn check_areal_extent(mp: &MultiPolygon<f64>) -> std::result::Result<(), String> {
@@ -565,12 +579,13 @@ pub fn check_areal_extent(mp: &MultiPolygon<f64>) -> std::result::Result<(), Str
         x1 = x1.max(c.x);
         y1 = y1.max(c.y);
     }
-    if x1 - x0 >= 180.0 || y1 - y0 >= 90.0 {
+    let lon_span = lon_arc_span(mp.0.iter().flat_map(|p| p.exterior().0.iter().map(|c| c.x)));
+    if lon_span >= 180.0 || y1 - y0 >= 90.0 {
         return Err(format!(
             "spans {:.1}° of longitude and {:.1}° of latitude: more than a hemisphere, which \
              no local frame can hold (skycover plans theatres up to a few hundred km; split \
              it, or check the coordinate order)",
-            x1 - x0,
+            lon_span,
             y1 - y0
         ));
     }
@@ -584,4 +599,18 @@ pub fn check_areal_extent(mp: &MultiPolygon<f64>) -> std::result::Result<(), Str
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lon_arc_span;
+
+    #[test]
+    fn longitude_span_takes_the_short_way_round() {
+        assert!((lon_arc_span([30.0, 31.5, 30.2].into_iter()) - 1.5).abs() < 1e-9);
+        // a zone across the antimeridian spans 0.8°, not 359.2°
+        assert!((lon_arc_span([179.6, -179.6, 179.9].into_iter()) - 0.8).abs() < 1e-9);
+        assert!((lon_arc_span([-170.0, 10.0].into_iter()) - 180.0).abs() < 1e-9);
+        assert_eq!(lon_arc_span([5.0].into_iter()), 0.0);
+    }
 }

@@ -241,7 +241,8 @@ fn builtin_scenarios_report_their_extent() {
         .iter()
         .any(|d| d.code == skycover::diagnostic::codes::FRAME_DISTORTION));
     let k = Scenario::builtin("kyiv").unwrap();
-    assert!(k.extent().distance_m < 100_000.0);
+    // the notional launch areas (north and north-east) count: routes are flown in the frame
+    assert!(k.extent().distance_m < 300_000.0, "{:?}", k.extent());
     assert!(k
         .diagnostics()
         .iter()

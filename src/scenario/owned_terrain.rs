@@ -308,6 +308,32 @@ impl Scenario {
         }
     }
 
+    /// How a next-phase scenario written elsewhere names the DEM tile `name` of this one:
+    /// `builtin:<stem>` for a built-in map's embedded DEM, the absolute path for a file's
+    /// (resolved against the scenario file's directory), `name` itself for text.
+    pub(crate) fn terrain_tile_reference(&self, name: &str) -> String {
+        if name.starts_with("builtin:") {
+            return name.to_string();
+        }
+        match &self.terrain.origin {
+            Origin::Builtin => {
+                let stem = Path::new(name)
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or(name);
+                format!("builtin:{stem}")
+            }
+            Origin::Dir(dir) => {
+                let p = dir.join(name);
+                std::fs::canonicalize(&p)
+                    .unwrap_or(p)
+                    .to_string_lossy()
+                    .into_owned()
+            }
+            Origin::Text => name.to_string(),
+        }
+    }
+
     /// The terrain cell size in force: [`Settings::terrain_cell_m`](super::Settings::terrain_cell_m),
     /// or [`default_terrain_cell_m`] of the grid resolution when unset.
     pub fn terrain_cell_m(&self) -> f64 {

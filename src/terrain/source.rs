@@ -64,7 +64,7 @@ impl TerrainSource {
             Some(_) => {
                 return Err(setting_err(
                     "terrain",
-                    "must be a DEM file path or a non-empty list of DEM tile paths",
+                    "must be a DEM file path (a string) or a non-empty list of DEM tile paths",
                 ))
             }
         };
@@ -170,7 +170,15 @@ impl Terrain {
         let src = &scenario.settings().terrain_source;
         let dems = effective_tiles(scenario.settings())
             .iter()
-            .map(|name| src.apply_crs(Dem::from_path(base_dir.join(name))?, name))
+            .map(|name| {
+                // `builtin:<name>` names a DEM embedded in the crate (as written by
+                // `phase::plan_as_scenario` for a built-in map's next phase)
+                let dem = match name.strip_prefix("builtin:") {
+                    Some(stem) => Dem::builtin(stem)?,
+                    None => Dem::from_path(base_dir.join(name))?,
+                };
+                src.apply_crs(dem, name)
+            })
             .collect::<Result<Vec<_>>>()?;
         Terrain::model_for_scenario(scenario, &dems, cell_m, src.outside)
     }
