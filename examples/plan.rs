@@ -228,9 +228,14 @@ fn run(args: Args) -> skycover::Result<()> {
         plan.n_candidates,
         plan.matrix_nonzeros
     );
-    for c in &plan.class_counts {
+    // classes the scenario neither fields nor stocks are left out
+    for c in plan
+        .class_counts
+        .iter()
+        .filter(|c| c.fixed + c.placed + c.available > 0)
+    {
         println!(
-            "  {:<14} {:>3} existing + {:>3} placed of {:>3} available",
+            "  {:<16} {:>3} existing + {:>3} placed of {:>3} available",
             c.class, c.fixed, c.placed, c.available
         );
     }
