@@ -1364,7 +1364,7 @@ impl Scenario {
                     id,
                     name,
                 }),
-                Parsed::Threat(t) => s.threat_setup.push(t, &frame),
+                Parsed::Threat(t) => s.threat_setup.push(t, &mut dens)?,
                 Parsed::CandPoint { id, class, p } => s.candidate_points.push(CandidatePoint {
                     local: local(p),
                     lonlat: p,

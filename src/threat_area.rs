@@ -23,8 +23,8 @@
 
 use crate::catalogue::{Catalogue, ThreatId};
 use crate::error::{Error, FeatureRef, Result};
-use crate::frame::LocalFrame;
-use geo::{Closest, ClosestPoint, Coord, LineString, MultiPolygon, Point, Polygon};
+use crate::geometry::densify::Densifier;
+use geo::{Closest, ClosestPoint, LineString, MultiPolygon, Point};
 use serde_json::{Map, Value};
 
 /// The geometry of a launch area.
@@ -158,18 +158,13 @@ pub(crate) fn threat_list(
     Ok(out)
 }
 
-fn project(frame: &LocalFrame, ls: &LineString<f64>) -> LineString<f64> {
-    ls.coords()
-        .map(|c| {
-            let [x, y] = frame.to_local_unchecked(c.x, c.y);
-            Coord { x, y }
-        })
-        .collect()
-}
-
 impl ThreatSetup {
-    /// Adds a parsed feature, projected into `frame`.
-    pub(crate) fn push(&mut self, p: ParsedThreatFeature, frame: &LocalFrame) {
+    /// Adds a parsed feature, projected by `dens` (lon/lat edges densified before projecting,
+    /// as for every other scenario feature: see [`crate::geometry::densify`]).
+    ///
+    /// # Errors
+    /// As [`Densifier::project_line`] (the densification vertex cap).
+    pub(crate) fn push(&mut self, p: ParsedThreatFeature, dens: &mut Densifier<'_>) -> Result<()> {
         match p {
             ParsedThreatFeature::Launch {
                 id,
@@ -181,22 +176,11 @@ impl ThreatSetup {
                 let geometry = match (point, area) {
                     (Some(p), _) => AreaGeometry::Point {
                         lonlat: p,
-                        local: frame.to_local_unchecked(p[0], p[1]),
+                        local: dens.frame().to_local_unchecked(p[0], p[1]),
                     },
                     (None, area) => {
                         let lonlat = area.unwrap_or_else(|| MultiPolygon(vec![]));
-                        let local = MultiPolygon(
-                            lonlat
-                                .0
-                                .iter()
-                                .map(|pg| {
-                                    Polygon::new(
-                                        project(frame, pg.exterior()),
-                                        pg.interiors().iter().map(|r| project(frame, r)).collect(),
-                                    )
-                                })
-                                .collect(),
-                        );
+                        let local = dens.project_multipolygon(&lonlat)?;
                         AreaGeometry::Area { lonlat, local }
                     }
                 };
@@ -216,10 +200,11 @@ impl ThreatSetup {
                 id,
                 name,
                 threats,
-                local: project(frame, &line),
+                local: dens.project_line(&line)?,
                 lonlat: line,
             }),
         }
+        Ok(())
     }
 }
 

@@ -94,6 +94,11 @@ impl<'a> Densifier<'a> {
         self.added
     }
 
+    /// The frame it projects into.
+    pub fn frame(&self) -> &'a LocalFrame {
+        self.frame
+    }
+
     /// The tolerance in metres.
     pub fn tolerance_m(&self) -> f64 {
         self.tolerance_m
