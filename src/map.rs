@@ -1,4 +1,4 @@
-//! Map pictures (SVG and PNG, via plotters): country outlines (Natural Earth 1:10m), zones, corridors, contact line
+//! Map pictures (SVG and PNG, via plotters): country outlines, lakes and coastline (Natural Earth 1:10m), zones, corridors, contact line
 //! and keep-out band, exclusion areas, footprints coloured by class, sites, assets coloured by
 //! status, gap areas, a legend, a scale bar and a title.
 //!
