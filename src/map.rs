@@ -1,4 +1,4 @@
-//! Map pictures (SVG and PNG, via plotters): country outlines (Natural Earth 1:10m), zones, corridors, contact line
+//! Map pictures (SVG and PNG, via plotters): country outlines, lakes and coastline (Natural Earth 1:10m), zones, corridors, contact line
 //! and keep-out band, exclusion areas, footprints coloured by class, sites, assets coloured by
 //! status, gap areas, a legend, a scale bar and a title.
 //!
@@ -28,6 +28,7 @@ use std::sync::Once;
 
 const FONT: &[u8] = include_bytes!("../data/fonts/DejaVuSans.ttf");
 const COUNTRIES: &str = include_str!("../data/context/ne_10m_countries_ukraine_region.geojson");
+const WATER: &str = include_str!("../data/context/ne_10m_water_ukraine_region.geojson");
 static FONT_INIT: Once = Once::new();
 
 fn init_font() {
@@ -89,6 +90,10 @@ pub struct MapContent {
     /// Threat routes (local frame), drawn as dark lines, e.g. the worst routes per asset of a
     /// [`ThreatReport`](crate::threat_report::ThreatReport) (see [`MapContent::with_threat_routes`]).
     pub threat_routes: Vec<LineString<f64>>,
+    /// Lakes and reservoirs (local frame, Natural Earth 1:10m), drawn light blue under the plan.
+    pub lakes: Vec<MultiPolygon<f64>>,
+    /// Sea coastline (local frame, Natural Earth 1:10m), drawn as blue lines under the plan.
+    pub coastline: Vec<LineString<f64>>,
 }
 
 fn project_outline(scenario: &Scenario, mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
@@ -140,6 +145,47 @@ pub fn country_outlines() -> Vec<(String, MultiPolygon<f64>)> {
         }
     }
     out
+}
+
+/// Water context around Ukraine (Natural Earth 1:10m lakes and coastline, public domain, from
+/// `data/context/`, cut by `data/context/cut_water.py`), in lon/lat: lake and reservoir
+/// polygons, and coastline lines. Natural Earth 1:10m rivers are not included (no reachable
+/// package ships them).
+///
+/// # Examples
+/// ```
+/// let (lakes, coast) = skycover::map::water_context();
+/// assert!(!lakes.is_empty() && !coast.is_empty());
+/// ```
+pub fn water_context() -> (Vec<Polygon<f64>>, Vec<LineString<f64>>) {
+    let Ok(geojson::GeoJson::FeatureCollection(fc)) = WATER.parse::<geojson::GeoJson>() else {
+        return (Vec::new(), Vec::new());
+    };
+    let (mut lakes, mut coast) = (Vec::new(), Vec::new());
+    for f in fc.features {
+        let Some(g) = f.geometry else { continue };
+        let geom: std::result::Result<geo::Geometry<f64>, _> = g.try_into();
+        match geom {
+            Ok(geo::Geometry::Polygon(p)) => lakes.push(p),
+            Ok(geo::Geometry::MultiPolygon(mp)) => lakes.extend(mp.0),
+            Ok(geo::Geometry::LineString(ls)) => coast.push(ls),
+            Ok(geo::Geometry::MultiLineString(ml)) => coast.extend(ml.0),
+            _ => {}
+        }
+    }
+    (lakes, coast)
+}
+
+fn project_line(scenario: &Scenario, ls: &LineString<f64>) -> LineString<f64> {
+    let f = scenario.frame();
+    LineString::from(
+        ls.coords()
+            .map(|c| {
+                let p = f.to_local_unchecked(c.x, c.y);
+                (p[0], p[1])
+            })
+            .collect::<Vec<_>>(),
+    )
 }
 
 impl AssetMark {
@@ -213,6 +259,12 @@ impl MapContent {
             .map(|s| (s.position, cat.class(s.class).tier, s.fixed))
             .collect();
         m.asset_failing = vec![Vec::new(); m.assets.len()];
+        let (lakes, coast) = water_context();
+        m.lakes = lakes
+            .into_iter()
+            .map(|p| project_outline(scenario, &MultiPolygon(vec![p])))
+            .collect();
+        m.coastline = coast.iter().map(|l| project_line(scenario, l)).collect();
         let b = scenario.demand_bbox();
         if b.iter().all(|v| v.is_finite()) {
             m.extent = Some(b);
@@ -815,6 +867,30 @@ where
             .fill(&RGBColor(250, 248, 240))
             .map_err(draw_err)?;
     }
+    // water context: lakes and reservoirs, then the coastline
+    let mut water_shown = [false, false];
+    for l in &m.lakes {
+        let c = clip_mp(l, &view);
+        water_shown[0] |= !c.0.is_empty();
+        draw_mp(
+            &mut chart,
+            &c,
+            RGBColor(176, 208, 236).to_rgba(),
+            RGBColor(90, 140, 195).to_rgba(),
+            1,
+        )?;
+    }
+    for ls in &m.coastline {
+        for part in clip_ls(ls, &view) {
+            water_shown[1] = true;
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    ring_points(&part),
+                    RGBColor(60, 110, 175).stroke_width(1),
+                )))
+                .map_err(draw_err)?;
+        }
+    }
     for z in &m.zones {
         draw_mp(
             &mut chart,
@@ -1053,12 +1129,13 @@ where
         ))
         .map_err(draw_err)?;
 
-    draw_legend(&legend_area, m)
+    draw_legend(&legend_area, m, water_shown)
 }
 
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     m: &MapContent,
+    water_shown: [bool; 2],
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
@@ -1107,6 +1184,24 @@ where
             RGBColor(90, 90, 90).to_rgba(),
         )?;
         line(area, "exclusion area", &mut y)?;
+    }
+    if water_shown[0] {
+        swatch(
+            area,
+            y,
+            RGBColor(176, 208, 236).to_rgba(),
+            RGBColor(90, 140, 195).to_rgba(),
+        )?;
+        line(area, "lake, reservoir (NE 1:10m)", &mut y)?;
+    }
+    if water_shown[1] {
+        swatch(
+            area,
+            y,
+            RGBColor(60, 110, 175).mix(0.0),
+            RGBColor(60, 110, 175).to_rgba(),
+        )?;
+        line(area, "coastline (NE 1:10m)", &mut y)?;
     }
     if !m.corridors.is_empty() {
         swatch(
@@ -1346,6 +1441,53 @@ pub fn tier_of(scenario: &Scenario, class: ClassId) -> crate::Result<Tier> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn water_context_shows_the_kyiv_reservoir_and_the_odesa_coast() {
+        use geo::{BoundingRect, Distance, Intersects};
+        // Kyiv: a lake (the Kyiv reservoir on the Dnipro, north of the city) meets the zone
+        let s = Scenario::builtin("kyiv").unwrap();
+        let m = MapContent::from_scenario(&s);
+        let v = m.view();
+        let view = rect_polygon(v[0], v[1], v[2], v[3]);
+        let zone = &m.zones[0];
+        let hit: Vec<&MultiPolygon<f64>> = m.lakes.iter().filter(|l| l.intersects(zone)).collect();
+        assert!(!hit.is_empty(), "no lake meets the Kyiv zone");
+        // it is the Kyiv reservoir: inside the map, tens of km long north-south
+        let r = hit[0].bounding_rect().unwrap();
+        assert!(r.height() > 40_000.0 && r.height() < 90_000.0, "{r:?}");
+        assert!(hit.iter().all(|l| l.intersects(&view)));
+        // and a defended asset at the Vyshhorod dam sits within 2 km of its shore
+        let dam = s
+            .assets()
+            .iter()
+            .find(|a| a.name.contains("Vyshhorod"))
+            .unwrap();
+        let d = hit
+            .iter()
+            .map(|l| geo::Euclidean.distance(&geo::Point::from(dam.local), *l))
+            .fold(f64::INFINITY, f64::min);
+        assert!(d < 2_000.0, "dam {d} m from the reservoir");
+        // Odesa: the sea coastline crosses the map's view
+        let s = Scenario::builtin("odesa").unwrap();
+        let m = MapContent::from_scenario(&s);
+        let v = m.view();
+        let view = rect_polygon(v[0], v[1], v[2], v[3]);
+        let inside: usize = m.coastline.iter().map(|l| clip_ls(l, &view).0.len()).sum();
+        assert!(inside > 0, "no coastline in the Odesa view");
+        // the layers are in lon/lat inside the cut region of data/context/cut_water.py
+        let (lakes, coast) = water_context();
+        for r in lakes
+            .iter()
+            .filter_map(|p| p.bounding_rect())
+            .chain(coast.iter().filter_map(|l| l.bounding_rect()))
+        {
+            assert!(r.min().x > 15.0 && r.max().x < 50.0 && r.min().y > 38.0 && r.max().y < 60.0);
+        }
+        // and they are drawn, with their legend entries
+        let svg = svg_string(&MapContent::from_scenario(&s), (900, 700)).unwrap();
+        assert!(svg.contains("coastline (NE 1:10m)"));
+    }
 
     #[test]
     fn svg_has_content_and_text() {

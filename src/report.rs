@@ -3,7 +3,7 @@
 //!
 //! The map is [Leaflet](https://leafletjs.com) 1.9.4 (BSD-2-Clause, vendored from the npm
 //! registry in `data/vendor/leaflet/` and inlined), drawing vector layers only: no tile
-//! server. The page has toggles for each group (context, zones and areas, corridors and
+//! server. The page has toggles for each group (countries, lakes and coastline, zones and areas, corridors and
 //! contact lines, footprints, gaps, assets, sites), a selector for the threat or layer whose
 //! footprints and gaps are shown, the before/after table per threat, the asset table by name,
 //! and the certificate (objective, bound, gap, algorithm, diagnostics).
@@ -24,9 +24,9 @@ const LEAFLET_JS: &str = include_str!("../data/vendor/leaflet/leaflet.js");
 const LEAFLET_CSS: &str = include_str!("../data/vendor/leaflet/leaflet.css");
 const LEAFLET_LICENSE: &str = include_str!("../data/vendor/leaflet/LICENSE");
 
-/// The number of toggleable groups the report's map has (context, areas, lines, footprints,
-/// gaps, assets, sites): the value of `data-layers-loaded` once the page has loaded.
-pub const REPORT_GROUPS: usize = 7;
+/// The number of toggleable groups the report's map has (context, water, areas, lines,
+/// footprints, gaps, assets, sites): the value of `data-layers-loaded` once the page has loaded.
+pub const REPORT_GROUPS: usize = 8;
 
 /// What [`render`] puts in the page: the plan and the collections [`crate::output`] wrote.
 #[derive(Debug, Clone, Copy)]
@@ -101,6 +101,38 @@ fn country_collection(results: &PlanResults<'_>) -> Value {
     json!({"type": "FeatureCollection", "features": feats})
 }
 
+fn water_collection(results: &PlanResults<'_>) -> Value {
+    // Natural Earth 1:10m lakes and coastline near the scenario, in lon/lat
+    let b = results.scenario.demand_bbox();
+    let f = results.scenario.frame();
+    let (x0, y0) = f.to_lonlat(b[0], b[1]);
+    let (x1, y1) = f.to_lonlat(b[2], b[3]);
+    let margin = 3.0;
+    let near = |r: Option<geo::Rect<f64>>| {
+        r.is_some_and(|r| {
+            r.min().x < x1.max(x0) + margin
+                && r.max().x > x0.min(x1) - margin
+                && r.min().y < y1.max(y0) + margin
+                && r.max().y > y0.min(y1) - margin
+        })
+    };
+    use geo::BoundingRect;
+    let (lakes, coast) = crate::map::water_context();
+    let mut feats: Vec<Value> = lakes
+        .iter()
+        .filter(|p| near(p.bounding_rect()))
+        .map(|p| {
+            json!({"type": "Feature", "properties": {"layer": "lake"},
+                   "geometry": geojson::Geometry::new(geojson::Value::from(p))})
+        })
+        .collect();
+    feats.extend(coast.iter().filter(|l| near(l.bounding_rect())).map(|l| {
+        json!({"type": "Feature", "properties": {"layer": "coastline"},
+               "geometry": geojson::Geometry::new(geojson::Value::from(l))})
+    }));
+    json!({"type": "FeatureCollection", "features": feats})
+}
+
 fn pct(x: f64) -> String {
     format!("{:.1}", 100.0 * x)
 }
@@ -159,6 +191,7 @@ pub fn render(input: &ReportInput<'_>) -> Result<String> {
         "layers": layers,
         "default_view": format!("threat:{}", default_threat.unwrap_or_default()),
         "countries": country_collection(r),
+        "water": water_collection(r),
         "areas": input.areas,
         "lines": input.lines,
         "sites": input.sites,
@@ -211,6 +244,7 @@ pub fn render(input: &ReportInput<'_>) -> Result<String> {
     h.push_str("</select></label><br>");
     for (id, label) in [
         ("context", "countries"),
+        ("water", "lakes, coastline"),
         ("areas", "zones and areas"),
         ("lines", "corridors, contact line"),
         ("footprints", "footprints"),
@@ -392,6 +426,9 @@ const OWN_JS: &str = r#"
   function count(fc) { nFeatures += (fc.features || []).length; return fc; }
   add('context', L.geoJSON(count(DATA.countries), {style: f => ({color: '#969696', weight: 1,
     fillColor: f.properties.name === 'Ukraine' ? '#faf8f0' : '#e0ded8', fillOpacity: 1})}));
+  add('water', L.geoJSON(count(DATA.water), {interactive: false, style: f =>
+    f.properties.layer === 'lake' ? {color: '#5a8cc3', weight: 1, fillColor: '#b0d0ec', fillOpacity: 1}
+                                  : {color: '#3c6eaf', weight: 1.2, fill: false}}));
   add('areas', L.geoJSON(count(DATA.areas), {style: f => {
       const k = f.properties.kind;
       if (k === 'exclusion') return {color: '#5a5a5a', weight: 1, fillColor: '#787878', fillOpacity: 0.25};
