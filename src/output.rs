@@ -681,13 +681,13 @@ pub struct PlanResults<'a> {
 /// ```
 /// use skycover::output::{write_plan, OutputOptions, PlanResults};
 /// use skycover::placement::{Algorithm, Planner};
-/// use skycover::{Coverage, Demand, Scenario};
+/// use skycover::{Coverage, Scenario};
 ///
 /// let scenario = Scenario::builtin("corridor")?;
-/// let demand = Demand::from_scenario(&scenario)?;
-/// let before = Coverage::evaluate(scenario.catalogue(), &demand, scenario.sites())?;
+/// // the scenario's own terrain (GLOBE relief here) for the plan and both evaluations
+/// let (demand, before) = Coverage::of_scenario(&scenario)?;
 /// let plan = Planner::new(&scenario).algorithm(Algorithm::Greedy).plan()?;
-/// let after = Coverage::evaluate(scenario.catalogue(), &demand, &plan.sites)?;
+/// let after = Coverage::for_scenario_demand(&scenario, &demand, &plan.sites)?;
 /// let dir = std::env::temp_dir().join("skycover-doc-write-plan");
 /// let options = OutputOptions { pictures: false, ..OutputOptions::default() };
 /// let results = PlanResults { scenario: &scenario, plan: &plan, demand: &demand,
@@ -989,13 +989,12 @@ mod tests {
     fn write_plan_writes_every_file_and_they_load_back() {
         use crate::placement::{Algorithm, Planner};
         let s = Scenario::builtin("corridor").unwrap();
-        let d = Demand::from_scenario(&s).unwrap();
-        let before = Coverage::evaluate(s.catalogue(), &d, s.sites()).unwrap();
+        let (d, before) = Coverage::of_scenario(&s).unwrap();
         let plan = Planner::new(&s)
             .algorithm(Algorithm::Greedy)
             .plan()
             .unwrap();
-        let after = Coverage::evaluate(s.catalogue(), &d, &plan.sites).unwrap();
+        let after = Coverage::for_scenario_demand(&s, &d, &plan.sites).unwrap();
         let dir =
             std::env::temp_dir().join(format!("skycover-test-write-plan-{}", std::process::id()));
         let r = PlanResults {

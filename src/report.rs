@@ -156,13 +156,13 @@ fn pct(x: f64) -> String {
 /// ```
 /// use skycover::output::{write_plan, OutputOptions, PlanResults};
 /// use skycover::placement::{Algorithm, Planner};
-/// use skycover::{Coverage, Demand, Scenario};
+/// use skycover::{Coverage, Scenario};
 ///
 /// let scenario = Scenario::builtin("corridor")?;
-/// let demand = Demand::from_scenario(&scenario)?;
-/// let before = Coverage::evaluate(scenario.catalogue(), &demand, scenario.sites())?;
+/// // the scenario's own terrain (GLOBE relief here) for the plan and both evaluations
+/// let (demand, before) = Coverage::of_scenario(&scenario)?;
 /// let plan = Planner::new(&scenario).algorithm(Algorithm::Greedy).plan()?;
-/// let after = Coverage::evaluate(scenario.catalogue(), &demand, &plan.sites)?;
+/// let after = Coverage::for_scenario_demand(&scenario, &demand, &plan.sites)?;
 /// let dir = std::env::temp_dir().join("skycover-doc-report");
 /// let results = PlanResults { scenario: &scenario, plan: &plan, demand: &demand,
 ///                             before: &before, after: &after };
