@@ -729,14 +729,7 @@ mod tests {
         p
     }
 
-    fn optimum(p: &CoveringProblem) -> f64 {
-        let n = p.n_candidates();
-        (0u32..1 << n)
-            .map(|mask| (0..n).filter(|&c| mask & (1 << c) != 0).collect::<Vec<_>>())
-            .filter(|s| p.check(s).is_ok())
-            .map(|s| p.evaluate(&s))
-            .fold(f64::NEG_INFINITY, f64::max)
-    }
+    use crate::placement::objective::brute_force_optimum as optimum;
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(160))]

@@ -547,6 +547,18 @@ impl<'p> State<'p> {
     }
 }
 
+/// The best feasible objective of `p` by enumerating every subset of candidates (test
+/// reference for the bound, the presolve and the exact solver; small instances only).
+#[cfg(test)]
+pub(crate) fn brute_force_optimum(p: &CoveringProblem) -> f64 {
+    let n = p.n_candidates();
+    (0u32..1 << n)
+        .map(|mask| (0..n).filter(|&c| mask & (1 << c) != 0).collect::<Vec<_>>())
+        .filter(|s| p.check(s).is_ok())
+        .map(|s| p.evaluate(&s))
+        .fold(f64::NEG_INFINITY, f64::max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
