@@ -136,9 +136,8 @@ fn run(args: Args) -> skycover::Result<()> {
         let s = scenario.settings_mut();
         s.grid_resolution_m *= 2.5;
         s.candidate_spacing_m *= 2.5;
-        for c in s.class_spacing_m.iter_mut().flatten() {
-            *c *= 2.5;
-        }
+        // class spacings stay: mutual support needs point defence within reach of the
+        // fixed sites, which a coarser counter-UAS lattice can miss
     }
     let stem = PathBuf::from(&name)
         .file_stem()
