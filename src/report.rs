@@ -292,7 +292,12 @@ pub fn render(input: &ReportInput<'_>) -> Result<String> {
         plan.matrix_nonzeros
     );
     h.push_str("<table><tr><th>class</th><th>existing</th><th>placed</th><th>available</th></tr>");
-    for c in &plan.class_counts {
+    // classes the scenario neither fields nor stocks are left out
+    for c in plan
+        .class_counts
+        .iter()
+        .filter(|c| c.fixed + c.placed + c.available > 0)
+    {
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
