@@ -29,6 +29,7 @@ use std::sync::Once;
 const FONT: &[u8] = include_bytes!("../data/fonts/DejaVuSans.ttf");
 const COUNTRIES: &str = include_str!("../data/context/ne_10m_countries_ukraine_region.geojson");
 const WATER: &str = include_str!("../data/context/ne_10m_water_ukraine_region.geojson");
+const RIVERS_URBAN: &str = include_str!("../data/context/ne_rivers_urban_ukraine_region.geojson");
 static FONT_INIT: Once = Once::new();
 
 fn init_font() {
@@ -94,6 +95,10 @@ pub struct MapContent {
     pub lakes: Vec<MultiPolygon<f64>>,
     /// Sea coastline (local frame, Natural Earth 1:10m), drawn as blue lines under the plan.
     pub coastline: Vec<LineString<f64>>,
+    /// Rivers (local frame, Natural Earth 1:10m centre lines), drawn as blue lines.
+    pub rivers: Vec<LineString<f64>>,
+    /// Urban areas (local frame, Natural Earth 1:50m), drawn light grey under the plan.
+    pub urban: Vec<MultiPolygon<f64>>,
 }
 
 fn project_outline(scenario: &Scenario, mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
@@ -149,8 +154,7 @@ pub fn country_outlines() -> Vec<(String, MultiPolygon<f64>)> {
 
 /// Water context around Ukraine (Natural Earth 1:10m lakes and coastline, public domain, from
 /// `data/context/`, cut by `data/context/cut_water.py`), in lon/lat: lake and reservoir
-/// polygons, and coastline lines. Natural Earth 1:10m rivers are not included (no reachable
-/// package ships them).
+/// polygons, and coastline lines (rivers and urban areas: [`rivers_urban_context`]).
 ///
 /// # Examples
 /// ```
@@ -174,6 +178,35 @@ pub fn water_context() -> (Vec<Polygon<f64>>, Vec<LineString<f64>>) {
         }
     }
     (lakes, coast)
+}
+
+/// Rivers (Natural Earth 1:10m centre lines, with the Dnipro, Desna, Dniester, Southern Bug,
+/// ...) and urban areas (Natural Earth 1:50m) around Ukraine, public domain, from
+/// `data/context/`, cut by `data/context/cut_rivers_urban.py`, in lon/lat.
+///
+/// # Examples
+/// ```
+/// let (rivers, urban) = skycover::map::rivers_urban_context();
+/// assert!(!rivers.is_empty() && !urban.is_empty());
+/// ```
+pub fn rivers_urban_context() -> (Vec<LineString<f64>>, Vec<Polygon<f64>>) {
+    let Ok(geojson::GeoJson::FeatureCollection(fc)) = RIVERS_URBAN.parse::<geojson::GeoJson>()
+    else {
+        return (Vec::new(), Vec::new());
+    };
+    let (mut rivers, mut urban) = (Vec::new(), Vec::new());
+    for f in fc.features {
+        let Some(g) = f.geometry else { continue };
+        let geom: std::result::Result<geo::Geometry<f64>, _> = g.try_into();
+        match geom {
+            Ok(geo::Geometry::LineString(ls)) => rivers.push(ls),
+            Ok(geo::Geometry::MultiLineString(ml)) => rivers.extend(ml.0),
+            Ok(geo::Geometry::Polygon(p)) => urban.push(p),
+            Ok(geo::Geometry::MultiPolygon(mp)) => urban.extend(mp.0),
+            _ => {}
+        }
+    }
+    (rivers, urban)
 }
 
 fn project_line(scenario: &Scenario, ls: &LineString<f64>) -> LineString<f64> {
@@ -265,6 +298,12 @@ impl MapContent {
             .map(|p| project_outline(scenario, &MultiPolygon(vec![p])))
             .collect();
         m.coastline = coast.iter().map(|l| project_line(scenario, l)).collect();
+        let (rivers, urban) = rivers_urban_context();
+        m.rivers = rivers.iter().map(|l| project_line(scenario, l)).collect();
+        m.urban = urban
+            .into_iter()
+            .map(|p| project_outline(scenario, &MultiPolygon(vec![p])))
+            .collect();
         let b = scenario.demand_bbox();
         if b.iter().all(|v| v.is_finite()) {
             m.extent = Some(b);
@@ -867,8 +906,19 @@ where
             .fill(&RGBColor(250, 248, 240))
             .map_err(draw_err)?;
     }
-    // water context: lakes and reservoirs, then the coastline
-    let mut water_shown = [false, false];
+    // context: urban areas, lakes and reservoirs, the coastline, rivers
+    let mut water_shown = [false; 4];
+    for u in &m.urban {
+        let c = clip_mp(u, &view);
+        water_shown[2] |= !c.0.is_empty();
+        draw_mp(
+            &mut chart,
+            &c,
+            RGBColor(214, 208, 200).to_rgba(),
+            RGBColor(214, 208, 200).to_rgba(),
+            0,
+        )?;
+    }
     for l in &m.lakes {
         let c = clip_mp(l, &view);
         water_shown[0] |= !c.0.is_empty();
@@ -887,6 +937,17 @@ where
                 .draw_series(std::iter::once(PathElement::new(
                     ring_points(&part),
                     RGBColor(60, 110, 175).stroke_width(1),
+                )))
+                .map_err(draw_err)?;
+        }
+    }
+    for ls in &m.rivers {
+        for part in clip_ls(ls, &view) {
+            water_shown[3] = true;
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    ring_points(&part),
+                    RGBColor(70, 130, 200).stroke_width(2),
                 )))
                 .map_err(draw_err)?;
         }
@@ -1135,7 +1196,7 @@ where
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     m: &MapContent,
-    water_shown: [bool; 2],
+    water_shown: [bool; 4],
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
@@ -1202,6 +1263,24 @@ where
             RGBColor(60, 110, 175).to_rgba(),
         )?;
         line(area, "coastline (NE 1:10m)", &mut y)?;
+    }
+    if water_shown[3] {
+        swatch(
+            area,
+            y,
+            RGBColor(70, 130, 200).mix(0.0),
+            RGBColor(70, 130, 200).to_rgba(),
+        )?;
+        line(area, "river (NE 1:10m)", &mut y)?;
+    }
+    if water_shown[2] {
+        swatch(
+            area,
+            y,
+            RGBColor(214, 208, 200).to_rgba(),
+            RGBColor(214, 208, 200).to_rgba(),
+        )?;
+        line(area, "urban area (NE 1:50m)", &mut y)?;
     }
     if !m.corridors.is_empty() {
         swatch(
@@ -1441,6 +1520,33 @@ pub fn tier_of(scenario: &Scenario, class: ClassId) -> crate::Result<Tier> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rivers_and_urban_areas_show_the_dnipro_through_kyiv() {
+        use geo::{Distance, Intersects};
+        let s = Scenario::builtin("kyiv").unwrap();
+        let m = MapContent::from_scenario(&s);
+        let zone = &m.zones[0];
+        // the Dnipro crosses the Kyiv zone and passes within 3 km of the Paton Bridge asset
+        let crossing: Vec<&LineString<f64>> =
+            m.rivers.iter().filter(|l| l.intersects(zone)).collect();
+        assert!(!crossing.is_empty(), "no river crosses the Kyiv zone");
+        let paton = s
+            .assets()
+            .iter()
+            .find(|a| a.name.contains("Paton"))
+            .expect("Paton Bridge asset");
+        let p = geo::Point::new(paton.local[0], paton.local[1]);
+        let d = crossing
+            .iter()
+            .map(|l| geo::Euclidean.distance(&p, *l))
+            .fold(f64::INFINITY, f64::min);
+        assert!(d < 3_000.0, "nearest river {d:.0} m from the Paton Bridge");
+        // Kyiv's urban area meets the zone; the legend names both layers
+        assert!(m.urban.iter().any(|u| u.intersects(zone)));
+        let svg = svg_string(&m, (1400, 1000)).unwrap();
+        assert!(svg.contains("river (NE 1:10m)") && svg.contains("urban area (NE 1:50m)"));
+    }
 
     #[test]
     fn water_context_shows_the_kyiv_reservoir_and_the_odesa_coast() {

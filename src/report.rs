@@ -130,6 +130,21 @@ fn water_collection(results: &PlanResults<'_>) -> Value {
         json!({"type": "Feature", "properties": {"layer": "coastline"},
                "geometry": geojson::Geometry::new(geojson::Value::from(l))})
     }));
+    let (rivers, urban) = crate::map::rivers_urban_context();
+    // urban areas first (drawn under the water)
+    let urban_feats: Vec<Value> = urban
+        .iter()
+        .filter(|p| near(p.bounding_rect()))
+        .map(|p| {
+            json!({"type": "Feature", "properties": {"layer": "urban"},
+                   "geometry": geojson::Geometry::new(geojson::Value::from(p))})
+        })
+        .collect();
+    feats.splice(0..0, urban_feats);
+    feats.extend(rivers.iter().filter(|l| near(l.bounding_rect())).map(|l| {
+        json!({"type": "Feature", "properties": {"layer": "river"},
+               "geometry": geojson::Geometry::new(geojson::Value::from(l))})
+    }));
     json!({"type": "FeatureCollection", "features": feats})
 }
 
@@ -244,7 +259,7 @@ pub fn render(input: &ReportInput<'_>) -> Result<String> {
     h.push_str("</select></label><br>");
     for (id, label) in [
         ("context", "countries"),
-        ("water", "lakes, coastline"),
+        ("water", "rivers, lakes, coastline, urban areas"),
         ("areas", "zones and areas"),
         ("lines", "corridors, contact line"),
         ("footprints", "footprints"),
@@ -433,6 +448,8 @@ const OWN_JS: &str = r#"
     fillColor: f.properties.name === 'Ukraine' ? '#faf8f0' : '#e0ded8', fillOpacity: 1})}));
   add('water', L.geoJSON(count(DATA.water), {interactive: false, style: f =>
     f.properties.layer === 'lake' ? {color: '#5a8cc3', weight: 1, fillColor: '#b0d0ec', fillOpacity: 1}
+    : f.properties.layer === 'urban' ? {stroke: false, fillColor: '#d6d0c8', fillOpacity: 1}
+    : f.properties.layer === 'river' ? {color: '#4682c8', weight: 2, fill: false}
                                   : {color: '#3c6eaf', weight: 1.2, fill: false}}));
   add('areas', L.geoJSON(count(DATA.areas), {style: f => {
       const k = f.properties.kind;
