@@ -220,3 +220,53 @@ fn io_errors_convert_for_question_mark_in_callers() {
         other => panic!("expected Io, got {other:?}"),
     }
 }
+
+/// The downstream check: a scenario built in code, planned, and every file of the
+/// plan written in one call, each readable back (GeoJSON layers, CSV, report, next phase).
+#[test]
+fn a_scenario_built_in_code_writes_its_plan_files_in_one_call() {
+    use skycover::output::{write_plan, OutputOptions, PlanResults};
+    let s = builder().build().unwrap();
+    let (demand, before) = Coverage::of_scenario(&s).unwrap();
+    let plan = Planner::new(&s)
+        .algorithm(Algorithm::Greedy)
+        .time_limit(Duration::from_secs(10))
+        .plan()
+        .unwrap();
+    let after = Coverage::for_scenario_demand(&s, &demand, &plan.sites).unwrap();
+    let results = PlanResults {
+        scenario: &s,
+        plan: &plan,
+        demand: &demand,
+        before: &before,
+        after: &after,
+    };
+    let dir = std::env::temp_dir().join(format!("skycover-builder-out-{}", std::process::id()));
+    let options = OutputOptions {
+        pictures: false,
+        ..OutputOptions::default()
+    };
+    let written = write_plan(&results, &dir, &options).unwrap();
+    for name in [
+        "sites.geojson",
+        "gaps.geojson",
+        "summary_threats.csv",
+        "report.html",
+    ] {
+        assert!(
+            written.files.iter().any(|p| p.ends_with(name)),
+            "{name} not written"
+        );
+    }
+    for p in &written.files {
+        assert!(
+            std::fs::metadata(p).unwrap().len() > 0,
+            "{} is empty",
+            p.display()
+        );
+    }
+    // the next phase loads back with the plan's sites standing
+    let next = Scenario::load(dir.join("next_phase.geojson").to_str().unwrap()).unwrap();
+    assert_eq!(next.sites().len(), plan.sites.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
