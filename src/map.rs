@@ -25,6 +25,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use std::path::Path;
 use std::sync::Once;
+use std::sync::OnceLock;
 
 const FONT: &[u8] = include_bytes!("../data/fonts/DejaVuSans.ttf");
 const COUNTRIES: &str = include_str!("../data/context/ne_10m_countries_ukraine_region.geojson");
@@ -162,22 +163,8 @@ pub fn country_outlines() -> Vec<(String, MultiPolygon<f64>)> {
 /// assert!(!lakes.is_empty() && !coast.is_empty());
 /// ```
 pub fn water_context() -> (Vec<Polygon<f64>>, Vec<LineString<f64>>) {
-    let Ok(geojson::GeoJson::FeatureCollection(fc)) = WATER.parse::<geojson::GeoJson>() else {
-        return (Vec::new(), Vec::new());
-    };
-    let (mut lakes, mut coast) = (Vec::new(), Vec::new());
-    for f in fc.features {
-        let Some(g) = f.geometry else { continue };
-        let geom: std::result::Result<geo::Geometry<f64>, _> = g.try_into();
-        match geom {
-            Ok(geo::Geometry::Polygon(p)) => lakes.push(p),
-            Ok(geo::Geometry::MultiPolygon(mp)) => lakes.extend(mp.0),
-            Ok(geo::Geometry::LineString(ls)) => coast.push(ls),
-            Ok(geo::Geometry::MultiLineString(ml)) => coast.extend(ml.0),
-            _ => {}
-        }
-    }
-    (lakes, coast)
+    static PARSED: OnceLock<Context> = OnceLock::new();
+    PARSED.get_or_init(|| polygons_and_lines(WATER)).clone()
 }
 
 /// Rivers (Natural Earth 1:10m centre lines, with the Dnipro, Desna, Dniester, Southern Bug,
@@ -190,23 +177,33 @@ pub fn water_context() -> (Vec<Polygon<f64>>, Vec<LineString<f64>>) {
 /// assert!(!rivers.is_empty() && !urban.is_empty());
 /// ```
 pub fn rivers_urban_context() -> (Vec<LineString<f64>>, Vec<Polygon<f64>>) {
-    let Ok(geojson::GeoJson::FeatureCollection(fc)) = RIVERS_URBAN.parse::<geojson::GeoJson>()
-    else {
+    static PARSED: OnceLock<Context> = OnceLock::new();
+    let (urban, rivers) = PARSED.get_or_init(|| polygons_and_lines(RIVERS_URBAN));
+    (rivers.clone(), urban.clone())
+}
+
+/// Polygons and lines of a context layer, lon/lat.
+type Context = (Vec<Polygon<f64>>, Vec<LineString<f64>>);
+
+/// The polygons and the lines of an embedded context FeatureCollection (parsed once per
+/// process by the callers' caches; empty for text that is not one, which the tests rule out).
+fn polygons_and_lines(text: &str) -> Context {
+    let Ok(geojson::GeoJson::FeatureCollection(fc)) = text.parse::<geojson::GeoJson>() else {
         return (Vec::new(), Vec::new());
     };
-    let (mut rivers, mut urban) = (Vec::new(), Vec::new());
+    let (mut polygons, mut lines) = (Vec::new(), Vec::new());
     for f in fc.features {
         let Some(g) = f.geometry else { continue };
         let geom: std::result::Result<geo::Geometry<f64>, _> = g.try_into();
         match geom {
-            Ok(geo::Geometry::LineString(ls)) => rivers.push(ls),
-            Ok(geo::Geometry::MultiLineString(ml)) => rivers.extend(ml.0),
-            Ok(geo::Geometry::Polygon(p)) => urban.push(p),
-            Ok(geo::Geometry::MultiPolygon(mp)) => urban.extend(mp.0),
+            Ok(geo::Geometry::Polygon(p)) => polygons.push(p),
+            Ok(geo::Geometry::MultiPolygon(mp)) => polygons.extend(mp.0),
+            Ok(geo::Geometry::LineString(ls)) => lines.push(ls),
+            Ok(geo::Geometry::MultiLineString(ml)) => lines.extend(ml.0),
             _ => {}
         }
     }
-    (rivers, urban)
+    (polygons, lines)
 }
 
 fn project_line(scenario: &Scenario, ls: &LineString<f64>) -> LineString<f64> {
