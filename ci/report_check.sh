@@ -9,7 +9,7 @@
 set -euo pipefail
 report="${1:?usage: ci/report_check.sh REPORT.html [SCREENSHOT.png]}"
 shot="${2:-$(dirname "$report")/report.png}"
-expected_groups=8   # skycover::report::REPORT_GROUPS
+expected_groups=9   # skycover::report::REPORT_GROUPS
 
 if ! command -v chromium > /dev/null; then
   apt-get update -qq

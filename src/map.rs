@@ -527,8 +527,31 @@ impl MapContent {
     }
 
     /// Adds the worst route (lowest kill probability) of every asset and threat of `report`.
-    pub fn with_threat_routes(mut self, report: &crate::threat_report::ThreatReport) -> Self {
-        let mut idx: Vec<usize> = report.summary.iter().map(|a| a.worst_kill_route).collect();
+    pub fn with_threat_routes(self, report: &crate::threat_report::ThreatReport) -> Self {
+        self.with_threat_routes_where(report, |_| true)
+    }
+
+    /// Adds the worst route (lowest kill probability) of every asset for `threat` only (the
+    /// routes of the threat a map shows).
+    pub fn with_threat_routes_of(
+        self,
+        report: &crate::threat_report::ThreatReport,
+        threat: crate::catalogue::ThreatId,
+    ) -> Self {
+        self.with_threat_routes_where(report, |t| t == threat)
+    }
+
+    fn with_threat_routes_where(
+        mut self,
+        report: &crate::threat_report::ThreatReport,
+        keep: impl Fn(crate::catalogue::ThreatId) -> bool,
+    ) -> Self {
+        let mut idx: Vec<usize> = report
+            .summary
+            .iter()
+            .filter(|a| keep(a.threat))
+            .map(|a| a.worst_kill_route)
+            .collect();
         idx.sort_unstable();
         idx.dedup();
         self.threat_routes = idx

@@ -10,6 +10,8 @@
 //! | `assets.geojson` | Point | defended asset: `depth_<threat>`, `required_<threat>` (numbers), `failing_threats` |
 //! | `areas.geojson` | MultiPolygon | zone, candidate area, exclusion area |
 //! | `lines.geojson` | LineString | corridor, contact line |
+//! | `routes.geojson` | LineString | worst threat route per asset and threat (launch areas or `route` features only): warning, opportunities, kill probability, `times_s` |
+//! | `route_events.geojson` | Point | first detection and intercept points on those routes |
 //!
 //! Numbers are JSON numbers; lists are JSON arrays. `summary_threats.csv` and
 //! `summary_assets.csv` give the before/after figures per threat and the status per asset by
@@ -33,6 +35,8 @@ use crate::phase::{class_name, plan_as_scenario};
 use crate::placement::Plan;
 use crate::scenario::Scenario;
 use crate::site::Site;
+use crate::threat_export::route_features;
+use crate::threat_report::{threat_report, ReportOptions, ThreatReport};
 use crate::volume::Footprint;
 use geo::orient::{Direction, Orient};
 use geo::{Area, BooleanOps, MultiPolygon};
@@ -53,6 +57,11 @@ pub struct OutputOptions {
     pub pictures: bool,
     /// Write `report.html` (default true).
     pub report: bool,
+    /// When the scenario has launch areas or `route` features: evaluate the plan's threat
+    /// routes ([`crate::threat_report`], the scenario's terrain and netting setting), write
+    /// `routes.geojson` and `route_events.geojson`, and draw the worst routes on the map and
+    /// in the report (default true).
+    pub routes: bool,
 }
 
 impl Default for OutputOptions {
@@ -62,6 +71,7 @@ impl Default for OutputOptions {
             layer: None,
             pictures: true,
             report: true,
+            routes: true,
         }
     }
 }
@@ -537,6 +547,37 @@ pub fn lines_collection(scenario: &Scenario) -> FeatureCollection {
     fc(out)
 }
 
+/// The worst threat routes of `sites` (per asset and threat) as `routes.geojson` (lines) and
+/// `route_events.geojson` (points: first detection, intercepts), with the report they come
+/// from; `None` when the scenario has no launch areas and no `route` features.
+///
+/// # Errors
+/// As [`crate::threat_report::threat_report`].
+pub fn routes_collections(
+    scenario: &Scenario,
+    sites: &[Site],
+) -> Result<Option<(FeatureCollection, FeatureCollection, ThreatReport)>> {
+    let setup = scenario.threat_setup();
+    if setup.launch_areas.is_empty() && setup.routes.is_empty() {
+        return Ok(None);
+    }
+    let report = threat_report(
+        scenario,
+        sites,
+        scenario.terrain(),
+        &ReportOptions::default(),
+    )?;
+    let (lines, points): (Vec<_>, Vec<_>) = route_features(scenario, &report, true)
+        .into_iter()
+        .partition(|f| {
+            matches!(
+                f.geometry.as_ref().map(|g| &g.value),
+                Some(geojson::Value::LineString(_))
+            )
+        });
+    Ok(Some((fc(lines), fc(points), report)))
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -741,6 +782,17 @@ pub fn write_plan(
     geo("areas.geojson", &areas, &mut files)?;
     let lines = lines_collection(scenario);
     geo("lines.geojson", &lines, &mut files)?;
+    let routes = if options.routes {
+        routes_collections(scenario, &plan.sites)?
+    } else {
+        None
+    };
+    if let Some((r, events, report)) = &routes {
+        geo("routes.geojson", r, &mut files)?;
+        geo("route_events.geojson", events, &mut files)?;
+        diagnostics.extend(report.diagnostics.iter().cloned());
+    }
+    let no_routes = fc(Vec::new());
     let mut text = |name: &str, t: &str| -> Result<()> {
         let p = out.join(name);
         write_text(&p, t)?;
@@ -773,13 +825,17 @@ pub fn write_plan(
             assets: &assets,
             areas: &areas,
             lines: &lines,
+            routes: routes.as_ref().map_or(&no_routes, |r| &r.0),
             layer: &layer,
             output_diagnostics: &diagnostics,
         })?;
         text("report.html", &html)?;
     }
     if options.pictures {
-        let m = MapContent::for_plan(scenario, plan, before, after, demand, &layer)?;
+        let mut m = MapContent::for_plan(scenario, plan, before, after, demand, &layer)?;
+        if let Some((_, _, report)) = &routes {
+            m = m.with_threat_routes_of(report, layer.threat);
+        }
         let p = out.join("map.svg");
         map::render_svg(&m, &p, options.map_size)?;
         files.push(p);
@@ -795,7 +851,13 @@ pub fn write_plan(
                     .min_by(|a, b| a.altitude_m.total_cmp(&b.altitude_m))
                     .copied()
             })
-            .map(|l| MapContent::for_plan(scenario, plan, before, after, demand, &l))
+            .map(|l| {
+                let m = MapContent::for_plan(scenario, plan, before, after, demand, &l)?;
+                Ok(match &routes {
+                    Some((_, _, report)) => m.with_threat_routes_of(report, l.threat),
+                    None => m,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         let p = out.join("overview.png");
         map::render_overview_png(&panels, &p, (1800, 1400))?;
@@ -848,6 +910,10 @@ mod tests {
         let s = Scenario::builtin("kyiv").unwrap();
         let (d, c) = Coverage::of_scenario(&s).unwrap();
         (s, d, c)
+    }
+
+    fn read_fc(p: &Path) -> FeatureCollection {
+        std::fs::read_to_string(p).unwrap().parse().unwrap()
     }
 
     fn one_type(c: &FeatureCollection) -> Option<&'static str> {
@@ -1023,6 +1089,8 @@ mod tests {
             "overview.png",
             "plan.json",
             "report.html",
+            "route_events.geojson",
+            "routes.geojson",
             "sites.geojson",
             "summary_assets.csv",
             "summary_threats.csv",
@@ -1037,6 +1105,14 @@ mod tests {
         let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
         assert!(html.contains("data-layers-loaded=\"0\""));
         assert!(!html.contains("sourceMappingURL"));
+        // the worst routes: one line per asset and threat at most, events as points
+        let routes = read_fc(&dir.join("routes.geojson"));
+        assert!(!routes.features.is_empty());
+        assert_eq!(one_type(&routes), Some("LineString"));
+        assert!(routes.features.len() <= s.assets().len() * s.catalogue().threats().len() * 3);
+        let events = read_fc(&dir.join("route_events.geojson"));
+        assert_eq!(one_type(&events), Some("Point"));
+        assert!(html.contains("\"routes\":{\"features\":[{"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 

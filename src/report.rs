@@ -4,8 +4,8 @@
 //! The map is [Leaflet](https://leafletjs.com) 1.9.4 (BSD-2-Clause, vendored from the npm
 //! registry in `data/vendor/leaflet/` and inlined), drawing vector layers only: no tile
 //! server. The page has toggles for each group (countries, lakes and coastline, zones and areas, corridors and
-//! contact lines, footprints, gaps, assets, sites), a selector for the threat or layer whose
-//! footprints and gaps are shown, the before/after table per threat, the asset table by name,
+//! contact lines, threat routes, footprints, gaps, assets, sites), a selector for the threat or layer whose
+//! footprints, gaps and worst routes are shown, the before/after table per threat, the asset table by name,
 //! and the certificate (objective, bound, gap, algorithm, diagnostics).
 //!
 //! When the page has loaded it writes its state into the DOM for headless checks:
@@ -25,8 +25,9 @@ const LEAFLET_CSS: &str = include_str!("../data/vendor/leaflet/leaflet.css");
 const LEAFLET_LICENSE: &str = include_str!("../data/vendor/leaflet/LICENSE");
 
 /// The number of toggleable groups the report's map has (context, water, areas, lines,
-/// footprints, gaps, assets, sites): the value of `data-layers-loaded` once the page has loaded.
-pub const REPORT_GROUPS: usize = 8;
+/// routes, footprints, gaps, assets, sites): the value of `data-layers-loaded` once the page
+/// has loaded. The routes group is present (and empty) when the scenario has no threat routes.
+pub const REPORT_GROUPS: usize = 9;
 
 /// What [`render`] puts in the page: the plan and the collections [`crate::output`] wrote.
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +46,8 @@ pub struct ReportInput<'a> {
     pub areas: &'a FeatureCollection,
     /// `lines.geojson`.
     pub lines: &'a FeatureCollection,
+    /// `routes.geojson`: the worst threat routes (empty when the scenario has none).
+    pub routes: &'a FeatureCollection,
     /// The layer shown first (its threat is selected).
     pub layer: &'a crate::catalogue::Layer,
     /// Remarks on the outputs, listed with the plan's.
@@ -209,6 +212,7 @@ pub fn render(input: &ReportInput<'_>) -> Result<String> {
         "water": water_collection(r),
         "areas": input.areas,
         "lines": input.lines,
+        "routes": input.routes,
         "sites": input.sites,
         "footprints": input.footprints,
         "gaps": input.gaps,
@@ -257,11 +261,20 @@ pub fn render(input: &ReportInput<'_>) -> Result<String> {
         );
     }
     h.push_str("</select></label><br>");
+    let routes_label = if input.routes.features.is_empty() {
+        "threat routes (none: no launch areas)".to_string()
+    } else {
+        format!(
+            "worst threat routes of the shown threat ({} in all)",
+            input.routes.features.len()
+        )
+    };
     for (id, label) in [
         ("context", "countries"),
         ("water", "rivers, lakes, coastline, urban areas"),
         ("areas", "zones and areas"),
         ("lines", "corridors, contact line"),
+        ("routes", routes_label.as_str()),
         ("footprints", "footprints"),
         ("gaps", "gaps"),
         ("assets", "assets"),
@@ -460,9 +473,20 @@ const OWN_JS: &str = r#"
   add('lines', L.geoJSON(count(DATA.lines), {style: f => f.properties.kind === 'contact_line'
       ? {color: '#a00000', weight: 3} : {color: '#8c50a0', weight: 4, opacity: 0.6},
     onEachFeature: (f, l) => l.bindPopup(props(f.properties))}));
-  count(DATA.footprints); count(DATA.gaps);
-  const fp = L.layerGroup(), gp = L.layerGroup();
-  add('footprints', fp); add('gaps', gp);
+  count(DATA.footprints); count(DATA.gaps); count(DATA.routes);
+  const rp = L.layerGroup(), fp = L.layerGroup(), gp = L.layerGroup();
+  add('routes', rp); add('footprints', fp); add('gaps', gp);
+  function routePopup(p) {
+    const f = x => (x === null || x === undefined) ? 'never' : Number(x).toFixed(0) + ' s';
+    return '<b>' + esc(p.threat) + ' at ' + esc(p.altitude_m) + ' m → ' + esc(p.asset) + '</b><br>from ' +
+      esc(p.source_id) + ' (' + esc(p.source) + ', worst ' + esc((p.worst || []).join(', ')) + ')' +
+      '<table><tr><th>time to impact</th><td>' + f(p.time_to_impact_s) + '</td></tr>' +
+      '<tr><th>first detection</th><td>' + f(p.first_detection_s) + '</td></tr>' +
+      '<tr><th>warning</th><td>' + f(p.warning_time_s) + '</td></tr>' +
+      '<tr><th>engagement opportunities</th><td>' + esc(p.engagement_opportunities) + '</td></tr>' +
+      '<tr><th>kill probability</th><td>' + Number(p.kill_probability).toFixed(3) + '</td></tr>' +
+      '<tr><th>netting</th><td>' + esc(p.netting) + '</td></tr></table>';
+  }
   function tierOf(siteId) {
     const s = DATA.sites.features.find(f => f.properties.site_id === siteId);
     return s ? s.properties.tier : 'medium';
@@ -474,7 +498,14 @@ const OWN_JS: &str = r#"
       const ls = DATA.layers.filter(l => l.threat === key).sort((a, b) => a.altitude_m - b.altitude_m);
       layerIdx = ls.length ? ls[0].index : -1;
     } else { layerIdx = Number(key); }
-    fp.clearLayers(); gp.clearLayers();
+    fp.clearLayers(); gp.clearLayers(); rp.clearLayers();
+    const threatKey = kind === 'threat' ? key : ((DATA.layers.find(l => l.index === layerIdx) || {}).threat);
+    const routes = DATA.routes.features.filter(f => f.properties.threat === threatKey);
+    L.geoJSON({type: 'FeatureCollection', features: routes}, {style: f => ({
+        color: f.properties.kill_probability < 0.5 ? '#b4141e' : '#3c3c3c', weight: 2,
+        opacity: 0.85, dashArray: f.properties.source === 'least_exposure' ? '6 4' : null}),
+      onEachFeature: (f, l) => l.bindPopup(routePopup(f.properties))}).addTo(rp);
+    document.body.dataset.routesShown = String(routes.length);
     const fps = DATA.footprints.features.filter(f => f.properties.layer === layerIdx);
     L.geoJSON({type: 'FeatureCollection', features: fps}, {style: f => {
         const c = TIER[tierOf(f.properties.site_id)] || '#2e59b2';
