@@ -146,7 +146,7 @@ fn bench(c: &mut Criterion) {
             let n: usize = s500
                 .par_iter()
                 .map(|s| {
-                    let class = cat.class(s.class);
+                    let class = cat.try_class(s.class, "class").unwrap();
                     let (targets, _) = site_viewshed_targets(&cat, s, &terrain);
                     Viewshed::compute_many(
                         &terrain,

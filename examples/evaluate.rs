@@ -47,7 +47,7 @@ fn run(scenario: &Scenario) -> skycover::Result<()> {
     );
     for s in scenario.sites() {
         let (lon, lat) = scenario.frame().to_lonlat(s.position[0], s.position[1]);
-        let class = cat.class(s.class);
+        let class = cat.try_class(s.class, "class")?;
         let facing = if class.is_all_round() {
             "all-round".to_string()
         } else {
@@ -82,7 +82,7 @@ fn run(scenario: &Scenario) -> skycover::Result<()> {
             .collect();
         println!(
             "{:<20} {:>10.1} {:>8.1} {:>12.1} {:>9}  {}{}",
-            cat.threat(t.threat).id,
+            cat.try_threat(t.threat, "threat")?.id,
             100.0 * t.fraction,
             100.0 * t.score,
             t.gap_area_km2,
@@ -134,9 +134,10 @@ fn run(scenario: &Scenario) -> skycover::Result<()> {
                 .iter()
                 .map(|&l| {
                     let layer = &cat.layers()[l];
-                    format!("{}@{}m", cat.threat(layer.threat).id, layer.altitude_m)
+                    let t = cat.try_threat(layer.threat, "threat")?;
+                    Ok(format!("{}@{}m", t.id, layer.altitude_m))
                 })
-                .collect();
+                .collect::<skycover::Result<_>>()?;
             println!("  fails {}", failing.join(", "));
         }
     }

@@ -64,7 +64,7 @@ fn run() -> skycover::Result<()> {
     let mut threats: Vec<_> = gaps.threats().iter().collect();
     threats.sort_by(|a, b| b.area_km2.total_cmp(&a.area_km2));
     for g in threats {
-        let t = cat.threat(g.threat);
+        let t = cat.try_threat(g.threat, "threat")?;
         let tc = coverage.threat(g.threat);
         println!(
             "\n{}: {:.0} km² uncovered ({:.1} % of the zones), {} gap polygon(s); covered {:.1} %",

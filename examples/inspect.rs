@@ -34,6 +34,16 @@ fn load(arg: Option<&str>, catalogue: Option<&str>) -> skycover::Result<Scenario
     }
 }
 
+/// A class's id for display ("?" for an id that is not in the catalogue).
+fn class_name(cat: &skycover::Catalogue, id: skycover::ClassId) -> &str {
+    cat.try_class(id, "class").map_or("?", |c| c.id.as_str())
+}
+
+/// A threat's id for display ("?" for an id that is not in the catalogue).
+fn threat_name(cat: &skycover::Catalogue, id: skycover::ThreatId) -> &str {
+    cat.try_threat(id, "threat").map_or("?", |t| t.id.as_str())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let scenario = match load(
@@ -128,7 +138,7 @@ fn main() -> ExitCode {
     for item in scenario.inventory() {
         println!(
             "  {:<16} {:>4} × unit cost {:>7.1}",
-            cat.class(item.class).id,
+            class_name(cat, item.class),
             item.count,
             item.unit_cost
         );
@@ -137,17 +147,13 @@ fn main() -> ExitCode {
         println!("  budget {b:.1}");
     }
     if let Some(ms) = scenario.mutual_support() {
-        let prot: Vec<&str> = ms
-            .protected
-            .iter()
-            .map(|c| cat.class(*c).id.as_str())
-            .collect();
+        let prot: Vec<&str> = ms.protected.iter().map(|c| class_name(cat, *c)).collect();
         println!(
             "  mutual support: {} covered by {} × {} against {}",
             prot.join(", "),
             ms.min_depth,
-            cat.class(ms.by_class).id,
-            cat.threat(ms.threat).id
+            class_name(cat, ms.by_class),
+            threat_name(cat, ms.threat)
         );
     }
 
@@ -157,7 +163,7 @@ fn main() -> ExitCode {
         println!(
             "  {:<24} {:<16} [{lon:.4}, {lat:.4}] facing {:>5.1}°{}",
             s.id.as_deref().unwrap_or("-"),
-            cat.class(s.class).id,
+            class_name(cat, s.class),
             s.facing_deg,
             if s.fixed { " (fixed)" } else { "" }
         );
@@ -170,8 +176,11 @@ fn main() -> ExitCode {
     }
     println!();
     for layer in cat.layers() {
-        let t = cat.threat(layer.threat);
-        print!("  {:<18} {:>5.0} m", t.id, layer.altitude_m);
+        print!(
+            "  {:<18} {:>5.0} m",
+            threat_name(cat, layer.threat),
+            layer.altitude_m
+        );
         for (id, _) in cat.classes() {
             let r = skycover::volume::max_ground_range_m(cat, id, layer);
             if r > 0.0 {

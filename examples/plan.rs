@@ -254,7 +254,7 @@ fn run(args: Args) -> skycover::Result<()> {
     for (tb, ta) in before.threats().iter().zip(after.threats()) {
         println!(
             "{:<18} {:>10.1} {:>10.1} {:>12.0} {:>12.0} {:>8} {:>8}",
-            cat.threat(tb.threat).id,
+            cat.try_threat(tb.threat, "threat")?.id,
             100.0 * tb.fraction,
             100.0 * ta.fraction,
             tb.gap_area_km2,
@@ -270,7 +270,11 @@ fn run(args: Args) -> skycover::Result<()> {
                 .iter()
                 .filter_map(|&i| scenario.assets().get(i).map(|a| a.name.as_str()))
                 .collect();
-            println!("  fails {}: {}", cat.threat(ta.threat).id, names.join("; "));
+            println!(
+                "  fails {}: {}",
+                cat.try_threat(ta.threat, "threat")?.id,
+                names.join("; ")
+            );
         }
     }
     println!(
@@ -329,7 +333,7 @@ fn run(args: Args) -> skycover::Result<()> {
     pb.finish_and_clear();
     println!(
         "\nMap layer: {} at {:.0} m (the largest gap unless --layer)",
-        cat.threat(written.layer.threat).id,
+        cat.try_threat(written.layer.threat, "threat")?.id,
         written.layer.altitude_m
     );
     for d in &written.diagnostics {

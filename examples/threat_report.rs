@@ -15,7 +15,7 @@ use skycover::threat_report::{threat_report, ReportOptions, ThreatReport};
 use skycover::Scenario;
 use std::time::Instant;
 
-fn table(s: &Scenario, r: &ThreatReport) {
+fn table(s: &Scenario, r: &ThreatReport) -> skycover::Result<()> {
     let cat = s.catalogue();
     println!(
         "\nnetting {}: {} routes evaluated",
@@ -31,20 +31,20 @@ fn table(s: &Scenario, r: &ThreatReport) {
             .contributions
             .iter()
             .map(|c| {
-                format!(
+                Ok(format!(
                     "{} x{} ({} eng, Pk {:.2})",
-                    cat.class(c.class).id,
+                    cat.try_class(c.class, "class")?.id,
                     c.sites,
                     c.engagements,
                     c.kill_probability
-                )
+                ))
             })
-            .collect();
+            .collect::<skycover::Result<_>>()?;
         let wr = &r.routes[a.worst_kill_route];
         println!(
             "{:<26} {:<18} {:>6} {:>9.0} {:>9.0} {:>5} {:>6.3}  [{} {} @{} m] {}",
             s.assets()[a.asset].id,
-            cat.threat(a.threat).id,
+            cat.try_threat(a.threat, "threat")?.id,
             a.routes,
             a.worst_warning_s,
             a.worst_cue_warning_s,
@@ -67,6 +67,7 @@ fn table(s: &Scenario, r: &ThreatReport) {
     for d in &r.diagnostics {
         println!("  {d}");
     }
+    Ok(())
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -117,7 +118,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ];
         let mut sites = scenario.sites().to_vec();
         for s in &mut sites {
-            let id = cat.class(s.class).id.clone();
+            let id = cat.try_class(s.class, "class")?.id.clone();
             if let Some((_, to)) = map.iter().find(|(from, _)| *from == id) {
                 s.class = cat.class_id(to)?;
             }
@@ -152,7 +153,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for l in eff.iter().filter(|l| l.layer.altitude_m <= 500.0) {
             println!(
                 "  {:<18} {:>5} m  {:>5.1} % → {:>5.1} %",
-                s2.catalogue().threat(l.layer.threat).id,
+                s2.catalogue().try_threat(l.layer.threat, "threat")?.id,
                 l.layer.altitude_m,
                 100.0 * l.own_fraction,
                 100.0 * l.netted_fraction
@@ -169,7 +170,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let t0 = Instant::now();
         let r = threat_report(&scenario, scenario.sites(), &terrain, &opts)?;
-        table(&scenario, &r);
+        table(&scenario, &r)?;
         println!("  ({:.2} s)", t0.elapsed().as_secs_f64());
         features.extend(route_features(&scenario, &r, true));
         last = Some(r);

@@ -422,23 +422,15 @@ impl Catalogue {
         &self.systems
     }
 
-    /// The threat class with this id.
-    ///
-    /// # Panics
-    /// If `id` does not come from this catalogue (ids from [`threat_id`](Self::threat_id) and
-    /// [`layers`](Self::layers) always do). Use [`try_threat`](Self::try_threat) for ids from
-    /// elsewhere.
-    pub fn threat(&self, id: ThreatId) -> &ThreatClass {
+    /// The threat class with this id, for ids the crate has validated against this catalogue.
+    /// The public API is [`try_threat`](Self::try_threat), which cannot panic.
+    pub(crate) fn threat(&self, id: ThreatId) -> &ThreatClass {
         &self.threats[id.0]
     }
 
-    /// The system class with this id.
-    ///
-    /// # Panics
-    /// If `id` does not come from this catalogue (ids from [`class_id`](Self::class_id) and
-    /// from a validated [`Scenario`](crate::Scenario) always do). Use
-    /// [`try_class`](Self::try_class) for ids from elsewhere.
-    pub fn class(&self, id: ClassId) -> &SystemClass {
+    /// The system class with this id, for ids the crate has validated against this catalogue.
+    /// The public API is [`try_class`](Self::try_class), which cannot panic.
+    pub(crate) fn class(&self, id: ClassId) -> &SystemClass {
         &self.systems[id.0]
     }
 

@@ -35,9 +35,9 @@
 //! // the TRML-4D class radar sees much further than the missile reaches
 //! let s = sensor_view(&cat, slm, drone).unwrap();
 //! assert!(s.range_m > cat.envelope(slm, drone).unwrap().max_range_m);
-//! assert!(weapon_of(cat.class(slm)).ready_rounds >= 8);
+//! assert!(weapon_of(cat.try_class(slm, "class")?).ready_rounds >= 8);
 //! // Shahed-type drones fly slowly, and also in a 2–3 km layer
-//! let k = kinematics_of(cat.threat(drone));
+//! let k = kinematics_of(cat.try_threat(drone, "threat")?);
 //! assert!(k.speed_mps < 60.0 && k.flight_altitudes_m.iter().any(|&a| a >= 2_000.0));
 //! # Ok::<(), skycover::Error>(())
 //! ```

@@ -95,8 +95,9 @@ proptest! {
     ) {
         let mut s = scenario().clone();
         let cat = s.catalogue().clone();
-        let _ = cat.try_class(ClassId(class), "class");
-        let _ = cat.try_threat(ThreatId(threat), "threat");
+        // ids are checked: an id past the end is a typed error, never a panic
+        prop_assert_eq!(cat.try_class(ClassId(class), "class").is_ok(), class < cat.systems().len());
+        prop_assert_eq!(cat.try_threat(ThreatId(threat), "threat").is_ok(), threat < cat.threats().len());
         for site in &sites {
             let _ = site_feature(&s, site);
         }
@@ -144,6 +145,9 @@ proptest! {
         // a model from another scenario or catalogue is refused
         let other = if use_foreign { foreign().clone() } else { scenario().clone() };
         if let Ok(model) = Planner::new(&other).model() {
+            let m = model.problem.matrix();
+            let c = (seed as usize) % (m.n_candidates() + 3);
+            prop_assert_eq!(m.try_units_of(c).is_ok(), c < m.n_candidates());
             let r = planner.plan_model(&model);
             if use_foreign {
                 prop_assert!(r.is_err());

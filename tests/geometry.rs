@@ -46,7 +46,7 @@ fn check_sector(lon0: f64, lat0: f64, site_az: f64, facing: f64) -> usize {
     assert!(fp.max_ground_range_m() > 150_000.0);
     // The pre-fix behaviour (facing taken as a grid bearing) for contrast.
     let naive = Footprint::new(&cat, &Site::new(patriot, pos, facing), layer);
-    let half = cat.class(patriot).sector_deg / 2.0;
+    let half = cat.try_class(patriot, "class").unwrap().sector_deg / 2.0;
     let mut naive_wrong = 0;
     // Residual: the true bearing (geographiclib inverse) of points on the straight grid edges.
     let (start, width) = fp.sector().unwrap();
@@ -150,7 +150,10 @@ fn loader_site_at_and_candidates_use_true_bearings() {
     let cands = scenario_candidates(&s).unwrap();
     let mut far = 0;
     for cand in cands.iter().filter(|c| {
-        !s.catalogue().class(c.site.class).is_all_round()
+        !s.catalogue()
+            .try_class(c.site.class, "class")
+            .unwrap()
+            .is_all_round()
             && c.site.position[0].hypot(c.site.position[1]) > 150_000.0
     }) {
         let (lon, lat) = frame.to_lonlat(cand.site.position[0], cand.site.position[1]);

@@ -331,7 +331,7 @@ fn unplaced_inventory_is_explained() {
     // a budget for one counter-UAS only: the rest stays unplaced and the plan says why
     let cat = Catalogue::builtin();
     let cuas = cat.class_id("counter_uas").unwrap();
-    let cost = cat.class(cuas).unit_cost;
+    let cost = cat.try_class(cuas, "class").unwrap().unit_cost;
     let v = mutate(|v| {
         v["skycover"]["inventory"] = json!({"counter_uas": {"count": 6}});
         v["skycover"]["budget"] = json!(cost * 1.5);

@@ -370,7 +370,10 @@ fn check_plan_constraints(s: &Scenario, plan: &skycover::Plan) {
     for (i, a) in plan.sites.iter().enumerate() {
         for b in &plan.sites[i + 1..] {
             let need = if a.class == b.class {
-                cat.class(a.class).min_spacing_m.max(any)
+                cat.try_class(a.class, "class")
+                    .unwrap()
+                    .min_spacing_m
+                    .max(any)
             } else {
                 any
             };
@@ -501,7 +504,7 @@ fn scenario_matrix_matches_reference() {
                 }
             }
         }
-        assert_eq!(m.units_of(c), &want[..], "candidate {c}");
+        assert_eq!(m.try_units_of(c).unwrap(), &want[..], "candidate {c}");
     }
     // weights are sample weight × layer weight
     let l = &cat.layers()[1];

@@ -165,7 +165,7 @@ fn grid_samples_follow_the_sites_viewsheds() {
             if fp.is_empty() {
                 continue;
             }
-            let class = cat.class(s.class);
+            let class = cat.try_class(s.class, "class").unwrap();
             let vs = Viewshed::compute(
                 &terrain,
                 s.position,
@@ -220,7 +220,7 @@ fn point_samples_use_exact_line_of_sight() {
                 let want = sites
                     .iter()
                     .filter(|s| {
-                        let class = cat.class(s.class);
+                        let class = cat.try_class(s.class, "class").unwrap();
                         Footprint::new_over(&cat, s, layer, &terrain).covers(p)
                             && line_of_sight(
                                 &terrain,

@@ -93,7 +93,7 @@ fn netting_never_hurts_and_report_is_deterministic() {
     let cat = s.catalogue().clone();
     let mut sites = s.sites().to_vec();
     for site in &mut sites {
-        let to = match cat.class(site.class).id.as_str() {
+        let to = match cat.try_class(site.class, "class").unwrap().id.as_str() {
             "patriot_class" => "patriot_pac3_mse",
             "medium_range" => "iris_t_slm",
             _ => "gepard",

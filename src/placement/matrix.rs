@@ -223,13 +223,27 @@ impl CoverageMatrix {
         self.units.len() * 4 + self.offsets.len() * 8 + self.weights.len() * 10
     }
 
+    /// The sorted units candidate `c` covers (the crate's hot path: `c < n_candidates()`).
+    #[inline]
+    pub(crate) fn units_of(&self, c: usize) -> &[u32] {
+        &self.units[self.offsets[c]..self.offsets[c + 1]]
+    }
+
     /// The sorted units candidate `c` covers.
     ///
-    /// # Panics
-    /// If `c >= n_candidates()`.
-    #[inline]
-    pub fn units_of(&self, c: usize) -> &[u32] {
-        &self.units[self.offsets[c]..self.offsets[c + 1]]
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] when `c >= n_candidates()`.
+    pub fn try_units_of(&self, c: usize) -> crate::Result<&[u32]> {
+        match (self.offsets.get(c), self.offsets.get(c + 1)) {
+            (Some(&a), Some(&b)) => Ok(self.units.get(a..b).unwrap_or(&[])),
+            _ => Err(crate::Error::InvalidInput {
+                what: "CoverageMatrix::try_units_of: candidate".into(),
+                reason: format!(
+                    "candidate {c} is out of range (the matrix has {} candidates)",
+                    self.offsets.len().saturating_sub(1)
+                ),
+            }),
+        }
     }
 
     /// Unit weights.
