@@ -22,11 +22,14 @@ use std::path::Path;
 /// Number of chords per full circle when polygonising footprints.
 pub const DEFAULT_ARC_SEGMENTS: usize = 96;
 
+/// The most chords per full circle [`footprint_polygon`] draws (larger requests are clamped).
+pub const MAX_ARC_SEGMENTS: usize = 65_536;
+
 /// The footprint as a polygon in the local frame (metres), or `None` when it is empty.
 ///
 /// A full annulus with a dead zone gives a polygon with one hole; a sector gives a single
 /// ring (an annular wedge, or a pie slice without a dead zone). `segments` chords approximate
-/// a full circle (at least 8). The exterior is counter-clockwise.
+/// a full circle (at least 8, at most [`MAX_ARC_SEGMENTS`]). The exterior is counter-clockwise.
 ///
 /// # Examples
 /// ```
@@ -44,7 +47,8 @@ pub fn footprint_polygon(fp: &Footprint, segments: usize) -> Option<Polygon<f64>
     if fp.is_empty() {
         return None;
     }
-    let segments = segments.max(8);
+    // an input-sized allocation: clamped (65 536 segments is 0.0055° per segment)
+    let segments = segments.clamp(8, MAX_ARC_SEGMENTS);
     let [cx, cy] = fp.centre();
     let (r_out, r_in) = (fp.max_ground_range_m(), fp.min_ground_range_m());
     if r_out <= 0.0 {

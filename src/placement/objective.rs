@@ -307,9 +307,9 @@ impl CoveringProblem {
         self.conflict_adj.len() / 2
     }
 
-    /// Candidates in conflict with `c` (sorted).
+    /// Candidates in conflict with `c` (sorted; `c < n_candidates`, the crate's hot path).
     #[inline]
-    pub fn conflicts_of(&self, c: usize) -> &[u32] {
+    pub(crate) fn conflicts_of(&self, c: usize) -> &[u32] {
         &self.conflict_adj[self.conflict_offsets[c]..self.conflict_offsets[c + 1]]
     }
 

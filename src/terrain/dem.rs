@@ -510,9 +510,11 @@ impl Dem {
     }
 
     /// Writes the DEM as an ESRI ASCII grid (`xllcorner`/`yllcorner`, `cellsize` or `dx`/`dy`,
-    /// values with `decimals` digits after the point, no nodata since it was filled).
+    /// values with `decimals` digits after the point, at most 9: an f32's precision; no nodata
+    /// since it was filled).
     pub fn to_asc_string(&self, decimals: usize) -> String {
         use std::fmt::Write as _;
+        let decimals = decimals.min(9);
         let mut s = String::with_capacity(self.values.len() * (decimals + 5) + 200);
         let _ = writeln!(s, "ncols {}", self.ncols);
         let _ = writeln!(s, "nrows {}", self.nrows);
