@@ -94,8 +94,18 @@ impl BearingMap {
         if self.bend1_deg_per_m == 0.0 && self.bend3_deg_per_m == 0.0 {
             return g;
         }
+        g + self.bend_deg_per_m(deg) * distance_m
+    }
+
+    /// How fast the chord's grid bearing turns with distance along the geodesic leaving at
+    /// true bearing `deg`, degrees per metre: a straight edge through the site at one distance
+    /// strays from the geodesic by this times the distance from there.
+    pub fn bend_deg_per_m(&self, deg: f64) -> f64 {
+        if self.bend1_deg_per_m == 0.0 && self.bend3_deg_per_m == 0.0 {
+            return 0.0;
+        }
         let t = (deg - self.radial_true_deg).to_radians();
-        g + (self.bend1_deg_per_m * t.sin() + self.bend3_deg_per_m * (3.0 * t).sin()) * distance_m
+        self.bend1_deg_per_m * t.sin() + self.bend3_deg_per_m * (3.0 * t).sin()
     }
 
     /// The true bearing of grid bearing `deg` (inverse of [`to_grid`](Self::to_grid)).

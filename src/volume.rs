@@ -13,6 +13,13 @@
 //! membership test ([`Footprint::covers`]) is a handful of multiplications, and the set of grid
 //! cells covered in one row ([`Footprint::row_spans`]) is found exactly, with the same
 //! arithmetic, in O(1) predicate evaluations per span end.
+//!
+//! A sector's true edges are geodesics, which bend slightly in the local frame away from its
+//! centre ([`BearingMap::to_grid_chord`]). Each edge is drawn as the chord at the middle of the
+//! range band; when that chord would stray more than [`SECTOR_EDGE_TOL_DEG`] of true bearing
+//! from the geodesic at either end of the band, the band is split at its middle ring and each
+//! half gets its own chords (half the error), so edges stay within 0.01° of the true bearing up
+//! to 160 km from a site 300 km from the frame's centre (tested against geographiclib).
 
 use crate::bearing::BearingMap;
 use crate::catalogue::{Catalogue, ClassId, Envelope, Layer, SystemClass};
@@ -28,6 +35,22 @@ enum Sector {
     /// Width in (180°, 360°): inside either half-plane.
     Reflex { l: [f64; 2], r: [f64; 2] },
 }
+
+/// When a sector edge drawn as one chord over the whole range band would stray more than this
+/// from the true edge (degrees of true bearing, at the band's ends), the band is split in two
+/// with a chord each.
+pub const SECTOR_EDGE_TOL_DEG: f64 = 0.004;
+
+/// The sector used beyond a ring: ground distances² at or above `r2`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OuterBand {
+    r2: f64,
+    sector: Sector,
+}
+
+/// The sector's boundary unit vectors and whether it is reflex (wider than 180°), for the
+/// rasterisers that must reproduce [`Footprint::covers`] bit for bit.
+pub(crate) type RawSector = ([f64; 2], [f64; 2], bool);
 
 /// Unit vector of a bearing (degrees clockwise from north) in the local frame.
 fn bearing_vec(deg: f64) -> [f64; 2] {
@@ -49,6 +72,69 @@ impl Sector {
             Sector::Convex { l, r }
         } else {
             Sector::Reflex { l, r }
+        }
+    }
+
+    /// The sector over the range band `r_min..=r_max`: one pair of chords at mid-band, or,
+    /// when their error would exceed [`SECTOR_EDGE_TOL_DEG`], chords per half-band (the
+    /// outer half returned as an [`OuterBand`]).
+    fn banded(
+        width_deg: f64,
+        facing_deg: f64,
+        bearings: &BearingMap,
+        r_min: f64,
+        r_max: f64,
+    ) -> (Sector, Option<OuterBand>) {
+        let whole = Sector::new(width_deg, facing_deg, bearings, (r_min + r_max) / 2.0);
+        if whole == Sector::Full {
+            return (whole, None);
+        }
+        let h = width_deg / 2.0;
+        let bend = bearings
+            .bend_deg_per_m(facing_deg - h)
+            .abs()
+            .max(bearings.bend_deg_per_m(facing_deg + h).abs());
+        let r_split = (r_min + r_max) / 2.0;
+        if !(bend * (r_max - r_min) / 2.0 > SECTOR_EDGE_TOL_DEG) || r_split <= 0.0 {
+            return (whole, None);
+        }
+        let inner = Sector::new(width_deg, facing_deg, bearings, (r_min + r_split) / 2.0);
+        let outer = Sector::new(width_deg, facing_deg, bearings, (r_split + r_max) / 2.0);
+        let band = OuterBand {
+            r2: r_split * r_split,
+            sector: outer,
+        };
+        (inner, Some(band))
+    }
+
+    /// True iff offset `(dx, dy)` is inside the sector (its closure).
+    #[inline(always)]
+    fn contains(&self, dx: f64, dy: f64) -> bool {
+        match *self {
+            Sector::Full => true,
+            Sector::Convex { l, r } => in_left(l, dx, dy) && in_right(r, dx, dy),
+            Sector::Reflex { l, r } => in_left(l, dx, dy) || in_right(r, dx, dy),
+        }
+    }
+
+    fn raw(&self) -> Option<RawSector> {
+        match *self {
+            Sector::Full => None,
+            Sector::Convex { l, r } => Some((l, r, false)),
+            Sector::Reflex { l, r } => Some((l, r, true)),
+        }
+    }
+
+    /// Fraction of the full circle the sector spans.
+    fn fraction(&self) -> f64 {
+        match *self {
+            Sector::Full => 1.0,
+            Sector::Convex { l, r } | Sector::Reflex { l, r } => {
+                // angle from l clockwise to r
+                let a = (l[0] * r[1] - l[1] * r[0]).atan2(l[0] * r[0] + l[1] * r[1]);
+                let cw = (-a).rem_euclid(std::f64::consts::TAU);
+                cw / std::f64::consts::TAU
+            }
         }
     }
 }
@@ -86,6 +172,8 @@ pub struct Footprint {
     r2_max: f64,
     active: bool,
     sector: Sector,
+    /// Beyond a ring, the sector with its own chords (long range bands off the frame's centre).
+    outer: Option<OuterBand>,
 }
 
 impl Footprint {
@@ -217,6 +305,7 @@ impl Footprint {
             r2_max: -1.0,
             active: false,
             sector: Sector::Full,
+            outer: None,
         };
         let Some(e) = env else { return empty };
         if !(altitude_m >= e.min_alt_m && altitude_m <= e.max_alt_m) {
@@ -235,17 +324,20 @@ impl Footprint {
         {
             return empty;
         }
+        let (sector, outer) = Sector::banded(
+            class.sector_deg,
+            facing_deg,
+            bearings,
+            r2_min.sqrt(),
+            r2_max.sqrt(),
+        );
         Footprint {
             centre,
             r2_min,
             r2_max,
             active: true,
-            sector: Sector::new(
-                class.sector_deg,
-                facing_deg,
-                bearings,
-                (r2_min.sqrt() + r2_max.sqrt()) / 2.0,
-            ),
+            sector,
+            outer,
         }
     }
 
@@ -278,7 +370,8 @@ impl Footprint {
     }
 
     /// The radar sector as `(start_bearing_deg, width_deg)`: the sector runs clockwise from
-    /// `start_bearing_deg` (in [0, 360)) over `width_deg`. `None` for an all-round footprint.
+    /// `start_bearing_deg` (in [0, 360)) over `width_deg` (grid bearings; for a range band
+    /// split in two, those of the inner half). `None` for an all-round footprint.
     pub fn sector(&self) -> Option<(f64, f64)> {
         match self.sector {
             Sector::Full => None,
@@ -302,20 +395,21 @@ impl Footprint {
     /// The exact parameters of the predicate, for rasterisers elsewhere in the crate that must
     /// reproduce [`covers`](Self::covers) bit for bit: `(centre, r2_min, r2_max, sector)` with
     /// `sector = Some((l, r, reflex))` (boundary unit vectors, `reflex` for sectors wider than
-    /// 180°) or `None` all-round. `None` for an empty footprint.
+    /// 180°) or `None` all-round. `None` for an empty footprint. The sector applies below the
+    /// ring of [`outer_band`](Self::outer_band) when there is one.
     #[allow(clippy::type_complexity)]
-    pub(crate) fn raw_parts(
-        &self,
-    ) -> Option<([f64; 2], f64, f64, Option<([f64; 2], [f64; 2], bool)>)> {
+    pub(crate) fn raw_parts(&self) -> Option<([f64; 2], f64, f64, Option<RawSector>)> {
         if !self.active {
             return None;
         }
-        let sector = match self.sector {
-            Sector::Full => None,
-            Sector::Convex { l, r } => Some((l, r, false)),
-            Sector::Reflex { l, r } => Some((l, r, true)),
-        };
-        Some((self.centre, self.r2_min, self.r2_max, sector))
+        Some((self.centre, self.r2_min, self.r2_max, self.sector.raw()))
+    }
+
+    /// `(r2, sector)`: at ground distances² `≥ r2` the sector is this one instead of that of
+    /// [`raw_parts`](Self::raw_parts) (a long range band split in two, see the module docs).
+    pub(crate) fn outer_band(&self) -> Option<(f64, RawSector)> {
+        let o = self.outer?;
+        Some((o.r2, o.sector.raw()?))
     }
 
     /// Axis-aligned bounding box `[min_x, min_y, max_x, max_y]` (of the full disc).
@@ -330,24 +424,22 @@ impl Footprint {
         if !self.active {
             return 0.0;
         }
-        let frac = match self.sector {
-            Sector::Full => 1.0,
-            Sector::Convex { l, r } | Sector::Reflex { l, r } => {
-                // angle from l clockwise to r
-                let a = (l[0] * r[1] - l[1] * r[0]).atan2(l[0] * r[0] + l[1] * r[1]);
-                let cw = (-a).rem_euclid(std::f64::consts::TAU);
-                cw / std::f64::consts::TAU
+        let pi = std::f64::consts::PI;
+        match self.outer {
+            None => pi * (self.r2_max - self.r2_min) * self.sector.fraction(),
+            Some(o) => {
+                pi * (o.r2 - self.r2_min) * self.sector.fraction()
+                    + pi * (self.r2_max - o.r2) * o.sector.fraction()
             }
-        };
-        std::f64::consts::PI * (self.r2_max - self.r2_min) * frac
+        }
     }
 
+    /// The sector that applies at ground distance² `d2`.
     #[inline(always)]
-    fn in_sector(&self, dx: f64, dy: f64) -> bool {
-        match self.sector {
-            Sector::Full => true,
-            Sector::Convex { l, r } => in_left(l, dx, dy) && in_right(r, dx, dy),
-            Sector::Reflex { l, r } => in_left(l, dx, dy) || in_right(r, dx, dy),
+    fn sector_at(&self, d2: f64) -> &Sector {
+        match &self.outer {
+            Some(o) if d2 >= o.r2 => &o.sector,
+            _ => &self.sector,
         }
     }
 
@@ -369,7 +461,7 @@ impl Footprint {
             return false;
         }
         let d2 = dx * dx + dy * dy;
-        d2 <= self.r2_max && d2 >= self.r2_min && self.in_sector(dx, dy)
+        d2 <= self.r2_max && d2 >= self.r2_min && self.sector_at(d2).contains(dx, dy)
     }
 
     /// Calls `emit(start, end)` for each maximal run `start..end` of covered cells in one grid
@@ -432,23 +524,64 @@ impl Footprint {
         } else {
             ann.push(a, b);
         }
-        let spans = match self.sector {
-            Sector::Full => ann,
-            Sector::Convex { l, r } => {
-                let hl = half_line(l, dy, true, a, b, &xi, &guess);
-                let hr = half_line(r, dy, false, a, b, &xi, &guess);
-                ann.intersect(&hl.intersect(&hr))
-            }
-            Sector::Reflex { l, r } => {
-                let hl = half_line(l, dy, true, a, b, &xi, &guess);
-                let hr = half_line(r, dy, false, a, b, &xi, &guess);
-                ann.intersect(&hl.union(&hr))
+        // the cells of a..b inside a sector
+        let inside = |sec: &Sector| -> SpanList {
+            match *sec {
+                Sector::Full => {
+                    let mut all = SpanList::default();
+                    all.push(a, b);
+                    all
+                }
+                Sector::Convex { l, r } => {
+                    let hl = half_line(l, dy, true, a, b, &xi, &guess);
+                    hl.intersect(&half_line(r, dy, false, a, b, &xi, &guess))
+                }
+                Sector::Reflex { l, r } => {
+                    let hl = half_line(l, dy, true, a, b, &xi, &guess);
+                    hl.union(&half_line(r, dy, false, a, b, &xi, &guess))
+                }
             }
         };
+        let mut buf = [(0usize, 0usize); 8];
+        let mut n = 0;
+        let mut keep = |list: &SpanList| {
+            for &span in list.as_slice() {
+                if n < buf.len() {
+                    buf[n] = span;
+                    n += 1;
+                }
+            }
+        };
+        match self.outer {
+            // the row crosses the inner ring (d2 < o.r2): [sa, sb) takes the inner sector
+            Some(o) if dy2 < o.r2 => {
+                let ws = (o.r2 - dy2).max(0.0).sqrt();
+                let sa = partition_near(a, s.max(a), guess(-ws).ceil(), |i| {
+                    let d = xi(i);
+                    d * d + dy2 >= o.r2
+                });
+                let sb = partition_near(s.min(b), b, guess(ws).floor() + 1.0, |i| {
+                    let d = xi(i);
+                    d * d + dy2 < o.r2
+                })
+                .max(sa);
+                let (mut inner, mut outer) = (SpanList::default(), SpanList::default());
+                inner.push(sa, sb);
+                outer.push(a, sa);
+                outer.push(sb, b);
+                keep(&ann.intersect(&inner).intersect(&inside(&self.sector)));
+                keep(&ann.intersect(&outer).intersect(&inside(&o.sector)));
+            }
+            Some(o) => keep(&ann.intersect(&inside(&o.sector))),
+            None => keep(&ann.intersect(&inside(&self.sector))),
+        }
+        let spans = &mut buf[..n];
+        spans.sort_unstable();
         // coalesce touching spans (a row through the dead zone between cell centres can
-        // split one run in two) so that the runs are maximal
+        // split one run in two; the two halves of a split band meet at the ring) so that the
+        // runs are maximal
         let mut pending: Option<(usize, usize)> = None;
-        for &(s0, s1) in spans.as_slice() {
+        for &(s0, s1) in spans.iter() {
             match pending {
                 Some((a, b)) if s0 <= b => pending = Some((a, b.max(s1))),
                 Some((a, b)) => {

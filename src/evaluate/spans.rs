@@ -9,7 +9,7 @@
 //! avoids the generic partition machinery and library `ceil`/`floor` calls, which makes it
 //! several times faster per row.
 
-use crate::volume::Footprint;
+use crate::volume::{Footprint, RawSector};
 
 /// A footprint prepared for row rasterisation.
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +19,9 @@ pub(crate) struct RowSpanner {
     r2_min: f64,
     r2_max: f64,
     sector: Option<HalfPlanes>,
+    /// At ground distances² ≥ the ring's, these half-planes instead (a long range band split
+    /// in two, see [`crate::volume`]).
+    outer: Option<(f64, HalfPlanes)>,
 }
 
 /// The sector's two boundary half-planes.
@@ -80,18 +83,20 @@ impl RowSpanner {
     pub(crate) fn new(fp: &Footprint) -> Option<RowSpanner> {
         let (c, r2_min, r2_max, sector) = fp.raw_parts()?;
         let ratio = |u: [f64; 2]| if u[1] != 0.0 { u[0] / u[1] } else { 0.0 };
+        let planes = |(l, r, reflex): RawSector| HalfPlanes {
+            l,
+            r,
+            reflex,
+            tl: ratio(l),
+            tr: ratio(r),
+        };
         Some(RowSpanner {
             cx: c[0],
             cy: c[1],
             r2_min,
             r2_max,
-            sector: sector.map(|(l, r, reflex)| HalfPlanes {
-                l,
-                r,
-                reflex,
-                tl: ratio(l),
-                tr: ratio(r),
-            }),
+            sector: sector.map(planes),
+            outer: fp.outer_band().map(|(r2, o)| (r2, planes(o))),
         })
     }
 
@@ -168,6 +173,64 @@ impl RowSpanner {
             emit_nonempty(a2, &mut emit);
             return;
         };
+        let Some((r2s, ho)) = self.outer else {
+            let parts = h.parts(a, b, dy, &dx, &guess);
+            for ann in [a1, a2] {
+                for p in parts {
+                    emit_nonempty((ann.0.max(p.0), ann.1.min(p.1)), &mut emit);
+                }
+            }
+            return;
+        };
+        // a range band split in two: the inner sector below the ring, the outer one beyond
+        let outer_parts = ho.parts(a, b, dy, &dx, &guess);
+        let mut out = Coalesce::default();
+        if dy2 >= r2s {
+            for ann in [a1, a2] {
+                for p in outer_parts {
+                    out.push((ann.0.max(p.0), ann.1.min(p.1)), &mut emit);
+                }
+            }
+            out.finish(&mut emit);
+            return;
+        }
+        let inner_parts = h.parts(a, b, dy, &dx, &guess);
+        let ws = (r2s - dy2).sqrt();
+        let in_ring = |i: usize| {
+            let d = dx(i);
+            d * d + dy2 < r2s
+        };
+        let sa = first_true(a, s.max(a), guess(-ws) + 1, in_ring);
+        let sb = first_true(s.min(b), b, guess(ws) + 1, |i| !in_ring(i)).max(sa);
+        for ann in [a1, a2] {
+            for (lo, hi, parts) in [
+                (0, sa, &outer_parts),
+                (sa, sb, &inner_parts),
+                (sb, usize::MAX, &outer_parts),
+            ] {
+                let piece = (ann.0.max(lo), ann.1.min(hi));
+                for p in parts {
+                    out.push((piece.0.max(p.0), piece.1.min(p.1)), &mut emit);
+                }
+            }
+        }
+        out.finish(&mut emit);
+    }
+}
+
+impl HalfPlanes {
+    /// The cells of `a..b` inside the sector: up to two sorted intervals (empty ones have
+    /// `start >= end`); each half-plane is a prefix or a suffix of `a..b`.
+    #[inline(always)]
+    fn parts(
+        &self,
+        a: usize,
+        b: usize,
+        dy: f64,
+        dx: &impl Fn(usize) -> f64,
+        guess: &impl Fn(f64) -> usize,
+    ) -> [(usize, usize); 2] {
+        let h = self;
         // half-planes within a..b, each a prefix or a suffix
         let in_l = |i: usize| h.l[0] * dy - h.l[1] * dx(i) <= 0.0;
         let in_r = |i: usize| h.r[0] * dy - h.r[1] * dx(i) >= 0.0;
@@ -199,16 +262,40 @@ impl RowSpanner {
                 (a, first_true(a, b, g, |i| !in_r(i)))
             }
         };
-        let parts = if h.reflex {
+        if h.reflex {
             union(lset, rset)
         } else {
             let i = (lset.0.max(rset.0), lset.1.min(rset.1));
             [i, (b, b)]
-        };
-        for ann in [a1, a2] {
-            for p in parts {
-                emit_nonempty((ann.0.max(p.0), ann.1.min(p.1)), &mut emit);
+        }
+    }
+}
+
+/// Emits spans in increasing order, merging those that touch.
+#[derive(Default)]
+struct Coalesce {
+    pending: Option<(usize, usize)>,
+}
+
+impl Coalesce {
+    #[inline]
+    fn push(&mut self, (a, b): (usize, usize), emit: &mut impl FnMut(usize, usize)) {
+        if a >= b {
+            return;
+        }
+        match self.pending {
+            Some((p, q)) if a <= q => self.pending = Some((p, q.max(b))),
+            Some((p, q)) => {
+                emit(p, q);
+                self.pending = Some((a, b));
             }
+            None => self.pending = Some((a, b)),
+        }
+    }
+
+    fn finish(&mut self, emit: &mut impl FnMut(usize, usize)) {
+        if let Some((p, q)) = self.pending.take() {
+            emit(p, q);
         }
     }
 }
@@ -276,6 +363,8 @@ mod tests {
             nx in 1usize..160,
             snap in any::<bool>(),
             rows in proptest::collection::vec(-200_000.0f64..200_000.0, 1..12),
+            bend in prop_oneof![Just(0.0), -3e-6f64..3e-6],
+            radial in 0.0f64..360.0,
         ) {
             let c = Catalogue::builtin();
             let layer = c.layers()[li];
@@ -286,7 +375,16 @@ mod tests {
             } else {
                 (cx, cy)
             };
-            let fp = Footprint::from_parts(&class, env.as_ref(), [cx, cy], facing, layer.altitude_m);
+            // strongly bending geodesics (far off the frame's centre) split long range bands
+            let bearings = crate::bearing::BearingMap {
+                radial_grid_deg: radial,
+                radial_true_deg: radial,
+                transverse_scale: 1.0,
+                bend1_deg_per_m: bend,
+                bend3_deg_per_m: bend / 3.0,
+            };
+            let fp = Footprint::from_parts_with_bearings(
+                &class, env.as_ref(), [cx, cy], facing, &bearings, layer.altitude_m);
             let Some(rs) = RowSpanner::new(&fp) else {
                 prop_assert!(fp.is_empty());
                 return Ok(());
