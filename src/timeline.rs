@@ -1327,12 +1327,12 @@ mod tests {
     fn hilltop_radar_sees_a_low_flyer_beyond_the_smooth_earth_cap() {
         use crate::demand::Grid;
         use crate::terrain::synth;
-        // a 10 m mast on a 600 m plateau edge (ground falls to 0 m westwards); a 30 m flyer
-        // comes from the west over flat low ground
+        // a 10 m mast at the edge of a 600 m plateau (ground falls to 0 m westwards over
+        // 500 m); a 30 m flyer comes from the west over flat low ground
         let extent =
             Grid::covering([-120_000.0, -3_000.0, 5_000.0, 3_000.0], 250.0, 1 << 22).unwrap();
-        let t = Terrain::from_local_dem(&synth::plateau(&extent, 0.0, 600.0, 500.0).unwrap())
-            .unwrap();
+        let t =
+            Terrain::from_local_dem(&synth::plateau(&extent, 0.0, 600.0, 500.0).unwrap()).unwrap();
         let json = serde_json::json!({
             "threats": [{"id": "t", "weight": 1.0, "altitudes_m": [30.0]}],
             "systems": [
@@ -1341,8 +1341,8 @@ mod tests {
             ]
         });
         let c = Catalogue::from_json_str(&json.to_string()).unwrap();
-        let sites = [Site::new(ClassId(0), [2_000.0, 0.0], 0.0)];
-        let route = Polyline::new(vec![[-118_000.0, 0.0], [2_000.0, 0.0]]).unwrap();
+        let sites = [Site::new(ClassId(0), [0.0, 0.0], 0.0)];
+        let route = Polyline::new(vec![[-118_000.0, 0.0], [0.0, 0.0]]).unwrap();
         let tl = timeline(
             &Defence::new(&c, &sites).with_terrain(t.clone()),
             ThreatId(0),
@@ -1352,14 +1352,17 @@ mod tests {
         )
         .unwrap();
         let smooth = radar_horizon_m(10.0, 30.0, 4.0 / 3.0); // from local ground: ~35.6 km
-        let seen_at = 120_000.0 - tl.first_detection_s.unwrap() * 250.0; // ground distance
-        assert!(seen_at > smooth + 20_000.0, "seen at {seen_at} m, smooth cap {smooth} m");
+        let seen_at = 118_000.0 - tl.first_detection_s.unwrap() * 250.0; // ground distance
+        assert!(
+            seen_at > smooth + 20_000.0,
+            "seen at {seen_at} m, smooth cap {smooth} m"
+        );
         // the terrain cap (ground + mast above sea level) bounds it
         let cap = horizon_cap_m(&t, sites[0].position, 10.0, 30.0, 4.0 / 3.0);
         assert!(seen_at <= cap + 1.0, "seen at {seen_at} m, cap {cap} m");
         // on flat terrain the cap is the smooth-earth one
         let flat = timeline(&Defence::new(&c, &sites), ThreatId(0), 30.0, 250.0, &route).unwrap();
-        let flat_at = 120_000.0 - flat.first_detection_s.unwrap() * 250.0;
+        let flat_at = 118_000.0 - flat.first_detection_s.unwrap() * 250.0;
         assert!((flat_at - smooth).abs() < 1e-3, "{flat_at} vs {smooth}");
     }
 

@@ -39,7 +39,7 @@
 //! ([`Coverage::is_netted`]).
 
 pub(crate) mod masks;
-mod netted;
+pub(crate) mod netted;
 mod raster;
 mod scenario_eval;
 pub(crate) mod spans;

@@ -126,20 +126,51 @@ pub(super) fn netted_depths(
     sites: &[Site],
     own: DepthMap,
 ) -> Result<DepthMap> {
-    if own.depth.is_empty() {
-        return Ok(own);
+    Ok(netted_parts(eval, catalogue, demand, sites, own)?.0)
+}
+
+/// The netted depths and the **tracked** mask (layer-major, one flag per (layer, sample):
+/// some site's sensor sees the sample or some site's footprint covers it) of `sites`.
+pub(crate) fn netted_parts(
+    eval: &Evaluator,
+    catalogue: &Catalogue,
+    demand: &Demand,
+    sites: &[Site],
+    own: DepthMap,
+) -> Result<(DepthMap, Vec<bool>)> {
+    if own.depth.is_empty() || sites.is_empty() {
+        let tracked = vec![false; own.depth.len()];
+        return Ok((own, tracked));
     }
     let plain = eval.clone().with_netting(false);
     let seen = plain.depths(&sensor_catalogue(catalogue)?, demand, sites)?;
-    let reach = plain
-        .with_terrain(Terrain::Flat)
-        .depths(&kinematic_catalogue(catalogue)?, demand, sites)?;
+    let reach = plain.with_terrain(Terrain::Flat).depths(
+        &kinematic_catalogue(catalogue)?,
+        demand,
+        sites,
+    )?;
     let mut out = own;
+    let mut tracked = Vec::with_capacity(out.depth.len());
     for ((o, &s), &r) in out.depth.iter_mut().zip(&seen.depth).zip(&reach.depth) {
+        let t = *o > 0 || s > 0;
+        tracked.push(t);
         // reach ≥ own wherever own > 0 (footprint ⊆ kinematic envelope)
-        *o = if *o > 0 || s > 0 { r.max(*o) } else { 0 };
+        *o = if t { r.max(*o) } else { 0 };
     }
-    Ok(out)
+    Ok((out, tracked))
+}
+
+/// The netted depths and tracked mask of `sites` (validated here) over `terrain`, on the
+/// automatic path: for the placement model.
+pub(crate) fn netted_evaluation(
+    catalogue: &Catalogue,
+    demand: &Demand,
+    sites: &[Site],
+    terrain: &Terrain,
+) -> Result<(DepthMap, Vec<bool>)> {
+    let eval = Evaluator::new().with_terrain(terrain.clone());
+    let own = eval.depths(catalogue, demand, sites)?;
+    netted_parts(&eval, catalogue, demand, sites, own)
 }
 
 #[cfg(test)]
@@ -224,7 +255,11 @@ mod tests {
         let sites = kyiv_sites(&s);
         let ev = Evaluator::new().with_terrain(terrain.clone());
         let own = ev.depths(cat, &d, &sites).unwrap();
-        let net = ev.clone().with_netting(true).depths(cat, &d, &sites).unwrap();
+        let net = ev
+            .clone()
+            .with_netting(true)
+            .depths(cat, &d, &sites)
+            .unwrap();
         let reference = Evaluator::with_path(EvalPath::Reference)
             .with_terrain(terrain.clone())
             .with_netting(true)
