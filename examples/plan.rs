@@ -30,7 +30,7 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use skycover::output::{builtin_name, write_plan, OutputOptions, PlanResults};
 use skycover::placement::{Algorithm, Planner, MICROLP_MAX_VARIABLES};
-use skycover::{Coverage, Demand, Error, Evaluator, Layer, Scenario, Terrain};
+use skycover::{Demand, Error, Evaluator, Layer, Scenario, Terrain};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
