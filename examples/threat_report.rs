@@ -163,7 +163,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 / total
         };
         println!("\ncoverage (depth ≥ 1, weighted) own sensor → netted, layers ≤ 500 m:");
-        for l in s2.catalogue().layers().iter().filter(|l| l.altitude_m <= 500.0) {
+        for l in s2
+            .catalogue()
+            .layers()
+            .iter()
+            .filter(|l| l.altitude_m <= 500.0)
+        {
             println!(
                 "  {:<18} {:>5} m  {:>5.1} % → {:>5.1} %",
                 s2.catalogue().threat(l.threat).id,
