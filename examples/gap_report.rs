@@ -77,10 +77,6 @@ fn run() -> skycover::Result<()> {
         println!("  {d}");
     }
 
-    for d in scenario.diagnostics().iter().chain(coverage.diagnostics()) {
-        println!("  {d}");
-    }
-
     // threats, worst first by gap area
     let mut threats: Vec<_> = gaps.threats().iter().collect();
     threats.sort_by(|a, b| b.area_km2.total_cmp(&a.area_km2));
