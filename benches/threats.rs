@@ -5,6 +5,8 @@
 //!   terrain line of sight) over a synthetic fractal terrain at 2 km cells, netting off.
 //! * `least_exposure_1m_cells`: one least-exposure search on a grid of about 1 M cells
 //!   (200 km route, detour cap 1.5, 310 m cells) against the Kyiv sites, flat terrain.
+//! * `kyiv_coverage_own` / `kyiv_coverage_netted`: coverage of the Kyiv sites over the
+//!   scenario's DEM and demand grid, without and with sensor netting.
 //!
 //! Run: `cargo bench --bench threats -- --warm-up-time 1 --measurement-time 3`.
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
@@ -12,7 +14,7 @@ use skycover::route::{least_exposure_route, ExposureOptions};
 use skycover::terrain::{synth, Terrain};
 use skycover::threat_report::{threat_report, ReportOptions};
 use skycover::timeline::Defence;
-use skycover::{Grid, Scenario};
+use skycover::{Coverage, Demand, Grid, Scenario};
 use std::time::Duration;
 
 fn bench(c: &mut Criterion) {
@@ -63,6 +65,26 @@ fn bench(c: &mut Criterion) {
     g.bench_function("least_exposure_1m_cells", |b| {
         b.iter(|| black_box(least_exposure_route(&d, drone, 50.0, from, to, &eo).unwrap()))
     });
+
+    // coverage of the Kyiv sites over the scenario's DEM, each weapon cued by its own sensor
+    // and with netting (the netted path adds a sensor and a kinematic evaluation)
+    let demand = Demand::from_scenario(&kyiv).unwrap();
+    eprintln!(
+        "kyiv coverage: {} samples × {} layers, {} sites, DEM",
+        demand.len(),
+        cat.layers().len(),
+        kyiv.sites().len()
+    );
+    for (name, net) in [("kyiv_coverage_own", false), ("kyiv_coverage_netted", true)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                black_box(
+                    Coverage::for_scenario_demand_netting(&kyiv, &demand, kyiv.sites(), net)
+                        .unwrap(),
+                )
+            })
+        });
+    }
     g.finish();
 }
 

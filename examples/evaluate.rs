@@ -5,7 +5,11 @@
 //! cargo run --release --example evaluate                               # the built-in Kyiv map
 //! cargo run --release --example evaluate -- path/to/scenario.geojson   # a scenario file
 //! cargo run --release --example evaluate -- odesa --flat               # ignore the terrain
+//! cargo run --release --example evaluate -- kyiv --netting on          # shared air picture
 //! ```
+//!
+//! `--netting on|off` overrides the scenario's `netting` setting (sensor netting: a weapon
+//! engages inside its kinematic envelope what any sensor tracks).
 //!
 //! Coverage is masked by line of sight over the scenario's own terrain
 //! ([`Scenario::terrain`]), as `gap_report` and `plan` do: the three agree.
@@ -35,6 +39,10 @@ fn run(scenario: &Scenario) -> skycover::Result<()> {
 
     println!("Scenario: {}", scenario.name());
     println!("  {}", scenario.terrain_summary());
+    println!(
+        "  sensor netting {}",
+        if coverage.is_netted() { "on" } else { "off" }
+    );
     for d in scenario.diagnostics().iter().chain(coverage.diagnostics()) {
         println!("  {d}");
     }
@@ -144,12 +152,41 @@ fn run(scenario: &Scenario) -> skycover::Result<()> {
     Ok(())
 }
 
+/// `--netting on|off`: `Some(true|false)`; absent: `None` (the scenario's setting).
+fn netting_arg(args: &[String]) -> Result<Option<bool>, String> {
+    let Some(i) = args.iter().position(|a| a == "--netting") else {
+        return Ok(None);
+    };
+    match args.get(i + 1).map(String::as_str) {
+        Some("on") => Ok(Some(true)),
+        Some("off") => Ok(Some(false)),
+        other => Err(format!("--netting takes on or off, not {other:?}")),
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flat = args.iter().any(|a| a == "--flat");
-    let arg = args.iter().find(|a| !a.starts_with("--"));
+    let netting = match netting_arg(&args) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let arg = args
+        .iter()
+        .enumerate()
+        .find(|(i, a)| !a.starts_with("--") && (*i == 0 || args[i - 1] != "--netting"))
+        .map(|(_, a)| a);
     let result = load(arg.map(String::as_str))
         .map(|s| if flat { s.without_terrain() } else { s })
+        .map(|mut s| {
+            if let Some(n) = netting {
+                s.threat_setup_mut().netting = n;
+            }
+            s
+        })
         .and_then(|s| run(&s));
     match result {
         Ok(()) => ExitCode::SUCCESS,

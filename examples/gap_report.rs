@@ -6,7 +6,10 @@
 //! cargo run --release --example gap_report -- odesa        # or corridor, theatre, or a path
 //! cargo run --release --example gap_report -- kyiv --geojson out/kyiv/gaps.geojson
 //! cargo run --release --example gap_report -- odesa --flat   # ignore the scenario's terrain
+//! cargo run --release --example gap_report -- kyiv --netting on  # shared air picture
 //! ```
+//!
+//! `--netting on|off` overrides the scenario's `netting` setting.
 //!
 //! Coverage is masked by line of sight over the scenario's own terrain, as in `evaluate` and
 //! `plan`.
@@ -28,10 +31,15 @@ fn load(arg: Option<&str>) -> skycover::Result<Scenario> {
 fn run() -> skycover::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let geojson_at = args.iter().position(|a| a == "--geojson");
+    let netting_at = args.iter().position(|a| a == "--netting");
     let positional = args
         .iter()
         .enumerate()
-        .find(|(i, a)| !a.starts_with("--") && geojson_at.map_or(true, |g| *i != g + 1))
+        .find(|(i, a)| {
+            !a.starts_with("--")
+                && geojson_at.map_or(true, |g| *i != g + 1)
+                && netting_at.map_or(true, |g| *i != g + 1)
+        })
         .map(|(_, a)| a.as_str());
     let geojson_out = args
         .iter()
@@ -40,6 +48,19 @@ fn run() -> skycover::Result<()> {
     let mut scenario = load(positional)?;
     if args.iter().any(|a| a == "--flat") {
         scenario = scenario.without_terrain();
+    }
+    // --netting on|off overrides the scenario's `netting` setting
+    if let Some(i) = netting_at {
+        scenario.threat_setup_mut().netting = match args.get(i + 1).map(String::as_str) {
+            Some("on") => true,
+            Some("off") => false,
+            other => {
+                return Err(skycover::Error::InvalidInput {
+                    what: "--netting".into(),
+                    reason: format!("takes on or off, not {other:?}"),
+                })
+            }
+        };
     }
     let cat = scenario.catalogue();
     let (demand, coverage) = Coverage::of_scenario(&scenario)?;
@@ -52,10 +73,6 @@ fn run() -> skycover::Result<()> {
         zone_km2
     );
     println!("  {}", scenario.terrain_summary());
-    for d in scenario.diagnostics().iter().chain(coverage.diagnostics()) {
-        println!("  {d}");
-    }
-
     for d in scenario.diagnostics().iter().chain(coverage.diagnostics()) {
         println!("  {d}");
     }

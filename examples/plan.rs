@@ -22,14 +22,15 @@
 //! whose footprints and gaps are drawn; default: the threat with the largest gap after the
 //! plan, at its lowest altitude),
 //! `--out <dir>` (default `out/<scenario>`), `--quick` (grid and candidate spacing × 2.5),
-//! `--flat` (ignore the scenario's terrain model). When the scenario names a terrain model
+//! `--flat` (ignore the scenario's terrain model), `--netting on|off` (override the
+//! scenario's sensor-netting setting: evaluation and the placement model honour it). When the scenario names a terrain model
 //! (Kyiv names the built-in synthetic DEM), evaluation and placement both mask coverage with
 //! it, so the plan prefers high ground.
 
 use indicatif::{ProgressBar, ProgressStyle};
 use skycover::output::{builtin_name, write_plan, OutputOptions, PlanResults};
 use skycover::placement::{Algorithm, Planner, MICROLP_MAX_VARIABLES};
-use skycover::{Coverage, Demand, Error, Layer, Scenario, Terrain};
+use skycover::{Demand, Error, Evaluator, Layer, Scenario, Terrain};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -43,6 +44,7 @@ struct Args {
     out: Option<PathBuf>,
     quick: bool,
     flat: bool,
+    netting: Option<bool>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -55,6 +57,7 @@ fn parse_args() -> Result<Args, String> {
         out: None,
         quick: false,
         flat: false,
+        netting: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -87,6 +90,13 @@ fn parse_args() -> Result<Args, String> {
             "--out" => a.out = Some(PathBuf::from(value("--out")?)),
             "--quick" => a.quick = true,
             "--flat" => a.flat = true,
+            "--netting" => {
+                a.netting = match value("--netting")?.as_str() {
+                    "on" => Some(true),
+                    "off" => Some(false),
+                    other => return Err(format!("--netting takes on or off, not {other}")),
+                }
+            }
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             s => a.scenario = Some(s.to_string()),
         }
@@ -132,6 +142,9 @@ fn run(args: Args) -> skycover::Result<()> {
     let name = args.scenario.clone().unwrap_or_else(|| "kyiv".into());
     let name = builtin_name(&name).map(str::to_string).unwrap_or(name);
     let mut scenario = Scenario::load(&name)?;
+    if let Some(n) = args.netting {
+        scenario.threat_setup_mut().netting = n;
+    }
     if args.quick {
         let s = scenario.settings_mut();
         s.grid_resolution_m *= 2.5;
@@ -173,7 +186,11 @@ fn run(args: Args) -> skycover::Result<()> {
     let demand = Demand::from_scenario(&scenario)?;
     let demand_s = t0.elapsed().as_secs_f64();
     let t0 = Instant::now();
-    let before = Coverage::evaluate_with_terrain(&cat, &demand, scenario.sites(), &terrain)?;
+    // one answer with evaluate and gap_report: the scenario's netting setting (or --netting)
+    let evaluator = Evaluator::new()
+        .with_terrain(terrain.clone())
+        .with_netting(scenario.threat_setup().netting);
+    let before = evaluator.evaluate(&cat, &demand, scenario.sites())?;
     let eval_before_s = t0.elapsed().as_secs_f64();
     println!(
         "  {} demand samples ({} grid cells of {:.0} m), {} existing sites",
@@ -218,7 +235,7 @@ fn run(args: Args) -> skycover::Result<()> {
     pb.finish_and_clear();
 
     let t1 = Instant::now();
-    let after = Coverage::evaluate_with_terrain(&cat, demand, &plan.sites, &terrain)?;
+    let after = evaluator.evaluate(&cat, demand, &plan.sites)?;
     let eval_after_s = t1.elapsed().as_secs_f64();
 
     println!(

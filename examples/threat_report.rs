@@ -12,7 +12,7 @@
 use skycover::route::ExposureOptions;
 use skycover::threat_export::route_features;
 use skycover::threat_report::{threat_report, ReportOptions, ThreatReport};
-use skycover::Scenario;
+use skycover::{Coverage, Scenario};
 use std::time::Instant;
 
 fn table(s: &Scenario, r: &ThreatReport) -> skycover::Result<()> {
@@ -143,20 +143,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "off" => vec![false],
         _ => vec![false, true],
     };
-    // coverage with and without netting on the low layers (demand grid at 2 km)
+    // coverage with and without netting on the low layers (demand grid at 2 km), by the main
+    // evaluation: the same answer as `evaluate --netting off|on`
     {
         let mut s2 = scenario.clone();
         s2.settings_mut().grid_resolution_m = s2.settings().grid_resolution_m.max(2_000.0);
         let demand = skycover::Demand::from_scenario(&s2)?;
-        let eff = skycover::netting::netting_effect(s2.catalogue(), &demand, s2.sites(), &terrain)?;
+        let own = Coverage::for_scenario_demand_netting(&s2, &demand, s2.sites(), false)?;
+        let net = Coverage::for_scenario_demand_netting(&s2, &demand, s2.sites(), true)?;
+        let w = demand.weights();
+        let total: f64 = w.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+        let covered = |c: &Coverage, l: usize| {
+            c.depths()
+                .layer(l)
+                .iter()
+                .zip(w)
+                .filter(|(d, _)| **d > 0)
+                .map(|(_, w)| w)
+                .sum::<f64>()
+                / total
+        };
         println!("\ncoverage (depth ≥ 1, weighted) own sensor → netted, layers ≤ 500 m:");
-        for l in eff.iter().filter(|l| l.layer.altitude_m <= 500.0) {
+        for l in s2
+            .catalogue()
+            .layers()
+            .iter()
+            .filter(|l| l.altitude_m <= 500.0)
+        {
             println!(
                 "  {:<18} {:>5} m  {:>5.1} % → {:>5.1} %",
-                s2.catalogue().try_threat(l.layer.threat, "threat")?.id,
-                l.layer.altitude_m,
-                100.0 * l.own_fraction,
-                100.0 * l.netted_fraction
+                s2.catalogue().try_threat(l.threat, "threat")?.id,
+                l.altitude_m,
+                100.0 * covered(&own, l.index),
+                100.0 * covered(&net, l.index)
             );
         }
     }

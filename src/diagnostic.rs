@@ -208,4 +208,13 @@ pub mod codes {
     pub const THREAT_REPORT_ROUTE_UNATTRIBUTED: &str = "threat_report.route_unattributed";
     /// The scenario has no launch areas and no routes.
     pub const THREAT_REPORT_NO_THREAT_SOURCES: &str = "threat_report.no_threat_sources";
+    // ---- sensor netting in evaluation and placement (src/evaluate/netted.rs,
+    // src/placement/matrix/netted.rs)
+    /// Coverage was evaluated with netting (a shared air picture, engage-on-remote): a weapon
+    /// counts wherever its kinematic envelope reaches a target some sensor tracks (an `Info`).
+    pub const EVALUATE_NETTED: &str = "evaluate.netted";
+    /// The placement model under netting is conservative: a candidate counts with its own
+    /// sensor or an existing (fixed) site's sensor, not another new site's; the plan's netted
+    /// evaluation can only be higher (an `Info`).
+    pub const PLACEMENT_NETTING_CONSERVATIVE: &str = "placement.netting_conservative";
 }

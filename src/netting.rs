@@ -1,19 +1,23 @@
-//! Coverage with and without sensor netting: a separate evaluation option.
+//! Coverage with and without sensor netting: the plain reference.
 //!
-//! The main evaluation ([`crate::evaluate`]) counts a site as covering a sample when its own
-//! radar sees the sample and its weapon reaches it (the footprint). With a **netted** air
-//! picture (engage-on-remote) a weapon may engage inside its kinematic envelope any target
-//! that *some* sensor of the defence sees, even below its own radar's horizon or outside its
-//! own sector. This module computes both depths per (sample, layer) with one plain loop
-//! (every sample × every site, O(layers · samples · sites), plus a line of sight per pair in
-//! range with terrain) and summarises the weighted covered fraction per layer, so a planner
-//! can see what netting buys at low altitude.
+//! Without netting a site covers a sample when its own radar sees the sample and its weapon
+//! reaches it (the footprint). With a **netted** air picture (engage-on-remote) a weapon may
+//! engage inside its kinematic envelope any target that *some* sensor of the defence sees,
+//! even below its own radar's horizon or outside its own sector. This module computes both
+//! depths per (sample, layer) with one plain loop (every sample × every site,
+//! O(layers · samples · sites), plus an exact line of sight per pair in range with terrain)
+//! and summarises the weighted covered fraction per layer.
 //!
-//! Without netting the depths equal [`Coverage`](crate::Coverage)'s exactly on flat terrain
-//! (tested); with terrain this module uses the exact line of sight for every sample, where the
-//! main evaluation uses viewsheds for grid samples (they agree except on sub-cell ties).
-//! Netting is not yet wired into the main evaluation paths and the placement model: that is
-//! left for a later change (it touches the raster hot path and the coverage matrix).
+//! The main evaluation honours netting itself
+//! ([`Evaluator::with_netting`](crate::Evaluator::with_netting), the scenario's `netting`
+//! setting in [`Coverage::for_scenario`](crate::Coverage::for_scenario)), on its fast paths,
+//! and so does the placement model (a conservative separable model, see
+//! `placement::matrix`); this module is the plain reference they are tested against. Without
+//! netting its depths equal [`Coverage`](crate::Coverage)'s exactly for the abstract classes
+//! on flat terrain (tested); with terrain it uses the exact line of sight for every sample,
+//! where the main evaluation uses viewsheds for grid samples (they agree except on sub-cell
+//! ties). The main evaluation also counts a site's own footprint as a track, so it is never
+//! below this reference's own-sensor depth.
 //!
 //! # Examples
 //! ```

@@ -9,10 +9,14 @@
 //! with a sensor and a weapon (see [`crate::catalogue_v2`]).
 //!
 //! * **Detection.** A site's sensor sees the threat at ground distance `d` iff the slant range
-//!   `√(d² + (h − ha)²)` is within its detection range, `d` is within the smooth-earth radar
-//!   horizon `√(2kR·ha) + √(2kR·h)`, the bearing is inside its sector, and (with terrain) the
-//!   line of sight is clear ([`crate::terrain::line_of_sight`]). These are the rules of
-//!   [`crate::volume`]; for a class without a v2 sensor they are exactly its footprint.
+//!   `√(d² + (h − ha)²)` is within its detection range, `d` is within the radar horizon, the
+//!   bearing is inside its sector, and (with terrain) the line of sight is clear
+//!   ([`crate::terrain::line_of_sight`]). The horizon is the smooth-earth `√(2kR·ha) + √(2kR·h)`
+//!   above local ground on flat terrain, and with terrain the cap of
+//!   [`horizon_cap_m`](crate::terrain::horizon_cap_m) (heights above sea level: antenna =
+//!   ground + mast), the rule of [`Footprint::new_over`](crate::Footprint::new_over), so a
+//!   hilltop radar sees a low flyer beyond its mast's smooth-earth horizon. These are the rules
+//!   of [`crate::volume`]; for a class without a v2 sensor they are exactly its footprint.
 //! * **Engagement zone.** A weapon can engage at a time when the threat is inside its kinematic
 //!   envelope (altitude band, slant range `min..max` from the antenna) **and** it is tracked:
 //!   by the site's own sensor, or, with **netting** (a shared air picture, engage-on-remote),
@@ -61,12 +65,12 @@
 //! # Ok::<(), skycover::Error>(())
 //! ```
 
-use crate::catalogue::{radar_horizon_m, Catalogue, ClassId, ThreatId};
+use crate::catalogue::{Catalogue, ClassId, ThreatId};
 use crate::catalogue_v2::{sensor_view, weapon_of, SensorView};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::site::Site;
-use crate::terrain::{line_of_sight, Terrain};
+use crate::terrain::{horizon_cap_m, line_of_sight, Terrain};
 use serde::Serialize;
 
 /// Diagnostic codes emitted by timelines (the constants live in [`crate::diagnostic::codes`]).
@@ -466,6 +470,22 @@ fn mask_sampled(ivs: &[[f64; 2]], step: f64, visible: impl Fn(f64) -> bool) -> I
 // -------------------------------------------------------------------------------------------
 // the sets
 
+/// The radar-horizon cap of `view` at `site` against a target `h` above ground: the
+/// smooth-earth horizon above local ground on flat terrain, and with terrain the same rule as
+/// [`Footprint::new_over`](crate::Footprint::new_over) ([`horizon_cap_m`]: heights above sea
+/// level, antenna = ground + mast, the lowest ground as reference), so that a hilltop radar
+/// sees a low flyer beyond the smooth-earth horizon of its mast; the line of sight over the
+/// terrain then masks on top.
+fn sensor_horizon_m(terrain: &Terrain, site: &Site, view: &SensorView, h: f64) -> f64 {
+    horizon_cap_m(
+        terrain,
+        site.position,
+        view.antenna_height_m,
+        h,
+        view.refraction_k,
+    )
+}
+
 /// Distance intervals along `path` in which `view` (a sensor at `site`) sees a target at `h`.
 fn sensor_sees(
     path: &Polyline,
@@ -475,7 +495,7 @@ fn sensor_sees(
     terrain: &Terrain,
 ) -> Intervals {
     let dh = h - view.antenna_height_m;
-    let hz = radar_horizon_m(view.antenna_height_m, h, view.refraction_k);
+    let hz = sensor_horizon_m(terrain, site, view, h);
     let r2 = (view.range_m * view.range_m - dh * dh).min(hz * hz);
     let geo = ring_sector_along(
         path,
@@ -531,7 +551,7 @@ pub(crate) fn sees_point(
     p: [f64; 2],
 ) -> bool {
     let dh = h - view.antenna_height_m;
-    let hz = radar_horizon_m(view.antenna_height_m, h, view.refraction_k);
+    let hz = sensor_horizon_m(terrain, site, view, h);
     let r2 = (view.range_m * view.range_m - dh * dh).min(hz * hz);
     let (dx, dy) = (p[0] - site.position[0], p[1] - site.position[1]);
     if dx * dx + dy * dy > r2 {
@@ -853,7 +873,7 @@ fn earliest_intercept(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::{Envelope, Tier};
+    use crate::catalogue::{radar_horizon_m, Envelope, Tier};
     use crate::catalogue_v2::Weapon;
     use crate::volume::Footprint;
     use std::collections::BTreeMap;
@@ -1301,6 +1321,49 @@ mod tests {
         // detection and warning do not depend on netting
         assert_eq!(own.first_detection_s, net.first_detection_s);
         let _ = Tier::Medium;
+    }
+
+    #[test]
+    fn hilltop_radar_sees_a_low_flyer_beyond_the_smooth_earth_cap() {
+        use crate::demand::Grid;
+        use crate::terrain::synth;
+        // a 10 m mast at the edge of a 600 m plateau (ground falls to 0 m westwards over
+        // 500 m); a 30 m flyer comes from the west over flat low ground
+        let extent =
+            Grid::covering([-120_000.0, -3_000.0, 5_000.0, 3_000.0], 250.0, 1 << 22).unwrap();
+        let t =
+            Terrain::from_local_dem(&synth::plateau(&extent, 0.0, 600.0, 500.0).unwrap()).unwrap();
+        let json = serde_json::json!({
+            "threats": [{"id": "t", "weight": 1.0, "altitudes_m": [30.0]}],
+            "systems": [
+                {"id": "r", "tier": "medium", "antenna_height_m": 10.0, "sector_deg": 360.0,
+                 "envelopes": {"t": env(0.0, 150_000.0)}}
+            ]
+        });
+        let c = Catalogue::from_json_str(&json.to_string()).unwrap();
+        let sites = [Site::new(ClassId(0), [0.0, 0.0], 0.0)];
+        let route = Polyline::new(vec![[-118_000.0, 0.0], [0.0, 0.0]]).unwrap();
+        let tl = timeline(
+            &Defence::new(&c, &sites).with_terrain(t.clone()),
+            ThreatId(0),
+            30.0,
+            250.0,
+            &route,
+        )
+        .unwrap();
+        let smooth = radar_horizon_m(10.0, 30.0, 4.0 / 3.0); // from local ground: ~35.6 km
+        let seen_at = 118_000.0 - tl.first_detection_s.unwrap() * 250.0; // ground distance
+        assert!(
+            seen_at > smooth + 20_000.0,
+            "seen at {seen_at} m, smooth cap {smooth} m"
+        );
+        // the terrain cap (ground + mast above sea level) bounds it
+        let cap = horizon_cap_m(&t, sites[0].position, 10.0, 30.0, 4.0 / 3.0);
+        assert!(seen_at <= cap + 1.0, "seen at {seen_at} m, cap {cap} m");
+        // on flat terrain the cap is the smooth-earth one
+        let flat = timeline(&Defence::new(&c, &sites), ThreatId(0), 30.0, 250.0, &route).unwrap();
+        let flat_at = 118_000.0 - flat.first_detection_s.unwrap() * 250.0;
+        assert!((flat_at - smooth).abs() < 1e-3, "{flat_at} vs {smooth}");
     }
 
     #[test]

@@ -26,8 +26,20 @@
 //! bit. All paths run in parallel with rayon and give the same result on any number
 //! of threads: depths are integer counts, and the weighted summaries are summed over fixed
 //! chunks in a fixed order.
+//!
+//! # Netting
+//! [`Evaluator::with_netting`], or the scenario's `netting` setting in
+//! [`Coverage::for_scenario`] (a shared air picture, engage-on-remote).
+//! With netting a site covers a sample on a layer iff its weapon's kinematic envelope (slant
+//! range band from the antenna, altitude band; no horizon, no sector, no line of sight) reaches
+//! it **and** some site's sensor sees it (detection range, sensor antenna, sector, the
+//! terrain-aware horizon cap and line of sight) or some site's footprint covers it. Each part
+//! is an ordinary evaluation on the same path, so the paths still agree exactly; netting never
+//! lowers a depth; the coverage carries an `evaluate.netted` diagnostic
+//! ([`Coverage::is_netted`]).
 
 pub(crate) mod masks;
+pub(crate) mod netted;
 mod raster;
 mod scenario_eval;
 pub(crate) mod spans;
@@ -139,6 +151,7 @@ pub struct Evaluator {
     path: EvalPath,
     terrain: Terrain,
     cache: SharedCache,
+    netting: bool,
 }
 
 /// An optional shared [`ViewshedCache`](crate::terrain::ViewshedCache); equal when both are
@@ -174,6 +187,7 @@ impl Evaluator {
             path,
             terrain: Terrain::Flat,
             cache: SharedCache::default(),
+            netting: false,
         }
     }
 
@@ -257,6 +271,50 @@ impl Evaluator {
         self
     }
 
+    /// This evaluator with sensor netting on or off (off by default): with netting a site
+    /// covers a sample when its weapon's kinematic envelope reaches it and **some** sensor of
+    /// the defence tracks it (engage-on-remote), even below its own radar's horizon; see the
+    /// [module docs](self#netting). Netting never lowers a depth, and with abstract v1 classes
+    /// alone (each sensor is its weapon radar) it changes a depth only where one site's radar
+    /// cues another site's weapon.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::evaluate::{EvalPath, Evaluator};
+    /// use skycover::{Catalogue, Demand, Grid, Site};
+    /// let cat = Catalogue::builtin();
+    /// let grid = Grid::covering([-40_000.0, -40_000.0, 40_000.0, 40_000.0], 1_000.0, 1 << 20)?;
+    /// let demand = Demand::from_grid(grid, &vec![true; grid.len()], &[1; 4])?;
+    /// // a PAC-3 MSE class site facing east sees nothing behind its 120° radar sector; an
+    /// // all-round IRIS-T SLM class radar 30 km west tracks there, and netting lets the
+    /// // Patriot's missiles engage what it tracks
+    /// let sites = [
+    ///     Site::new(cat.class_id("patriot_pac3_mse")?, [0.0, 0.0], 90.0),
+    ///     Site::new(cat.class_id("iris_t_slm")?, [-30_000.0, 0.0], 0.0),
+    /// ];
+    /// let own = Evaluator::new().evaluate(&cat, &demand, &sites)?;
+    /// let net = Evaluator::new().with_netting(true).evaluate(&cat, &demand, &sites)?;
+    /// let near = |p: &[f64; 2]| (p[0] + 10_000.0).abs() <= 500.0 && p[1].abs() <= 500.0;
+    /// let west = demand.positions().iter().position(near).unwrap(); // 10 km west
+    /// let layer = 5; // cruise missiles at 30 m
+    /// assert!(net.depth(west, layer) > own.depth(west, layer));
+    /// let drone = cat.threat_id("drone")?;
+    /// assert!(net.threat(drone).unwrap().score > own.threat(drone).unwrap().score);
+    /// assert!(net.is_netted());
+    /// let reference = Evaluator::with_path(EvalPath::Reference).with_netting(true);
+    /// assert_eq!(reference.evaluate(&cat, &demand, &sites)?.depths(), net.depths());
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn with_netting(mut self, netting: bool) -> Evaluator {
+        self.netting = netting;
+        self
+    }
+
+    /// True when this evaluator nets its sensors ([`with_netting`](Self::with_netting)).
+    pub fn netting(&self) -> bool {
+        self.netting
+    }
+
     /// The path this evaluator uses.
     pub fn path(&self) -> EvalPath {
         self.path
@@ -314,6 +372,9 @@ impl Evaluator {
                 }
             }
         }
+        if self.netting {
+            return netted::netted_depths(self, catalogue, demand, sites, map);
+        }
         Ok(map)
     }
 
@@ -328,7 +389,14 @@ impl Evaluator {
         sites: &[Site],
     ) -> Result<Coverage> {
         let depth = self.depths(catalogue, demand, sites)?;
-        Ok(summary::summarise(catalogue, demand, depth))
+        let mut c = summary::summarise(catalogue, demand, depth);
+        if self.netting {
+            c.diagnostics.push(crate::diagnostic::Diagnostic::info(
+                crate::diagnostic::codes::EVALUATE_NETTED,
+                "sensor netting on: a weapon counts wherever its kinematic envelope reaches a target some sensor of the defence tracks (engage-on-remote)",
+            ));
+        }
+        Ok(c)
     }
 }
 
@@ -690,6 +758,14 @@ impl Coverage {
     pub fn diagnostics(&self) -> &[crate::diagnostic::Diagnostic] {
         &self.diagnostics
     }
+    /// True when this coverage was evaluated with sensor netting (it carries an
+    /// `evaluate.netted` diagnostic; see [`Evaluator::with_netting`]).
+    pub fn is_netted(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.code == crate::diagnostic::codes::EVALUATE_NETTED)
+    }
+
     /// The status of every defended asset, in asset order.
     pub fn assets(&self) -> &[AssetStatus] {
         &self.assets

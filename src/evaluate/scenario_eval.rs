@@ -18,7 +18,8 @@ impl Coverage {
     /// * `sites`: the sites to evaluate (e.g. [`Scenario::sites`] or a plan's sites).
     ///
     /// # Returns
-    /// The coverage, carrying the scenario's terrain remarks
+    /// The coverage, with sensor netting when the scenario's `netting` setting is on
+    /// ([`Coverage::is_netted`]), carrying the scenario's terrain remarks
     /// ([`Scenario::terrain_diagnostics`]: terrain named but not loaded, stale, sites outside
     /// it) in [`Coverage::diagnostics`].
     ///
@@ -56,12 +57,42 @@ impl Coverage {
         demand: &Demand,
         sites: &[Site],
     ) -> Result<Coverage> {
-        let mut c = Coverage::evaluate_with_terrain(
-            scenario.catalogue(),
-            demand,
-            sites,
-            scenario.terrain(),
-        )?;
+        let netting = scenario.threat_setup().netting;
+        Coverage::for_scenario_demand_netting(scenario, demand, sites, netting)
+    }
+
+    /// [`for_scenario_demand`](Self::for_scenario_demand) with sensor netting on or off as
+    /// asked, whatever the scenario's `netting` setting (see
+    /// [`Evaluator::with_netting`](crate::Evaluator::with_netting) for the rule).
+    ///
+    /// # Errors
+    /// As [`Evaluator::depths`](crate::Evaluator::depths).
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::{Coverage, Demand, Scenario};
+    /// let mut kyiv = Scenario::builtin("kyiv")?;
+    /// kyiv.settings_mut().grid_resolution_m = 4_000.0;
+    /// let d = Demand::from_scenario(&kyiv)?;
+    /// let own = Coverage::for_scenario_demand_netting(&kyiv, &d, kyiv.sites(), false)?;
+    /// let net = Coverage::for_scenario_demand_netting(&kyiv, &d, kyiv.sites(), true)?;
+    /// assert!(net.is_netted() && !own.is_netted());
+    /// assert!(net.overall().score >= own.overall().score);
+    /// // the scenario setting decides in for_scenario_demand
+    /// kyiv.threat_setup_mut().netting = true;
+    /// assert_eq!(Coverage::for_scenario_demand(&kyiv, &d, kyiv.sites())?, net);
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn for_scenario_demand_netting(
+        scenario: &Scenario,
+        demand: &Demand,
+        sites: &[Site],
+        netting: bool,
+    ) -> Result<Coverage> {
+        let mut c = crate::Evaluator::new()
+            .with_terrain(scenario.terrain().clone())
+            .with_netting(netting)
+            .evaluate(scenario.catalogue(), demand, sites)?;
         c.diagnostics.extend(scenario.terrain_diagnostics(sites));
         Ok(c)
     }

@@ -34,6 +34,9 @@ use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod netted;
+pub(crate) use netted::build_scenario_matrix_netted;
+
 /// A sparse coverage matrix: demand units (weight, required depth, initial depth) and, per
 /// candidate, the sorted list of units it covers. See the [module docs](self).
 ///
