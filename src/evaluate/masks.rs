@@ -13,7 +13,9 @@
 //!
 //! [`Masks`] computes every viewshed once per evaluation (one radial sweep per site, shared by
 //! all its layers through [`Viewshed::compute_many`]; layers at the same altitude share one
-//! viewshed, out to the largest of their ranges), sites in parallel; the raster, R-tree and
+//! viewshed, out to the largest of their ranges; a sector radar's sweep covers only its padded
+//! sector, [`site_viewshed_sector`], where the bits are those of the full sweep), sites in
+//! parallel; the raster, R-tree and
 //! reference paths then all read the same bits, so they agree exactly. Empty footprints get no
 //! viewshed.
 
@@ -21,7 +23,9 @@ use crate::catalogue::Catalogue;
 use crate::demand::{Demand, Grid};
 use crate::error::Result;
 use crate::site::Site;
-use crate::terrain::{line_of_sight, site_viewshed_targets, Terrain, Viewshed, ViewshedCache};
+use crate::terrain::{
+    line_of_sight, site_viewshed_sector, site_viewshed_targets, Terrain, Viewshed, ViewshedCache,
+};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -85,17 +89,26 @@ impl<'a> Masks<'a> {
                 }
                 // one target per distinct altitude, out to the largest range of its layers
                 let (targets, index) = site_viewshed_targets(catalogue, site, terrain);
+                // a sector radar's viewsheds only over its (padded) sector
+                let sector = site_viewshed_sector(catalogue, site, terrain);
                 sv.layer = index;
                 if !targets.is_empty() {
                     sv.views = match cache {
-                        Some(c) => c.get_many(site.position, sv.antenna_h, sv.k, &targets)?,
-                        None => Viewshed::compute_many(
+                        Some(c) => c.get_many_in_sector(
+                            site.position,
+                            sv.antenna_h,
+                            sv.k,
+                            &targets,
+                            sector,
+                        )?,
+                        None => Viewshed::compute_many_in_sector(
                             terrain,
                             site.position,
                             sv.antenna_h,
                             sv.k,
                             &targets,
                             &grid,
+                            sector,
                         )?
                         .into_iter()
                         .map(Arc::new)
