@@ -436,7 +436,8 @@ pub fn site_viewshed_sector(
     terrain: &Terrain,
 ) -> Option<ViewshedSector> {
     use std::f64::consts::{PI, TAU};
-    if !(catalogue.class(site.class).sector_deg < 360.0) {
+    let width_deg = catalogue.class(site.class).sector_deg;
+    if width_deg.is_nan() || width_deg >= 360.0 {
         return None;
     }
     // per footprint: (start, width) in local math angles (counter-clockwise from +x)
@@ -464,7 +465,7 @@ pub fn site_viewshed_sector(
         hi = hi.max(a + w / 2.0);
     }
     let width = hi - lo + 2.0 * SECTOR_PAD_RAD;
-    if !(width < TAU - 1e-9) {
+    if width.is_nan() || width >= TAU - 1e-9 {
         return None;
     }
     Some(ViewshedSector {

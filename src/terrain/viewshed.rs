@@ -43,6 +43,19 @@
 //! and row bands run in parallel (rayon); every value is computed by exactly one task in a
 //! fixed way, so the result does not depend on the number of threads.
 //!
+//! **Sectors (exact)**: a sector radar only covers cells within its azimuth sector, so its
+//! viewsheds can be restricted to it ([`Viewshed::compute_many_in_sector`], with the padded
+//! sector of [`site_viewshed_sector`](super::site_viewshed_sector)): only the ray blocks that
+//! can bracket a cell in the sector are swept, tiles wholly outside it are skipped, tiles
+//! across its edge are tested cell by cell. The ray count and every swept horizon are those of
+//! the all-round sweep, so the cells in the sector get exactly its bits (a unit test compares
+//! them); a 120° radar costs about a third of an all-round one.
+//!
+//! **Shared ground**: the ground under a cell centre does not depend on the site; evaluation
+//! computes it once for all the cells of the demand grid and every sweep reads it (the
+//! [`ViewshedCache`] keeps one for placement's many single-site requests). The value is the
+//! one the per-cell test computes, by the same formula, so the bits do not change.
+//!
 //! **Approximation**: the reference samples lie on the segment to the cell, the sweep's on
 //! the two bracketing rays, at the same distances but displaced sideways by at most
 //! `d·|Δθ|`. If the terrain's slope is at most `L` ([`ElevationGrid::max_slope`]), each ray's
@@ -166,10 +179,7 @@ impl ViewshedSector {
         // (a box not containing the site spans less than π, between two of its corners)
         let mid = self.start_rad + self.width_rad / 2.0;
         let centre = ((dy[0] + dy[1]) / 2.0).atan2((dx[0] + dx[1]) / 2.0);
-        let wrap = |a: f64| {
-            let a = (a + std::f64::consts::PI).rem_euclid(TAU) - std::f64::consts::PI;
-            a
-        };
+        let wrap = |a: f64| (a + std::f64::consts::PI).rem_euclid(TAU) - std::f64::consts::PI;
         let c = wrap(centre - mid);
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for &x in &dx {
@@ -276,6 +286,62 @@ impl Window {
     }
 }
 
+/// Cell coordinate to fixed point (saturating far outside the terrain, where the elevation is
+/// 0 anyway).
+#[inline(always)]
+fn to_fixed_cell(v: f64) -> i64 {
+    (v.clamp(-FIXED_SPAN, FIXED_SPAN) / FIXED_UNIT) as i64
+}
+
+/// The ground under cell centre `x` (local metres) of a row at fixed-point terrain row
+/// coordinate `py`: the one formula for a cell's ground, whether it is computed on the fly or
+/// read from a [`CellGround`] (so both give the same bits).
+#[inline(always)]
+fn ground_at(view: &BilinearView<'_>, origin_x: f64, inv_cell: f64, x: f64, py: i64) -> f64 {
+    view.at_fixed(to_fixed_cell((x - origin_x) * inv_cell), py)
+}
+
+/// Largest evaluation grid (cells) for which a [`CellGround`] is built (8 bytes a cell);
+/// larger grids compute the ground of each cell on the fly, with the same bits.
+pub(crate) const MAX_CELL_GROUND_CELLS: usize = 1 << 24;
+
+/// The ground elevation under every cell centre of an evaluation grid, computed once and
+/// shared by the viewsheds of many sites (it does not depend on the site): each value is
+/// exactly what the per-cell test would compute.
+#[derive(Debug)]
+pub(crate) struct CellGround {
+    grid: Grid,
+    nx: usize,
+    z: Vec<f64>,
+}
+
+impl CellGround {
+    /// The ground under the cells of `grid` over `g`; `None` for a grid larger than
+    /// [`MAX_CELL_GROUND_CELLS`] or with no cells.
+    ///
+    /// Complexity: O(cells), rows in parallel.
+    pub(crate) fn new(g: &ElevationGrid, grid: &Grid) -> Option<CellGround> {
+        let cells = grid.nx.checked_mul(grid.ny)?;
+        if cells == 0 || cells > MAX_CELL_GROUND_CELLS {
+            return None;
+        }
+        let view = g.view();
+        let (origin, inv_cell) = (g.origin(), 1.0 / g.cell_m());
+        let mut z = vec![0.0f64; cells];
+        z.par_chunks_mut(grid.nx).enumerate().for_each(|(j, row)| {
+            let py = to_fixed_cell((grid.y(j) - origin[1]) * inv_cell);
+            for (i, v) in row.iter_mut().enumerate() {
+                *v = ground_at(&view, origin[0], inv_cell, grid.x(i), py);
+            }
+        });
+        Some(CellGround {
+            grid: *grid,
+            nx: grid.nx,
+            z,
+        })
+    }
+}
+
 /// Horizon profiles of the rays from one site.
 struct Horizons<'a> {
     view: BilinearView<'a>,
@@ -298,7 +364,7 @@ impl Horizons<'_> {
     /// elevation is 0 anyway).
     #[inline(always)]
     fn fixed(&self, v: f64) -> i64 {
-        (v.clamp(-FIXED_SPAN, FIXED_SPAN) / FIXED_UNIT) as i64
+        to_fixed_cell(v)
     }
 
     /// Interpolated horizon for a cell at angle fraction `f` in `[0, rays]` (in units of the
@@ -498,6 +564,25 @@ impl Viewshed {
         grid: &Grid,
         sector: Option<ViewshedSector>,
     ) -> Result<Vec<Viewshed>> {
+        Viewshed::compute_many_shared(terrain, site, antenna_h, k, targets, grid, sector, None)
+    }
+
+    /// [`compute_many_in_sector`](Self::compute_many_in_sector) reading the ground under the
+    /// cells from `ground` (built over this terrain and `grid`) instead of interpolating it:
+    /// the same bits.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn compute_many_shared(
+        terrain: &Terrain,
+        site: [f64; 2],
+        antenna_h: f64,
+        k: f64,
+        targets: &[ViewshedTarget],
+        grid: &Grid,
+        sector: Option<ViewshedSector>,
+        ground: Option<&CellGround>,
+    ) -> Result<Vec<Viewshed>> {
+        // (only a ground built for this grid; the caller vouches for the terrain)
+        let ground = ground.filter(|g| g.grid == *grid && g.z.len() == grid.len());
         if let Some(sec) = &sector {
             if !(sec.start_rad.is_finite() && sec.width_rad >= 0.0 && sec.width_rad < TAU) {
                 return Err(invalid(
@@ -760,11 +845,13 @@ impl Viewshed {
                             };
                             let view = hz.view;
                             let py = hz.fixed((y - hz.origin[1]) * hz.inv_cell);
-                            let mut px = hz.fixed((xs[ua] - hz.origin[0]) * hz.inv_cell);
-                            let dpx = hz.fixed(c * hz.inv_cell);
+                            // the ground of this row's cells, precomputed or not
+                            let row_ground = ground.map(|g| &g.z[j * g.nx + union.i0..]);
                             for (u, &x) in xs.iter().enumerate().take(ub).skip(ua) {
-                                let ground = view.at_fixed(px, py);
-                                px += dpx;
+                                let ground = match row_ground {
+                                    Some(r) => r[u],
+                                    None => ground_at(&view, hz.origin[0], hz.inv_cell, x, py),
+                                };
                                 let dx = x - site[0];
                                 let d2 = dx * dx + dy2;
                                 if d2 > union.r2 {
@@ -1506,6 +1593,8 @@ pub struct ViewshedCache {
     grid: Grid,
     capacity_bytes: usize,
     inner: Mutex<CacheInner>,
+    /// the ground under the grid's cells, built on first use (shared by every sweep)
+    ground: std::sync::OnceLock<Option<CellGround>>,
 }
 
 impl ViewshedCache {
@@ -1523,6 +1612,7 @@ impl ViewshedCache {
             grid,
             capacity_bytes,
             inner: Mutex::new(CacheInner::default()),
+            ground: std::sync::OnceLock::new(),
         }
     }
 
@@ -1546,6 +1636,17 @@ impl ViewshedCache {
             _ => false,
         };
         same && self.grid == *grid
+    }
+
+    /// The ground under the grid's cells (built on first use; `None` on flat terrain or a
+    /// grid too large for it).
+    pub(crate) fn ground(&self) -> Option<&CellGround> {
+        self.ground
+            .get_or_init(|| match &self.terrain {
+                Terrain::Flat => None,
+                Terrain::Raster(g) => CellGround::new(g, &self.grid),
+            })
+            .as_ref()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
@@ -1642,7 +1743,7 @@ impl ViewshedCache {
             if !missing.contains(&longest) {
                 todo.push(targets[longest]);
             }
-            let computed = Viewshed::compute_many_in_sector(
+            let computed = Viewshed::compute_many_shared(
                 &self.terrain,
                 site,
                 antenna_h,
@@ -1650,6 +1751,7 @@ impl ViewshedCache {
                 &todo,
                 &self.grid,
                 sector,
+                self.ground(),
             )?;
             let mut inner = self.lock();
             for (&n, v) in missing.iter().zip(computed) {
@@ -1934,6 +2036,75 @@ mod tests {
             Some(bad)
         )
         .is_err());
+    }
+
+    #[test]
+    fn a_shared_cell_ground_gives_the_same_bits() {
+        let ext =
+            Grid::covering([-21_000.0, -21_000.0, 21_000.0, 21_000.0], 150.0, 1 << 20).unwrap();
+        let dem = crate::terrain::synth::fractal(&ext, 5, 300.0, 0.7).unwrap();
+        let t = Terrain::from_local_dem(&dem).unwrap();
+        let Some(g) = t.grid() else { panic!("raster") };
+        // an evaluation grid not aligned with the terrain's, reaching beyond it
+        let grid =
+            Grid::covering([-23_000.0, -20_000.0, 20_000.0, 22_000.0], 230.0, 1 << 20).unwrap();
+        let ground = CellGround::new(g, &grid).unwrap();
+        let targets: Vec<ViewshedTarget> = [(10.0, 18_000.0), (120.0, 22_000.0)]
+            .iter()
+            .map(|&(h, r)| ViewshedTarget {
+                height_agl_m: h,
+                max_range_m: r,
+            })
+            .collect();
+        let sec = Some(ViewshedSector {
+            start_rad: 4.0,
+            width_rad: 2.5,
+        });
+        for (site, sector) in [([0.0, 0.0], None), ([-15_000.0, 9_000.0], sec)] {
+            let own = Viewshed::compute_many_shared(
+                &t,
+                site,
+                8.0,
+                4.0 / 3.0,
+                &targets,
+                &grid,
+                sector,
+                None,
+            )
+            .unwrap();
+            let shared = Viewshed::compute_many_shared(
+                &t,
+                site,
+                8.0,
+                4.0 / 3.0,
+                &targets,
+                &grid,
+                sector,
+                Some(&ground),
+            )
+            .unwrap();
+            assert_eq!(own, shared);
+            assert!(own[0].count_visible() > 1_000);
+        }
+        // a ground built for another grid is not used
+        let other = Grid {
+            origin: [grid.origin[0] + 10.0, grid.origin[1]],
+            ..grid
+        };
+        let wrong = CellGround::new(g, &other).unwrap();
+        let a = Viewshed::compute_many_shared(
+            &t,
+            [0.0; 2],
+            8.0,
+            4.0 / 3.0,
+            &targets,
+            &grid,
+            None,
+            Some(&wrong),
+        )
+        .unwrap();
+        let b = Viewshed::compute_many(&t, [0.0; 2], 8.0, 4.0 / 3.0, &targets, &grid).unwrap();
+        assert_eq!(a, b);
     }
 
     #[test]
