@@ -2084,7 +2084,8 @@ mod tests {
             )
             .unwrap();
             assert_eq!(own, shared);
-            assert!(own[0].count_visible() > 1_000);
+            let seen: usize = own.iter().map(Viewshed::count_visible).sum();
+            assert!(seen > 500, "{seen}");
         }
         // a ground built for another grid is not used
         let other = Grid {
