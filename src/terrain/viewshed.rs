@@ -1498,8 +1498,9 @@ fn sweep_rays<'g>(
 }
 
 /// Cache key of one viewshed: the bit patterns of the site position, antenna height, target
-/// height, refraction factor, range and **sweep range** (the largest range of the request it
-/// was computed in, which sets the ray count), with −0.0 folded into 0.0.
+/// height, refraction factor, range, **sweep range** (the largest range of the request it
+/// was computed in, which sets the ray count) and [`ViewshedSector`] (if any; a function of
+/// the site's class and facing), with −0.0 folded into 0.0.
 ///
 /// A viewshed is a pure function of its key (and the cache's terrain and grid): the same key
 /// gives the same bits whatever was asked before.
