@@ -9,8 +9,10 @@
 //! `coverage_1m_cells_terrain`: the 1 M-cell case with 500 sites on fractal terrain (400 m
 //! amplitude, 200 m cells, fixed seed): flat raster evaluation, the same with terrain
 //! masking (`Evaluator::with_terrain`), and the viewshed sweeps alone (one
-//! `Viewshed::compute_many` per site for its distinct layer altitudes, sites in parallel, as
-//! the evaluator does).
+//! `Viewshed::compute_many_in_sector` per site for its distinct layer altitudes, restricted to
+//! its padded sector for sector radars, sites in parallel, as the evaluator does; the evaluator
+//! also shares the ground under the cells between sites, which this public-API loop cannot).
+//! Compare flat and terrain within one run: the machine is shared.
 //!
 //! Run: `cargo bench --bench coverage` (terrain only: `cargo bench --bench coverage -- terrain`).
 
@@ -19,7 +21,7 @@ use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 use rayon::prelude::*;
 use skycover::evaluate::{EvalPath, Evaluator};
-use skycover::terrain::{site_viewshed_targets, synth, Terrain, Viewshed};
+use skycover::terrain::{site_viewshed_sector, site_viewshed_targets, synth, Terrain, Viewshed};
 use skycover::{Catalogue, Demand, Grid, Site};
 use std::hint::black_box;
 use std::time::Duration;
@@ -148,13 +150,15 @@ fn bench(c: &mut Criterion) {
                 .map(|s| {
                     let class = cat.try_class(s.class, "class").unwrap();
                     let (targets, _) = site_viewshed_targets(&cat, s, &terrain);
-                    Viewshed::compute_many(
+                    let sector = site_viewshed_sector(&cat, s, &terrain);
+                    Viewshed::compute_many_in_sector(
                         &terrain,
                         s.position,
                         class.antenna_height_m,
                         class.refraction_k,
                         &targets,
                         &grid,
+                        sector,
                     )
                     .expect("valid input")
                     .len()

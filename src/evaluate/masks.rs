@@ -13,7 +13,9 @@
 //!
 //! [`Masks`] computes every viewshed once per evaluation (one radial sweep per site, shared by
 //! all its layers through [`Viewshed::compute_many`]; layers at the same altitude share one
-//! viewshed, out to the largest of their ranges), sites in parallel; the raster, R-tree and
+//! viewshed, out to the largest of their ranges; a sector radar's sweep covers only its padded
+//! sector, [`site_viewshed_sector`], where the bits are those of the full sweep), sites in
+//! parallel; the raster, R-tree and
 //! reference paths then all read the same bits, so they agree exactly. Empty footprints get no
 //! viewshed.
 
@@ -21,7 +23,10 @@ use crate::catalogue::Catalogue;
 use crate::demand::{Demand, Grid};
 use crate::error::Result;
 use crate::site::Site;
-use crate::terrain::{line_of_sight, site_viewshed_targets, Terrain, Viewshed, ViewshedCache};
+use crate::terrain::viewshed::CellGround;
+use crate::terrain::{
+    line_of_sight, site_viewshed_sector, site_viewshed_targets, Terrain, Viewshed, ViewshedCache,
+};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -69,6 +74,13 @@ impl<'a> Masks<'a> {
         let has_grid = demand.grid_samples() > 0 && grid.nx > 0 && grid.ny > 0;
         let layers = catalogue.layers();
         let cache = cache.filter(|c| c.serves(terrain, &grid));
+        // the ground under the grid's cells, shared by the sites' sweeps (same bits as
+        // interpolating it per cell): worth building for several sites
+        let own_ground = match (terrain, cache, has_grid && sites.len() > 1) {
+            (Terrain::Raster(g), None, true) => CellGround::new(g, &grid),
+            _ => None,
+        };
+        let ground = own_ground.as_ref();
         let per_site = sites
             .par_iter()
             .map(|site| -> Result<SiteViews> {
@@ -85,17 +97,27 @@ impl<'a> Masks<'a> {
                 }
                 // one target per distinct altitude, out to the largest range of its layers
                 let (targets, index) = site_viewshed_targets(catalogue, site, terrain);
+                // a sector radar's viewsheds only over its (padded) sector
+                let sector = site_viewshed_sector(catalogue, site, terrain);
                 sv.layer = index;
                 if !targets.is_empty() {
                     sv.views = match cache {
-                        Some(c) => c.get_many(site.position, sv.antenna_h, sv.k, &targets)?,
-                        None => Viewshed::compute_many(
+                        Some(c) => c.get_many_in_sector(
+                            site.position,
+                            sv.antenna_h,
+                            sv.k,
+                            &targets,
+                            sector,
+                        )?,
+                        None => Viewshed::compute_many_shared(
                             terrain,
                             site.position,
                             sv.antenna_h,
                             sv.k,
                             &targets,
                             &grid,
+                            sector,
+                            ground,
                         )?
                         .into_iter()
                         .map(Arc::new)
@@ -139,5 +161,85 @@ impl<'a> Masks<'a> {
             return false;
         };
         line_of_sight(self.terrain, sv.position, sv.antenna_h, p, alt, sv.k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::terrain::synth;
+    use crate::volume::Footprint;
+
+    /// Every cell a footprint covers reads the bits of the site's all-round viewshed: the
+    /// sector restriction (and the shared ground) change no covered cell.
+    #[test]
+    fn sector_viewsheds_keep_every_covered_cell() {
+        let cat = Catalogue::builtin();
+        let zone = Grid::covering([-60_000.0, -60_000.0, 60_000.0, 60_000.0], 500.0, 1 << 20)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let demand = Demand::from_grid(zone, &vec![true; zone.len()], &[1, 1, 2, 2])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let ext = Grid::covering([-61_000.0, -61_000.0, 61_000.0, 61_000.0], 250.0, 1 << 20)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let terrain = Terrain::from_local_dem(
+            &synth::fractal(&ext, 8, 300.0, 0.7).unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let class = |n: &str| cat.class_id(n).unwrap_or_else(|e| panic!("{e}"));
+        let sites: Vec<Site> = [
+            ("patriot_class", [0.0, 0.0], 0.0),
+            ("patriot_class", [20_000.0, -10_000.0], 137.0),
+            ("patriot_class", [-30_000.0, 25_000.0], 359.5),
+            ("patriot_pac3_mse", [5_000.0, 40_000.0], 271.0),
+            ("medium_range", [-10_000.0, -20_000.0], 45.0),
+        ]
+        .iter()
+        .map(|&(c, p, f)| Site::new(class(c), p, f))
+        .collect();
+        let masks = Masks::compute(&terrain, &cat, &demand, &sites, None)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("terrain is not flat"));
+        let (mut covered, mut visible, mut cut) = (0usize, 0usize, 0usize);
+        for (n, site) in sites.iter().enumerate() {
+            let c = cat.class(site.class);
+            let (targets, index) = site_viewshed_targets(&cat, site, &terrain);
+            let full = Viewshed::compute_many(
+                &terrain,
+                site.position,
+                c.antenna_height_m,
+                c.refraction_k,
+                &targets,
+                &zone,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            for (l, layer) in cat.layers().iter().enumerate() {
+                let fp = Footprint::new_over(&cat, site, layer, &terrain);
+                let Some(t) = index[l] else {
+                    assert!(masks.view(n, l).is_none());
+                    continue;
+                };
+                let Some(v) = masks.view(n, l) else {
+                    panic!("site {n} layer {l}: no viewshed")
+                };
+                for j in 0..zone.ny {
+                    for i in 0..zone.nx {
+                        let want = full[t].visible(i, j);
+                        if fp.covers(zone.centre(i, j)) {
+                            covered += 1;
+                            visible += usize::from(want);
+                            assert_eq!(v.visible(i, j), want, "site {n} layer {l} cell {i},{j}");
+                        } else if want && !v.visible(i, j) {
+                            cut += 1;
+                        }
+                    }
+                }
+            }
+        }
+        // not vacuous: covered cells, visible and hidden ones, and cells the sectors cut
+        assert!(
+            covered > 100_000 && visible > covered / 10 && visible < covered,
+            "{visible} of {covered}"
+        );
+        assert!(cut > 10_000, "{cut}");
     }
 }

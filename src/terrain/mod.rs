@@ -81,8 +81,8 @@ pub use los::{line_of_sight, sight_margin};
 pub use resample::{OutsidePolicy, TerrainModel};
 pub use source::TerrainSource;
 pub use viewshed::{
-    Viewshed, ViewshedCache, ViewshedKey, ViewshedTarget, BEARING_ERROR_RAD, DEFAULT_CACHE_BYTES,
-    MAX_VIEWSHED_SAMPLES, RANGE_TOLERANCE,
+    Viewshed, ViewshedCache, ViewshedKey, ViewshedSector, ViewshedTarget, BEARING_ERROR_RAD,
+    DEFAULT_CACHE_BYTES, MAX_VIEWSHED_SAMPLES, RANGE_TOLERANCE,
 };
 
 use crate::catalogue::Catalogue;
@@ -397,6 +397,81 @@ pub fn site_viewshed_targets(
         })
         .collect();
     (targets, index)
+}
+
+/// Padding, in radians, added on each side of a sector radar's footprint sector by
+/// [`site_viewshed_sector`]: far more than the sweep's bearing error
+/// ([`BEARING_ERROR_RAD`]) and the rounding of the footprint's half-plane test.
+pub const SECTOR_PAD_RAD: f64 = 0.01;
+
+/// The azimuth sector to which the viewsheds of `site` can be restricted
+/// ([`Viewshed::compute_many_in_sector`]) without changing any covered cell: the angular
+/// hull of the sectors of its non-empty footprints ([`Footprint::new_over`]) on every layer,
+/// padded by [`SECTOR_PAD_RAD`] on each side; `None` for an all-round class (or a hull of
+/// 2π or more, or no footprint).
+///
+/// Every cell a footprint of the site covers is within its sector, hence within the padded
+/// hull, where the restricted viewshed has exactly the unrestricted bits: evaluation and
+/// placement results are unchanged.
+///
+/// Complexity: O(layers).
+///
+/// # Examples
+/// ```
+/// use skycover::terrain::{site_viewshed_sector, synth, Terrain};
+/// use skycover::{Catalogue, Grid, Site};
+/// let cat = Catalogue::builtin();
+/// let grid = Grid::covering([-5_000.0, -5_000.0, 5_000.0, 5_000.0], 250.0, 1 << 20)?;
+/// let t = Terrain::from_local_dem(&synth::fractal(&grid, 1, 100.0, 0.7)?)?;
+/// let patriot = Site::new(cat.class_id("patriot_class")?, [0.0, 0.0], 90.0);
+/// let s = site_viewshed_sector(&cat, &patriot, &t).expect("a 120° sector radar");
+/// assert!((s.width_rad - 120f64.to_radians() - 0.02).abs() < 1e-3);
+/// let cuas = Site::new(cat.class_id("counter_uas")?, [0.0, 0.0], 0.0);
+/// assert!(site_viewshed_sector(&cat, &cuas, &t).is_none());
+/// # Ok::<(), skycover::Error>(())
+/// ```
+pub fn site_viewshed_sector(
+    catalogue: &Catalogue,
+    site: &Site,
+    terrain: &Terrain,
+) -> Option<ViewshedSector> {
+    use std::f64::consts::{PI, TAU};
+    let width_deg = catalogue.class(site.class).sector_deg;
+    if width_deg.is_nan() || width_deg >= 360.0 {
+        return None;
+    }
+    // per footprint: (start, width) in local math angles (counter-clockwise from +x)
+    let mut arcs: Vec<(f64, f64)> = Vec::new();
+    for layer in catalogue.layers() {
+        let fp = Footprint::new_over(catalogue, site, layer, terrain);
+        if fp.is_empty() {
+            continue;
+        }
+        // clockwise from a grid bearing = counter-clockwise from 90° − (start + width)
+        let (start_deg, width_deg) = fp.sector()?;
+        arcs.push((
+            (90.0 - start_deg - width_deg).to_radians(),
+            width_deg.to_radians(),
+        ));
+    }
+    let &(s0, w0) = arcs.first()?;
+    // hull around the first arc's middle (all arcs of one site share its facing)
+    let mid = s0 + w0 / 2.0;
+    let wrap = |a: f64| (a + PI).rem_euclid(TAU) - PI;
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &(s, w) in &arcs {
+        let a = wrap(s + w / 2.0 - mid);
+        lo = lo.min(a - w / 2.0);
+        hi = hi.max(a + w / 2.0);
+    }
+    let width = hi - lo + 2.0 * SECTOR_PAD_RAD;
+    if width.is_nan() || width >= TAU - 1e-9 {
+        return None;
+    }
+    Some(ViewshedSector {
+        start_rad: (mid + lo - SECTOR_PAD_RAD).rem_euclid(TAU),
+        width_rad: width,
+    })
 }
 
 /// The terrain of a scenario: flat (the default) or an elevation grid in the local frame.

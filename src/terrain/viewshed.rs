@@ -43,6 +43,19 @@
 //! and row bands run in parallel (rayon); every value is computed by exactly one task in a
 //! fixed way, so the result does not depend on the number of threads.
 //!
+//! **Sectors (exact)**: a sector radar only covers cells within its azimuth sector, so its
+//! viewsheds can be restricted to it ([`Viewshed::compute_many_in_sector`], with the padded
+//! sector of [`site_viewshed_sector`](super::site_viewshed_sector)): only the ray blocks that
+//! can bracket a cell in the sector are swept, tiles wholly outside it are skipped, tiles
+//! across its edge are tested cell by cell. The ray count and every swept horizon are those of
+//! the all-round sweep, so the cells in the sector get exactly its bits (a unit test compares
+//! them); a 120° radar costs about a third of an all-round one.
+//!
+//! **Shared ground**: the ground under a cell centre does not depend on the site; evaluation
+//! computes it once for all the cells of the demand grid and every sweep reads it (the
+//! [`ViewshedCache`] keeps one for placement's many single-site requests). The value is the
+//! one the per-cell test computes, by the same formula, so the bits do not change.
+//!
 //! **Approximation**: the reference samples lie on the segment to the cell, the sweep's on
 //! the two bracketing rays, at the same distances but displaced sideways by at most
 //! `d·|Δθ|`. If the terrain's slope is at most `L` ([`ElevationGrid::max_slope`]), each ray's
@@ -113,6 +126,92 @@ pub struct ViewshedTarget {
     pub height_agl_m: f64,
     /// Largest ground distance from the site to evaluate, metres (≥ 0).
     pub max_range_m: f64,
+}
+
+/// An azimuth sector that restricts a viewshed computation
+/// ([`Viewshed::compute_many_in_sector`]): the local-frame directions at angles
+/// `start_rad ..= start_rad + width_rad`, counter-clockwise from the +x (east) axis.
+///
+/// Only the rays that can bracket a cell in the sector are swept and only those cells are
+/// classified; every cell outside is not visible. Cells inside get exactly the bits of the
+/// unrestricted computation (same rays, same horizons). A cell is inside when its bearing
+/// from the site, as the sweep computes it (within [`BEARING_ERROR_RAD`]), lies in the
+/// sector, or when it is within 1 m of the site; callers pad the sector by more than that
+/// error (see [`site_viewshed_sector`](super::site_viewshed_sector)).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ViewshedSector {
+    /// First direction of the sector, radians counter-clockwise from +x (any finite value).
+    pub start_rad: f64,
+    /// Angular width, radians, in `[0, 2π)`; wider sectors are all-round (pass `None`).
+    pub width_rad: f64,
+}
+
+impl ViewshedSector {
+    /// True when a cell at offset `(dx, dy)` from the site, at squared distance `d2`, is in
+    /// the sector (the per-cell rule; see the type docs).
+    #[inline(always)]
+    fn contains(&self, dx: f64, dy: f64, d2: f64, near2: f64) -> bool {
+        d2 <= near2 || (fast_atan2(dy, dx) - self.start_rad).rem_euclid(TAU) <= self.width_rad
+    }
+
+    /// The rays `first, first + 1, …` (`count` of them, modulo `rays`) that can bracket a
+    /// cell in the sector or be read by a tile decision about one (a few rays of margin);
+    /// `None` when that is all of them.
+    fn rays(&self, rays: usize) -> Option<(i64, i64)> {
+        let per_rad = rays as f64 / TAU;
+        let first = (self.start_rad.rem_euclid(TAU) * per_rad).floor() as i64 - 3;
+        let count = (self.width_rad * per_rad).ceil() as i64 + 7;
+        (count < rays as i64).then_some((first, count))
+    }
+
+    /// Where a tile of cell centres lies relative to the sector, decided for every cell of
+    /// the tile by the per-cell rule ([`contains`](Self::contains)).
+    fn fit(&self, tile: &TileBox, site: [f64; 2]) -> SectorFit {
+        let (dx, dy) = (
+            [tile.x[0] - site[0], tile.x[1] - site[0]],
+            [tile.y[0] - site[1], tile.y[1] - site[1]],
+        );
+        // a tile around (or within a few metres of) the site: cell by cell
+        if dx[0] <= 2.0 && dx[1] >= -2.0 && dy[0] <= 2.0 && dy[1] >= -2.0 {
+            return SectorFit::Partial;
+        }
+        // the tile's bearings, relative to the sector's middle direction, from its corners
+        // (a box not containing the site spans less than π, between two of its corners)
+        let mid = self.start_rad + self.width_rad / 2.0;
+        let centre = ((dy[0] + dy[1]) / 2.0).atan2((dx[0] + dx[1]) / 2.0);
+        let wrap = |a: f64| (a + std::f64::consts::PI).rem_euclid(TAU) - std::f64::consts::PI;
+        let c = wrap(centre - mid);
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &x in &dx {
+            for &y in &dy {
+                let a = c + wrap(y.atan2(x) - centre);
+                lo = lo.min(a);
+                hi = hi.max(a);
+            }
+        }
+        let margin = 4.0 * BEARING_ERROR_RAD + 1e-9;
+        let half = self.width_rad / 2.0;
+        if lo >= -half + margin && hi <= half - margin {
+            return SectorFit::Inside;
+        }
+        // disjoint from the sector on both sides (angles in (−2π, 2π) around the middle)
+        let out = |a_lo: f64, a_hi: f64| a_lo >= half + margin && a_hi <= TAU - half - margin;
+        if out(lo, hi) || out(lo + TAU, hi + TAU) || out(lo - TAU, hi - TAU) {
+            return SectorFit::Outside;
+        }
+        SectorFit::Partial
+    }
+}
+
+/// Where a tile lies relative to a [`ViewshedSector`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SectorFit {
+    /// every cell is in the sector
+    Inside,
+    /// no cell is
+    Outside,
+    /// cells must be tested one by one
+    Partial,
 }
 
 /// The cells of an evaluation [`Grid`] visible from one antenna at one target height, within
@@ -187,6 +286,62 @@ impl Window {
     }
 }
 
+/// Cell coordinate to fixed point (saturating far outside the terrain, where the elevation is
+/// 0 anyway).
+#[inline(always)]
+fn to_fixed_cell(v: f64) -> i64 {
+    (v.clamp(-FIXED_SPAN, FIXED_SPAN) / FIXED_UNIT) as i64
+}
+
+/// The ground under cell centre `x` (local metres) of a row at fixed-point terrain row
+/// coordinate `py`: the one formula for a cell's ground, whether it is computed on the fly or
+/// read from a [`CellGround`] (so both give the same bits).
+#[inline(always)]
+fn ground_at(view: &BilinearView<'_>, origin_x: f64, inv_cell: f64, x: f64, py: i64) -> f64 {
+    view.at_fixed(to_fixed_cell((x - origin_x) * inv_cell), py)
+}
+
+/// Largest evaluation grid (cells) for which a [`CellGround`] is built (8 bytes a cell);
+/// larger grids compute the ground of each cell on the fly, with the same bits.
+pub(crate) const MAX_CELL_GROUND_CELLS: usize = 1 << 24;
+
+/// The ground elevation under every cell centre of an evaluation grid, computed once and
+/// shared by the viewsheds of many sites (it does not depend on the site): each value is
+/// exactly what the per-cell test would compute.
+#[derive(Debug)]
+pub(crate) struct CellGround {
+    grid: Grid,
+    nx: usize,
+    z: Vec<f64>,
+}
+
+impl CellGround {
+    /// The ground under the cells of `grid` over `g`; `None` for a grid larger than
+    /// [`MAX_CELL_GROUND_CELLS`] or with no cells.
+    ///
+    /// Complexity: O(cells), rows in parallel.
+    pub(crate) fn new(g: &ElevationGrid, grid: &Grid) -> Option<CellGround> {
+        let cells = grid.nx.checked_mul(grid.ny)?;
+        if cells == 0 || cells > MAX_CELL_GROUND_CELLS {
+            return None;
+        }
+        let view = g.view();
+        let (origin, inv_cell) = (g.origin(), 1.0 / g.cell_m());
+        let mut z = vec![0.0f64; cells];
+        z.par_chunks_mut(grid.nx).enumerate().for_each(|(j, row)| {
+            let py = to_fixed_cell((grid.y(j) - origin[1]) * inv_cell);
+            for (i, v) in row.iter_mut().enumerate() {
+                *v = ground_at(&view, origin[0], inv_cell, grid.x(i), py);
+            }
+        });
+        Some(CellGround {
+            grid: *grid,
+            nx: grid.nx,
+            z,
+        })
+    }
+}
+
 /// Horizon profiles of the rays from one site.
 struct Horizons<'a> {
     view: BilinearView<'a>,
@@ -200,6 +355,8 @@ struct Horizons<'a> {
     /// where nothing further along can raise its horizons (lookups beyond clamp)
     blocks: Vec<Vec<f32>>,
     step: f64,
+    /// squared radius around the site within which every cell counts as in a sector
+    near2: f64,
 }
 
 impl Horizons<'_> {
@@ -207,7 +364,7 @@ impl Horizons<'_> {
     /// elevation is 0 anyway).
     #[inline(always)]
     fn fixed(&self, v: f64) -> i64 {
-        (v.clamp(-FIXED_SPAN, FIXED_SPAN) / FIXED_UNIT) as i64
+        to_fixed_cell(v)
     }
 
     /// Interpolated horizon for a cell at angle fraction `f` in `[0, rays]` (in units of the
@@ -359,6 +516,84 @@ impl Viewshed {
         targets: &[ViewshedTarget],
         grid: &Grid,
     ) -> Result<Vec<Viewshed>> {
+        Viewshed::compute_many_in_sector(terrain, site, antenna_h, k, targets, grid, None)
+    }
+
+    /// [`compute_many`](Self::compute_many) restricted to an azimuth `sector` (`None`: all
+    /// round): only the rays that can bracket a cell in the sector are swept and only those
+    /// cells classified; cells in the sector get exactly the bits of the unrestricted
+    /// computation, cells outside are not visible (see [`ViewshedSector`]). A sector radar's
+    /// footprint only needs its own sector (padded), at a fraction of the cost.
+    ///
+    /// # Parameters
+    /// As [`compute_many`](Self::compute_many), plus `sector`.
+    ///
+    /// # Returns
+    /// One viewshed per target, in order.
+    ///
+    /// # Complexity
+    /// That of [`compute_many`](Self::compute_many) times about the sector's share of the
+    /// full circle (plus O(tiles of the window) to skip the others).
+    ///
+    /// # Errors
+    /// As [`compute`](Self::compute), and [`Error::InvalidInput`] for a sector with a
+    /// non-finite start or a width outside `[0, 2π)`.
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::terrain::{synth, Terrain, Viewshed, ViewshedSector, ViewshedTarget};
+    /// use skycover::Grid;
+    /// let grid = Grid::covering([-6_000.0, -6_000.0, 6_000.0, 6_000.0], 200.0, 1 << 20)?;
+    /// let terrain = Terrain::from_local_dem(&synth::fractal(&grid, 5, 150.0, 0.7)?)?;
+    /// let t = [ViewshedTarget { height_agl_m: 30.0, max_range_m: 5_500.0 }];
+    /// let all = Viewshed::compute_many(&terrain, [0.0, 0.0], 10.0, 4.0 / 3.0, &t, &grid)?;
+    /// // the quarter north-east of the site (0 to 90°, counter-clockwise from east)
+    /// let ne = ViewshedSector { start_rad: 0.0, width_rad: std::f64::consts::FRAC_PI_2 };
+    /// let part = Viewshed::compute_many_in_sector(&terrain, [0.0, 0.0], 10.0, 4.0 / 3.0, &t, &grid, Some(ne))?;
+    /// assert_eq!(part[0].visible_at([3_000.0, 2_000.0]), all[0].visible_at([3_000.0, 2_000.0]));
+    /// assert!(!part[0].visible_at([-1_000.0, 0.0]));
+    /// assert!(part[0].count_visible() < all[0].count_visible());
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn compute_many_in_sector(
+        terrain: &Terrain,
+        site: [f64; 2],
+        antenna_h: f64,
+        k: f64,
+        targets: &[ViewshedTarget],
+        grid: &Grid,
+        sector: Option<ViewshedSector>,
+    ) -> Result<Vec<Viewshed>> {
+        Viewshed::compute_many_shared(terrain, site, antenna_h, k, targets, grid, sector, None)
+    }
+
+    /// [`compute_many_in_sector`](Self::compute_many_in_sector) reading the ground under the
+    /// cells from `ground` (built over this terrain and `grid`) instead of interpolating it:
+    /// the same bits.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn compute_many_shared(
+        terrain: &Terrain,
+        site: [f64; 2],
+        antenna_h: f64,
+        k: f64,
+        targets: &[ViewshedTarget],
+        grid: &Grid,
+        sector: Option<ViewshedSector>,
+        ground: Option<&CellGround>,
+    ) -> Result<Vec<Viewshed>> {
+        // (only a ground built for this grid; the caller vouches for the terrain)
+        let ground = ground.filter(|g| g.grid == *grid && g.z.len() == grid.len());
+        if let Some(sec) = &sector {
+            if !(sec.start_rad.is_finite() && sec.width_rad >= 0.0 && sec.width_rad < TAU) {
+                return Err(invalid(
+                    "viewshed sector",
+                    format!(
+                        "start {} must be finite and width {} in [0, 2π)",
+                        sec.start_rad, sec.width_rad
+                    ),
+                ));
+            }
+        }
         if !site[0].is_finite() || !site[1].is_finite() {
             return Err(invalid("viewshed site", format!("{site:?} is not finite")));
         }
@@ -451,7 +686,15 @@ impl Viewshed {
         let inv_two_kr = 1.0 / two_kr;
         let horizons = match terrain {
             Terrain::Flat => None,
-            Terrain::Raster(g) => Some(sweep_rays(g, site, antenna_h, two_kr, &union, grid)?),
+            Terrain::Raster(g) => Some(sweep_rays(
+                g,
+                site,
+                antenna_h,
+                two_kr,
+                &union,
+                grid,
+                sector.as_ref(),
+            )?),
         };
         let za = terrain.elevation(site[0], site[1]) + antenna_h;
         let heights: Vec<f64> = targets.iter().map(|t| t.height_agl_m).collect();
@@ -497,12 +740,23 @@ impl Viewshed {
                 for t0 in (0..uw).step_by(TILE) {
                     let t1 = (t0 + TILE).min(uw);
                     state.fill(Decision::Mixed);
+                    let tile = TileBox {
+                        x: [xs[t0], xs[t1 - 1]],
+                        y: [grid.y(jb0), grid.y(jb1 - 1)],
+                    };
+                    // the sector (on raster terrain; flat terrain is masked at the end)
+                    let fit = match (&sector, &horizons) {
+                        (Some(sec), Some(_)) => sec.fit(&tile, site),
+                        _ => SectorFit::Inside,
+                    };
+                    if fit == SectorFit::Outside {
+                        continue;
+                    }
                     if let Some(hz) = &horizons {
-                        let tile = TileBox {
-                            x: [xs[t0], xs[t1 - 1]],
-                            y: [grid.y(jb0), grid.y(jb1 - 1)],
-                        };
                         decide_tile(hz, &tile, site, za, inv_two_kr, &lives, &mut state);
+                        if fit == SectorFit::Partial {
+                            demote_visible(&mut state);
+                        }
                     }
                     // an undecided tile is decided again by SUB_TILE × SUB_TILE pieces
                     let refine = horizons.is_some() && state.contains(&Decision::Mixed);
@@ -513,13 +767,28 @@ impl Viewshed {
                     {
                         let (sj1, su1) = ((sj0 + side).min(jb1), (su0 + side).min(t1));
                         sub_state.copy_from_slice(&state);
+                        let mut sub_fit = fit;
                         if let (true, Some(hz)) = (refine, &horizons) {
                             let tile = TileBox {
                                 x: [xs[su0], xs[su1 - 1]],
                                 y: [grid.y(sj0), grid.y(sj1 - 1)],
                             };
+                            if let (SectorFit::Partial, Some(sec)) = (fit, &sector) {
+                                sub_fit = sec.fit(&tile, site);
+                                if sub_fit == SectorFit::Outside {
+                                    continue;
+                                }
+                            }
                             decide_tile(hz, &tile, site, za, inv_two_kr, &lives, &mut sub_state);
+                            if sub_fit == SectorFit::Partial {
+                                demote_visible(&mut sub_state);
+                            }
                         }
+                        // cells of a tile across the sector's edge are tested one by one
+                        let cut = match (sub_fit, &sector) {
+                            (SectorFit::Partial, Some(sec)) => Some(sec),
+                            _ => None,
+                        };
                         vis.clear();
                         mixed.clear();
                         for (slot, d) in sub_state.iter().enumerate() {
@@ -576,14 +845,19 @@ impl Viewshed {
                             };
                             let view = hz.view;
                             let py = hz.fixed((y - hz.origin[1]) * hz.inv_cell);
-                            let mut px = hz.fixed((xs[ua] - hz.origin[0]) * hz.inv_cell);
-                            let dpx = hz.fixed(c * hz.inv_cell);
+                            // the ground of this row's cells, precomputed or not
+                            let row_ground = ground.map(|g| &g.z[j * g.nx + union.i0..]);
                             for (u, &x) in xs.iter().enumerate().take(ub).skip(ua) {
-                                let ground = view.at_fixed(px, py);
-                                px += dpx;
+                                let ground = match row_ground {
+                                    Some(r) => r[u],
+                                    None => ground_at(&view, hz.origin[0], hz.inv_cell, x, py),
+                                };
                                 let dx = x - site[0];
                                 let d2 = dx * dx + dy2;
                                 if d2 > union.r2 {
+                                    continue;
+                                }
+                                if cut.is_some_and(|sec| !sec.contains(dx, dy, d2, hz.near2)) {
                                     continue;
                                 }
                                 let dist = d2.sqrt();
@@ -624,6 +898,20 @@ impl Viewshed {
         }
         for v in &mut out {
             v.rays = rays;
+        }
+        if let (Some(sec), None) = (&sector, &horizons) {
+            // flat terrain: the range discs, cut to the sector cell by cell
+            for v in &mut out {
+                for b in 0..v.h {
+                    let dy = grid.y(v.j0 + b) - site[1];
+                    for a in 0..v.w {
+                        let dx = grid.x(v.i0 + a) - site[0];
+                        if !sec.contains(dx, dy, dx * dx + dy * dy, FLAT_NEAR2) {
+                            v.bits[b * v.stride + a / 64] &= !(1u64 << (a % 64));
+                        }
+                    }
+                }
+            }
         }
         Ok(out)
     }
@@ -748,6 +1036,21 @@ struct Live {
     u1: usize,
     height: f64,
 }
+
+/// Tile decisions [`Decision::Visible`] become [`Decision::Mixed`] (a tile across a sector's
+/// edge: its cells outside the sector must stay hidden).
+fn demote_visible(state: &mut [Decision]) {
+    for d in state.iter_mut() {
+        if *d == Decision::Visible {
+            *d = Decision::Mixed;
+        }
+    }
+}
+
+/// Squared radius (m²) around the site within which every cell counts as in a
+/// [`ViewshedSector`] on flat terrain (on raster terrain: the smaller of this and the square
+/// of the sample step, so that such cells read no ray).
+const FLAT_NEAR2: f64 = 1.0;
 
 /// What a tile of cells is, for one target.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -995,6 +1298,7 @@ fn sweep_rays<'g>(
     two_kr: f64,
     union: &Window,
     grid: &Grid,
+    sector: Option<&ViewshedSector>,
 ) -> Result<Horizons<'g>> {
     let step = g.cell_m() / 2.0;
     // the evaluated cells' box, padded so that rays bracketing a corner cell reach it
@@ -1052,9 +1356,19 @@ fn sweep_rays<'g>(
     };
     // Rays are swept in blocks of LANES neighbours, sample index outermost: the lanes read
     // neighbouring terrain and write one cache line per sample index.
+    // with a sector, only the blocks holding one of its rays are swept
+    let wanted = sector.and_then(|s| s.rays(rays));
     let blocks: Vec<Vec<f32>> = (0..rays / LANES)
         .into_par_iter()
         .map(|b| {
+            if let Some((first, count)) = wanted {
+                let n = rays as i64;
+                let hit = (0..LANES as i64)
+                    .any(|l| ((b * LANES) as i64 + l - first).rem_euclid(n) < count);
+                if !hit {
+                    return Vec::new();
+                }
+            }
             let mut dfx = [0.0f64; LANES];
             let mut dfy = [0.0f64; LANES];
             let mut len = 0usize;
@@ -1179,12 +1493,14 @@ fn sweep_rays<'g>(
         inv_step: 1.0 / step,
         blocks,
         step,
+        near2: FLAT_NEAR2.min(step * step),
     })
 }
 
 /// Cache key of one viewshed: the bit patterns of the site position, antenna height, target
-/// height, refraction factor, range and **sweep range** (the largest range of the request it
-/// was computed in, which sets the ray count), with −0.0 folded into 0.0.
+/// height, refraction factor, range, **sweep range** (the largest range of the request it
+/// was computed in, which sets the ray count) and [`ViewshedSector`] (if any; a function of
+/// the site's class and facing), with −0.0 folded into 0.0.
 ///
 /// A viewshed is a pure function of its key (and the cache's terrain and grid): the same key
 /// gives the same bits whatever was asked before.
@@ -1196,6 +1512,8 @@ pub struct ViewshedKey {
     k: u64,
     range: u64,
     sweep: u64,
+    /// start and width of the [`ViewshedSector`] (both `u64::MAX` all round)
+    sector: [u64; 2],
 }
 
 impl ViewshedKey {
@@ -1216,7 +1534,17 @@ impl ViewshedKey {
             k: b(k),
             range: b(max_range_m),
             sweep: b(max_range_m),
+            sector: [u64::MAX; 2],
         }
+    }
+
+    /// This key for a viewshed restricted to `sector`
+    /// ([`Viewshed::compute_many_in_sector`]; `None`: all round, as [`new`](Self::new)).
+    pub fn with_sector(mut self, sector: Option<ViewshedSector>) -> Self {
+        self.sector = sector.map_or([u64::MAX; 2], |s| {
+            [(s.start_rad + 0.0).to_bits(), (s.width_rad + 0.0).to_bits()]
+        });
+        self
     }
 
     /// This key for a viewshed computed in a request whose largest range is `sweep_range_m`
@@ -1266,6 +1594,8 @@ pub struct ViewshedCache {
     grid: Grid,
     capacity_bytes: usize,
     inner: Mutex<CacheInner>,
+    /// the ground under the grid's cells, built on first use (shared by every sweep)
+    ground: std::sync::OnceLock<Option<CellGround>>,
 }
 
 impl ViewshedCache {
@@ -1283,6 +1613,7 @@ impl ViewshedCache {
             grid,
             capacity_bytes,
             inner: Mutex::new(CacheInner::default()),
+            ground: std::sync::OnceLock::new(),
         }
     }
 
@@ -1306,6 +1637,17 @@ impl ViewshedCache {
             _ => false,
         };
         same && self.grid == *grid
+    }
+
+    /// The ground under the grid's cells (built on first use; `None` on flat terrain or a
+    /// grid too large for it).
+    pub(crate) fn ground(&self) -> Option<&CellGround> {
+        self.ground
+            .get_or_init(|| match &self.terrain {
+                Terrain::Flat => None,
+                Terrain::Raster(g) => CellGround::new(g, &self.grid),
+            })
+            .as_ref()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
@@ -1356,6 +1698,22 @@ impl ViewshedCache {
         k: f64,
         targets: &[ViewshedTarget],
     ) -> Result<Vec<Arc<Viewshed>>> {
+        self.get_many_in_sector(site, antenna_h, k, targets, None)
+    }
+
+    /// [`get_many`](Self::get_many) restricted to an azimuth sector (see
+    /// [`Viewshed::compute_many_in_sector`]); the sector is part of every key.
+    ///
+    /// # Errors
+    /// As [`Viewshed::compute_many_in_sector`].
+    pub fn get_many_in_sector(
+        &self,
+        site: [f64; 2],
+        antenna_h: f64,
+        k: f64,
+        targets: &[ViewshedTarget],
+        sector: Option<ViewshedSector>,
+    ) -> Result<Vec<Arc<Viewshed>>> {
         // the whole request is swept for its largest range: that is part of every key
         let sweep = targets.iter().fold(0.0f64, |a, t| a.max(t.max_range_m));
         let keys: Vec<ViewshedKey> = targets
@@ -1363,6 +1721,7 @@ impl ViewshedCache {
             .map(|t| {
                 ViewshedKey::new(site, antenna_h, t.height_agl_m, k, t.max_range_m)
                     .with_sweep_range(sweep)
+                    .with_sector(sector)
             })
             .collect();
         let mut found: Vec<Option<Arc<Viewshed>>> = {
@@ -1385,8 +1744,16 @@ impl ViewshedCache {
             if !missing.contains(&longest) {
                 todo.push(targets[longest]);
             }
-            let computed =
-                Viewshed::compute_many(&self.terrain, site, antenna_h, k, &todo, &self.grid)?;
+            let computed = Viewshed::compute_many_shared(
+                &self.terrain,
+                site,
+                antenna_h,
+                k,
+                &todo,
+                &self.grid,
+                sector,
+                self.ground(),
+            )?;
             let mut inner = self.lock();
             for (&n, v) in missing.iter().zip(computed) {
                 let key = keys[n];
@@ -1583,6 +1950,163 @@ mod tests {
             "{differ} of {cells} cells differ"
         );
         assert!(cells > 100_000);
+    }
+
+    #[test]
+    fn a_sector_keeps_the_full_bits_inside_and_hides_the_rest() {
+        let ext =
+            Grid::covering([-31_000.0, -31_000.0, 31_000.0, 31_000.0], 200.0, 1 << 20).unwrap();
+        let dem = crate::terrain::synth::fractal(&ext, 11, 400.0, 0.7).unwrap();
+        let t = Terrain::from_local_dem(&dem).unwrap();
+        let grid =
+            Grid::covering([-30_000.0, -30_000.0, 30_000.0, 30_000.0], 250.0, 1 << 20).unwrap();
+        let k = 4.0 / 3.0;
+        let targets: Vec<ViewshedTarget> = [(5.0, 25_000.0), (150.0, 28_000.0), (3_000.0, 9_000.0)]
+            .iter()
+            .map(|&(h, r)| ViewshedTarget {
+                height_agl_m: h,
+                max_range_m: r,
+            })
+            .collect();
+        let mut inside = 0usize;
+        for (site, start, width) in [
+            ([0.0, 0.0], 0.3, 2.1),
+            ([1_000.0, -2_000.0], 5.9, 0.8),  // across the 0/2π seam
+            ([29_000.0, 5_000.0], 2.0, 5.5),  // reflex, site near the edge
+            ([-40_000.0, 0.0], 6.0, 0.5),     // outside the grid, facing it
+            ([12_125.0, 3_125.0], 1.0, 0.01), // on a cell centre, narrow
+        ] {
+            let sec = ViewshedSector {
+                start_rad: start,
+                width_rad: width,
+            };
+            let all = Viewshed::compute_many(&t, site, 10.0, k, &targets, &grid).unwrap();
+            let part =
+                Viewshed::compute_many_in_sector(&t, site, 10.0, k, &targets, &grid, Some(sec))
+                    .unwrap();
+            let step = t.grid().unwrap().cell_m() / 2.0;
+            for (a, p) in all.iter().zip(&part) {
+                assert_eq!(a.ray_count(), p.ray_count());
+                assert_eq!(a.window(), p.window());
+                for j in 0..grid.ny {
+                    for i in 0..grid.nx {
+                        let (dx, dy) = (grid.x(i) - site[0], grid.y(j) - site[1]);
+                        let d2 = dx * dx + dy * dy;
+                        let want = sec.contains(dx, dy, d2, FLAT_NEAR2.min(step * step))
+                            && a.visible(i, j);
+                        inside += usize::from(want);
+                        assert_eq!(p.visible(i, j), want, "{site:?} {start} cell {i},{j}");
+                    }
+                }
+            }
+            // flat terrain: the range disc cut to the sector
+            let flat = Viewshed::compute_many_in_sector(
+                &Terrain::Flat,
+                site,
+                10.0,
+                k,
+                &targets,
+                &grid,
+                Some(sec),
+            )
+            .unwrap();
+            for (f, tg) in flat.iter().zip(&targets) {
+                for j in 0..grid.ny {
+                    for i in 0..grid.nx {
+                        let (dx, dy) = (grid.x(i) - site[0], grid.y(j) - site[1]);
+                        let d2 = dx * dx + dy * dy;
+                        let r = tg.max_range_m * (1.0 + RANGE_TOLERANCE);
+                        let want = d2 <= r * r && sec.contains(dx, dy, d2, FLAT_NEAR2);
+                        assert_eq!(f.visible(i, j), want, "flat {site:?} cell {i},{j}");
+                    }
+                }
+            }
+        }
+        assert!(inside > 10_000, "{inside}");
+        let bad = ViewshedSector {
+            start_rad: f64::NAN,
+            width_rad: 1.0,
+        };
+        assert!(Viewshed::compute_many_in_sector(
+            &t,
+            [0.0; 2],
+            10.0,
+            k,
+            &targets,
+            &grid,
+            Some(bad)
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn a_shared_cell_ground_gives_the_same_bits() {
+        let ext =
+            Grid::covering([-21_000.0, -21_000.0, 21_000.0, 21_000.0], 150.0, 1 << 20).unwrap();
+        let dem = crate::terrain::synth::fractal(&ext, 5, 300.0, 0.7).unwrap();
+        let t = Terrain::from_local_dem(&dem).unwrap();
+        let Some(g) = t.grid() else { panic!("raster") };
+        // an evaluation grid not aligned with the terrain's, reaching beyond it
+        let grid =
+            Grid::covering([-23_000.0, -20_000.0, 20_000.0, 22_000.0], 230.0, 1 << 20).unwrap();
+        let ground = CellGround::new(g, &grid).unwrap();
+        let targets: Vec<ViewshedTarget> = [(10.0, 18_000.0), (120.0, 22_000.0)]
+            .iter()
+            .map(|&(h, r)| ViewshedTarget {
+                height_agl_m: h,
+                max_range_m: r,
+            })
+            .collect();
+        let sec = Some(ViewshedSector {
+            start_rad: 4.0,
+            width_rad: 2.5,
+        });
+        for (site, sector) in [([0.0, 0.0], None), ([-15_000.0, 9_000.0], sec)] {
+            let own = Viewshed::compute_many_shared(
+                &t,
+                site,
+                8.0,
+                4.0 / 3.0,
+                &targets,
+                &grid,
+                sector,
+                None,
+            )
+            .unwrap();
+            let shared = Viewshed::compute_many_shared(
+                &t,
+                site,
+                8.0,
+                4.0 / 3.0,
+                &targets,
+                &grid,
+                sector,
+                Some(&ground),
+            )
+            .unwrap();
+            assert_eq!(own, shared);
+            let seen: usize = own.iter().map(Viewshed::count_visible).sum();
+            assert!(seen > 500, "{seen}");
+        }
+        // a ground built for another grid is not used
+        let other = Grid {
+            origin: [grid.origin[0] + 10.0, grid.origin[1]],
+            ..grid
+        };
+        let wrong = CellGround::new(g, &other).unwrap();
+        let a = Viewshed::compute_many_shared(
+            &t,
+            [0.0; 2],
+            8.0,
+            4.0 / 3.0,
+            &targets,
+            &grid,
+            None,
+            Some(&wrong),
+        )
+        .unwrap();
+        let b = Viewshed::compute_many(&t, [0.0; 2], 8.0, 4.0 / 3.0, &targets, &grid).unwrap();
+        assert_eq!(a, b);
     }
 
     #[test]
