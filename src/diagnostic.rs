@@ -208,6 +208,9 @@ pub mod codes {
     pub const THREAT_REPORT_ROUTE_UNATTRIBUTED: &str = "threat_report.route_unattributed";
     /// The scenario has no launch areas and no routes.
     pub const THREAT_REPORT_NO_THREAT_SOURCES: &str = "threat_report.no_threat_sources";
+    /// Threat routes run partly outside the scenario's terrain grid, where the ground is
+    /// taken as sea level for lines of sight.
+    pub const THREAT_REPORT_ROUTE_OUTSIDE_TERRAIN: &str = "threat_report.route_outside_terrain";
     // ---- sensor netting in evaluation and placement (src/evaluate/netted.rs,
     // src/placement/matrix/netted.rs)
     /// Coverage was evaluated with netting (a shared air picture, engage-on-remote): a weapon

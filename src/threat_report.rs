@@ -44,6 +44,7 @@ pub const GREAT_CIRCLE_STEP_M: f64 = 5_000.0;
 pub mod codes {
     pub use crate::diagnostic::codes::{
         THREAT_REPORT_NO_THREAT_SOURCES as NO_THREAT_SOURCES,
+        THREAT_REPORT_ROUTE_OUTSIDE_TERRAIN as ROUTE_OUTSIDE_TERRAIN,
         THREAT_REPORT_ROUTE_UNATTRIBUTED as ROUTE_UNATTRIBUTED,
     };
 }
@@ -189,6 +190,37 @@ struct Job {
     source: RouteSource,
     threat: ThreatId,
     path: Polyline,
+}
+
+/// A warning when routes leave the terrain grid (the DEM box around the zones, candidates and
+/// sites): lines of sight to those parts take the ground as sea level.
+fn outside_terrain(terrain: &Terrain, routes: &[RouteTimeline]) -> Option<Diagnostic> {
+    let b = terrain.grid()?.bounds();
+    let (mut n_routes, mut out, mut all) = (0usize, 0usize, 0usize);
+    for r in routes {
+        let pts = r.path.points();
+        let k = pts
+            .iter()
+            .filter(|p| !(p[0] >= b[0] && p[0] <= b[2] && p[1] >= b[1] && p[1] <= b[3]))
+            .count();
+        n_routes += usize::from(k > 0);
+        out += k;
+        all += pts.len();
+    }
+    (out > 0).then(|| {
+        Diagnostic::warning(
+            codes::ROUTE_OUTSIDE_TERRAIN,
+            format!(
+                "{n_routes} of {} routes run partly outside the terrain grid (the DEM box \
+                 around the zones, candidate areas and sites): {:.0} % of their vertices; lines \
+                 of sight to threats there take the ground as sea level, which can show a low \
+                 flyer earlier than the real relief would (the scenario's terrain grid covers \
+                 only its zones, candidate areas and sites)",
+                routes.len(),
+                100.0 * out as f64 / all.max(1) as f64
+            ),
+        )
+    })
 }
 
 /// Routes, timelines and per-asset worst cases for `sites` defending `scenario`. See the
@@ -356,6 +388,9 @@ pub fn threat_report(
                 diagnostics.push(d.clone());
             }
         }
+    }
+    if let Some(d) = outside_terrain(terrain, &routes) {
+        diagnostics.push(d);
     }
     // ---- worst cases
     let mut summary = Vec::new();
