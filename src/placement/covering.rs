@@ -91,7 +91,7 @@ pub struct SolveOptions {
     /// Perturbation rounds of the iterated local search (remove a few neighbouring sites,
     /// refill greedily, descend again; keep improvements), shared among two chains run in
     /// parallel; for [`set_covering`] with unit costs, [`SET_COVER_STEPS_PER_ROUND`] local
-    /// search steps per round. 0: plain swap descent. Default 128.
+    /// search steps per round. 0: plain swap descent. Default 64.
     pub perturbations: u32,
     /// Maximum subgradient iterations of the Lagrangian bound (0: online bound only).
     /// Default 1000.
@@ -111,7 +111,7 @@ impl Default for SolveOptions {
             time_limit: Duration::from_secs(120),
             seed: 0,
             max_passes: 100,
-            perturbations: 128,
+            perturbations: 64,
             bound_iterations: 1000,
             presolve: true,
             max_nodes: 2_000_000,
@@ -540,8 +540,8 @@ pub fn k_coverage(
 }
 
 /// Row-weighting local search steps per perturbation round ([`SolveOptions::perturbations`])
-/// in [`set_covering`] with unit costs: 128 rounds (the default) give 32 768 steps.
-pub const SET_COVER_STEPS_PER_ROUND: u64 = 256;
+/// in [`set_covering`] with unit costs: 64 rounds (the default) give 32 768 steps.
+pub const SET_COVER_STEPS_PER_ROUND: u64 = 512;
 
 /// Result of [`set_covering`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
