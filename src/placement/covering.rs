@@ -369,8 +369,9 @@ fn solve_model(problem: &CoveringProblem, options: &SolveOptions) -> Result<Solu
                 }
             }
             bound = bound.min(o.bound).max(value);
-            // a proof needs the returned plan's recomputed value to meet the bound
-            proven = o.proven && value >= bound - 1e-9 * bound.abs().max(1.0);
+            // a proof needs the returned plan's recomputed value to meet the bound (the
+            // branch-and-bound's bound carries a 1e-9 relative safety margin: compare at 1e-8)
+            proven = o.proven && value >= bound - 1e-8 * bound.abs().max(1.0);
             if let Some(d) = super::exact::stop_diagnostic(&o) {
                 diagnostics.push(d);
             }
