@@ -19,7 +19,8 @@
 //! runs only the default planner on the reference instances of the shared bench folder
 //! (`../shared/bench/` relative to the crate root): `mclp_10k_1k` (target ≥ 38 400 in ≤ 3 s)
 //! and the set-covering instance `setcover_5k_800` at radii 20, 15 and 10 km with the default
-//! options (targets 99, 178, 361 within 1 % in ≤ 1 s). Absent instances are skipped.
+//! options (targets 99, 178, 361 within 1 % in ≤ 1 s). Absent instances are skipped. The
+//! environment variable `SKY_ROUNDS` overrides `SolveOptions::perturbations` there.
 
 use skycover::placement::synthetic::{ReferenceInstance, SyntheticInstance};
 use skycover::placement::{covering, Algorithm, CoveringProblem, Planner, SolveOptions};
