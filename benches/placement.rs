@@ -7,6 +7,17 @@
 //! ```
 //!
 //! Before timing, each instance's objective, certified bound and gap are printed once.
+//!
+//! Issue 15 targets on the shared reference instances (`../shared/bench/` relative to the crate
+//! root, or the folder in `SKYCOVER_BENCH_DIR`; skipped with a message when absent):
+//!
+//! ```text
+//! cargo bench --bench placement -- reference --warm-up-time 1 --measurement-time 3
+//! ```
+//!
+//! * `reference/default/mclp_10k_1k`: the default planner (target ≥ 38 400 in ≤ 3 s).
+//! * `reference/set_covering/r20` (`r15`, `r10`): default set covering on `setcover_5k_800`
+//!   (targets ≤ 100, ≤ 179, 361 with the lower bound, in ≤ 1 s).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use skycover::placement::synthetic::SyntheticInstance;
@@ -144,5 +155,75 @@ fn kyiv(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, synthetic, kyiv);
+fn bench_dir() -> Option<std::path::PathBuf> {
+    if let Ok(d) = std::env::var("SKYCOVER_BENCH_DIR") {
+        return Some(std::path::PathBuf::from(d));
+    }
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    ["../shared/bench", "../../shared/bench"]
+        .iter()
+        .map(|d| root.join(d))
+        .find(|d| d.exists())
+}
+
+fn reference(c: &mut Criterion) {
+    use skycover::placement::synthetic::ReferenceInstance;
+    let Some(dir) = bench_dir() else {
+        eprintln!("reference instances: ../shared/bench not found, skipped");
+        return;
+    };
+    let mut g = c.benchmark_group("reference");
+    g.sample_size(10);
+    let path = dir.join("mclp_10k_1k.json");
+    if path.exists() {
+        let r = ReferenceInstance::load(&path).expect("instance");
+        let p = CoveringProblem::new(r.instance.matrix().expect("matrix"), r.p.unwrap_or(30));
+        let s = covering::solve(&p, &SolveOptions::default()).expect("solve");
+        report("mclp_10k_1k default (optimum 38 417, target >= 38 400)", &s);
+        g.bench_with_input(BenchmarkId::new("default", "mclp_10k_1k"), &p, |b, p| {
+            b.iter(|| black_box(covering::solve(p, &SolveOptions::default()).expect("solve")))
+        });
+    } else {
+        eprintln!("mclp_10k_1k.json: absent from {}, skipped", dir.display());
+    }
+    let path = dir.join("setcover_5k_800.json");
+    if path.exists() {
+        let r = ReferenceInstance::load(&path).expect("instance");
+        for (radius, optimum) in [(20.0, 99), (15.0, 178), (10.0, 361)] {
+            let mut inst = r.instance.clone();
+            inst.radius_m = radius;
+            let m = inst.matrix().expect("matrix");
+            let t = std::time::Instant::now();
+            let s = covering::set_covering(&m, None, &SolveOptions::default()).expect("cover");
+            eprintln!(
+                "setcover_5k_800 r = {radius} km: cost {} (optimum {optimum}), lower bound {}, \
+                 {:.3} s{}",
+                s.cost,
+                s.lower_bound,
+                t.elapsed().as_secs_f64(),
+                if s.proven_optimal { ", proven" } else { "" }
+            );
+            g.bench_with_input(
+                BenchmarkId::new("set_covering", format!("r{radius}")),
+                &m,
+                |b, m| {
+                    b.iter(|| {
+                        black_box(
+                            covering::set_covering(m, None, &SolveOptions::default())
+                                .expect("cover"),
+                        )
+                    })
+                },
+            );
+        }
+    } else {
+        eprintln!(
+            "setcover_5k_800.json: absent from {}, skipped",
+            dir.display()
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, synthetic, kyiv, reference);
 criterion_main!(benches);

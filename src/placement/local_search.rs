@@ -13,13 +13,21 @@
 //! move. The result never has a lower objective than the start, respects every constraint the
 //! start respects, and is deterministic for a seed (unless the deadline cuts it short).
 //!
+//! Iterated local search ([`iterated_local_search`], the default planner's): after the
+//! first descent, two independent chains (seeds derived from the seed, run in parallel, the
+//! better wins with ties to the first, so the thread count never changes the plan) each
+//! repeat: remove a few *neighbouring* chosen candidates (a random one and those whose coverage
+//! overlaps it), refill greedily without them, descend, keep improvements. The number removed
+//! adapts: back to 1 after an improvement, one more after each failure (cycling up to a
+//! quarter of the plan). The perturbation count is a work limit; the deadline is a safety net.
+//!
 //! [`Xoshiro256PlusPlus`]: rand::rngs::Xoshiro256PlusPlus
 
 use super::matrix::Transposed;
 use super::objective::{CoveringProblem, State};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::seq::SliceRandom;
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -199,14 +207,40 @@ impl<'p> Search<'p> {
         false
     }
 
-    /// Removes up to `r` random chosen candidates whose removal keeps every active support
-    /// rule satisfied; returns them.
-    fn perturb(&self, s: &mut State<'p>, rng: &mut Xoshiro256PlusPlus, r: usize) -> Vec<usize> {
+    /// Removes up to `r` chosen candidates (keeping every active support rule satisfied): a
+    /// random one, then the chosen candidates sharing a unit with it, then random others.
+    fn perturb_local(
+        &self,
+        s: &mut State<'p>,
+        rng: &mut Xoshiro256PlusPlus,
+        r: usize,
+    ) -> Vec<usize> {
         let p = self.p;
         let mut order = s.sorted();
         order.shuffle(rng);
-        let mut removed = Vec::new();
+        let Some(&first) = order.first() else {
+            return Vec::new();
+        };
+        // chosen candidates overlapping `first`, in order of first appearance
+        let mut near: Vec<usize> = vec![first];
+        let mut seen = vec![first];
+        for &u in p.matrix.units_of(first) {
+            for &c in self.t.of(u as usize) {
+                let c = c as usize;
+                if s.chosen[c] && !seen.contains(&c) {
+                    seen.push(c);
+                    near.push(c);
+                }
+            }
+        }
+        near[1..].shuffle(rng);
         for c in order {
+            if !seen.contains(&c) {
+                near.push(c);
+            }
+        }
+        let mut removed = Vec::new();
+        for c in near {
             if removed.len() >= r {
                 break;
             }
@@ -250,10 +284,11 @@ pub(crate) fn local_search(
     iterated_local_search(p, start, seed, max_passes, 0, deadline)
 }
 
-/// Iterated local search: a swap descent from `start`, then `rounds` times: remove a few
-/// random chosen candidates (about a quarter at most), refill greedily without them, descend
-/// again, and keep the result when it is better. Deterministic for a seed unless the deadline
-/// cuts it short; never returns a plan worse than `start`.
+/// Iterated local search: a swap descent from `start`, then `rounds` perturbation rounds
+/// shared among [`CHAINS`] independent chains run in parallel, each from the descended start
+/// with its own seed; the best chain wins (ties: the lowest chain index), so the result does
+/// not depend on the thread count. Deterministic for a seed unless the deadline cuts it short;
+/// never returns a plan worse than `start`. See [`chain`] for one chain's moves.
 pub(crate) fn iterated_local_search(
     p: &CoveringProblem,
     start: &[usize],
@@ -270,37 +305,35 @@ pub(crate) fn iterated_local_search(
     out.hit_deadline = search.descend(&mut best, &mut rng, max_passes, deadline, &mut out);
     out.evaluations += best.evaluations;
     best.evaluations = 0;
-    let mut best_value = best.value();
-    let mut banned = vec![false; p.n_candidates()];
-    for _ in 0..rounds {
-        if out.hit_deadline || deadline.is_some_and(|d| Instant::now() >= d) {
-            out.hit_deadline = true;
-            break;
-        }
-        let mut s = best.clone();
-        let size = s.list.len();
-        if size == 0 {
-            break;
-        }
-        let r = 1 + rng.random_range(0..size.div_ceil(4).max(1));
-        let removed = search.perturb(&mut s, &mut rng, r);
-        for &c in &removed {
-            banned[c] = true;
-        }
-        super::greedy::fill(&mut s, super::greedy::Key::Gain, &mut banned);
-        for b in banned.iter_mut() {
-            *b = false;
-        }
-        out.hit_deadline = search.descend(&mut s, &mut rng, max_passes, deadline, &mut out);
-        let v = s.value();
-        out.evaluations += s.evaluations;
-        if v > best_value + search.eps {
-            s.evaluations = 0;
-            best_value = v;
-            best = s;
+    let chains = CHAINS.min(rounds.max(1) as usize);
+    if rounds > 0 && !out.hit_deadline && !best.list.is_empty() {
+        let per = rounds.div_ceil(chains as u32);
+        let results: Vec<(State<'_>, LocalSearchOutcome)> = (0..chains)
+            .into_par_iter()
+            .map(|ci| {
+                let mut o = empty_outcome(0.0);
+                let chain_seed = seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(ci as u64 + 1));
+                let budget = per.min(rounds - per * ci as u32);
+                let s = chain(
+                    &search, &best, chain_seed, max_passes, budget, deadline, &mut o,
+                );
+                (s, o)
+            })
+            .collect();
+        let mut best_value = best.value();
+        for (s, o) in results {
+            out.swaps += o.swaps;
+            out.passes += o.passes;
+            out.evaluations += o.evaluations;
+            out.hit_deadline |= o.hit_deadline;
+            let v = s.value();
+            if v > best_value + search.eps {
+                best_value = v;
+                best = s;
+            }
         }
     }
-    out.value = best_value;
+    out.value = best.value();
     out.chosen = best.sorted();
     if out.value < start_value {
         // cannot happen (every swap is verified), but never return a worse plan
@@ -310,6 +343,67 @@ pub(crate) fn iterated_local_search(
         out.value = start_value;
     }
     out
+}
+
+/// Independent chains of the iterated local search (run in parallel; the result does not
+/// depend on the thread count).
+pub(crate) const CHAINS: usize = 2;
+
+/// One chain of the iterated local search from the local optimum `start`: `rounds` times,
+/// remove `r` candidates from the best plan (a random chosen one, then the chosen candidates
+/// whose coverage overlaps it, then random others), refill greedily without them, descend,
+/// and keep the result when it is better. Adaptive strength: `r` restarts at 1 after an
+/// improvement and grows by one after each failure, cycling back to 1 past a quarter of the
+/// plan (at least 2).
+fn chain<'p>(
+    search: &Search<'p>,
+    start: &State<'p>,
+    seed: u64,
+    max_passes: u32,
+    rounds: u32,
+    deadline: Option<Instant>,
+    out: &mut LocalSearchOutcome,
+) -> State<'p> {
+    let p = search.p;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut best = start.clone();
+    let mut best_value = best.value();
+    let mut banned = vec![false; p.n_candidates()];
+    let mut r = 1usize;
+    for _ in 0..rounds {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            out.hit_deadline = true;
+            break;
+        }
+        let size = best.list.len();
+        if size == 0 {
+            break;
+        }
+        let r_max = size.div_ceil(4).max(2).min(size);
+        let mut s = best.clone();
+        let removed = search.perturb_local(&mut s, &mut rng, r);
+        for &c in &removed {
+            banned[c] = true;
+        }
+        super::greedy::fill(&mut s, super::greedy::Key::Gain, &mut banned);
+        for &c in &removed {
+            banned[c] = false;
+        }
+        if search.descend(&mut s, &mut rng, max_passes, deadline, out) {
+            out.hit_deadline = true;
+        }
+        out.evaluations += s.evaluations;
+        s.evaluations = 0;
+        let v = s.value();
+        if v > best_value + search.eps {
+            best_value = v;
+            best = s;
+            r = 1;
+        } else {
+            r = if r >= r_max { 1 } else { r + 1 };
+        }
+    }
+    best
 }
 
 /// Removes chosen `c`, updating the gains of candidates sharing units whose depth drops below

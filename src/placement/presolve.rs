@@ -175,7 +175,7 @@ pub(crate) fn map_back(
     s.max_objective = original.matrix.max_objective();
     s.upper_bound = s.upper_bound.min(s.max_objective).max(value);
     s.proven_optimal =
-        s.proven_optimal && value >= s.upper_bound - 1e-9 * s.upper_bound.abs().max(1.0);
+        s.proven_optimal && value >= s.upper_bound - 1e-8 * s.upper_bound.abs().max(1.0);
     s.gap_percent = super::covering::gap_percent(value, s.upper_bound);
     s.stats.presolve = pre.stats;
     s.stats.total_s = t0.elapsed().as_secs_f64();

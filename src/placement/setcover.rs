@@ -312,3 +312,262 @@ pub(crate) fn shrink_equal_cost(
         stopped,
     })
 }
+
+/// Outcome of [`row_weighting_search`].
+pub(crate) struct RowWeighting {
+    /// The smallest cover met (sorted).
+    pub(crate) cover: Vec<usize>,
+    /// Steps made.
+    pub(crate) steps: u64,
+    /// True when the deadline cut the steps short.
+    pub(crate) hit_deadline: bool,
+}
+
+/// Score contribution of unit `u` (weight `w`) to candidate `c`: an unchosen candidate gains
+/// `w` from a unit still short of its need; a chosen one loses `w` when removing it would
+/// leave the unit short.
+#[inline]
+fn contribution(chosen: bool, got: u32, need: u32, w: u64) -> i64 {
+    if need == 0 {
+        0
+    } else if chosen {
+        if got <= need {
+            -(w as i64)
+        } else {
+            0
+        }
+    } else if got < need {
+        w as i64
+    } else {
+        0
+    }
+}
+
+/// Row-weighting local search for unit-cost set (multi)covering (RWLS: Gao, Weise and Li,
+/// "An efficient local search heuristic with row weighting for the unicost set covering
+/// problem", EJOR 2015), from the cover `start`.
+///
+/// Each unit short of its need carries a weight (1 at first, +1 after every step it stays
+/// short); a candidate's score is the weight it would cover (unchosen) or leave short
+/// (chosen, negative). Whenever the current set covers everything it is recorded, and the
+/// chosen candidate of highest score is dropped (looking for a cover one site smaller);
+/// otherwise one step drops the chosen candidate of highest score (never the one just added)
+/// and adds, for a random short unit, its candidate of highest score among those whose
+/// neighbourhood changed since they were dropped (configuration checking). Ties: the candidate
+/// changed longest ago, then the lowest index. Stops after `max_steps` steps, when a cover of
+/// `target` sites is met, or at the deadline (checked every 256 steps). Deterministic for a
+/// seed unless the deadline cuts it short.
+///
+/// Cost per step: O(Σ over the two changed candidates' units of the candidates covering
+/// them) plus O(short units) for the weights.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn row_weighting_search(
+    m: &CoverageMatrix,
+    t: &Transposed,
+    need: &[u32],
+    start: &[usize],
+    target: usize,
+    max_steps: u64,
+    seed: u64,
+    deadline: Option<Instant>,
+) -> RowWeighting {
+    use rand::rngs::Xoshiro256PlusPlus;
+    use rand::{RngExt, SeedableRng};
+    let (nu, n) = (m.n_units(), m.n_candidates());
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x5EC0_7E55);
+    let mut weight = vec![1u64; nu];
+    let mut got = vec![0u32; nu];
+    let mut chosen = vec![false; n];
+    for &c in start {
+        if !chosen[c] {
+            chosen[c] = true;
+            for &u in m.units_of(c) {
+                got[u as usize] += 1;
+            }
+        }
+    }
+    let mut score: Vec<i64> = (0..n)
+        .map(|c| {
+            m.units_of(c)
+                .iter()
+                .map(|&u| {
+                    let u = u as usize;
+                    contribution(chosen[c], got[u], need[u], weight[u])
+                })
+                .sum()
+        })
+        .collect();
+    // short units, with their position in the list
+    let mut short: Vec<u32> = Vec::new();
+    let mut pos = vec![u32::MAX; nu];
+    for u in 0..nu {
+        if got[u] < need[u] {
+            pos[u] = short.len() as u32;
+            short.push(u as u32);
+        }
+    }
+    let mut stamp = vec![0u64; n];
+    let mut can_add = vec![true; n];
+    let mut list: Vec<usize> = (0..n).filter(|&c| chosen[c]).collect();
+    let mut best: Vec<usize> = list.clone();
+    let mut steps = 0u64;
+    let mut hit_deadline = false;
+    let mut last_added = usize::MAX;
+
+    // flips candidate `c` in or out, keeping scores, short units and neighbourhoods in step
+    let flip = |c: usize,
+                chosen: &mut [bool],
+                got: &mut [u32],
+                score: &mut [i64],
+                short: &mut Vec<u32>,
+                pos: &mut [u32],
+                can_add: &mut [bool],
+                weight: &[u64]| {
+        let adding = !chosen[c];
+        for &u in m.units_of(c) {
+            let u = u as usize;
+            let (g0, nd, w) = (got[u], need[u], weight[u]);
+            let g1 = if adding { g0 + 1 } else { g0 - 1 };
+            for &d in t.of(u) {
+                let d = d as usize;
+                if d == c {
+                    continue;
+                }
+                score[d] += contribution(chosen[d], g1, nd, w) - contribution(chosen[d], g0, nd, w);
+                can_add[d] = true;
+            }
+            score[c] += contribution(adding, g1, nd, w) - contribution(!adding, g0, nd, w);
+            got[u] = g1;
+            let (was, is) = (g0 < nd, g1 < nd);
+            if was && !is {
+                let p = pos[u] as usize;
+                let last = short.len() - 1;
+                short.swap(p, last);
+                pos[short[p] as usize] = p as u32;
+                short.pop();
+                pos[u] = u32::MAX;
+            } else if !was && is {
+                pos[u] = short.len() as u32;
+                short.push(u as u32);
+            }
+        }
+        chosen[c] = adding;
+    };
+    // the chosen candidate to drop: highest score, then oldest, then lowest index
+    let pick_drop = |list: &[usize], score: &[i64], stamp: &[u64], tabu: usize| -> Option<usize> {
+        list.iter()
+            .copied()
+            .filter(|&c| c != tabu)
+            .max_by(|&a, &b| {
+                score[a]
+                    .cmp(&score[b])
+                    .then(stamp[b].cmp(&stamp[a]))
+                    .then(b.cmp(&a))
+            })
+    };
+    while steps < max_steps && best.len() > target {
+        if steps % 256 == 255 && deadline.is_some_and(|d| Instant::now() >= d) {
+            hit_deadline = true;
+            break;
+        }
+        steps += 1;
+        while short.is_empty() {
+            if list.len() < best.len() {
+                best = list.clone();
+                if best.len() <= target {
+                    break;
+                }
+            }
+            let Some(c) = pick_drop(&list, &score, &stamp, usize::MAX) else {
+                break;
+            };
+            flip(
+                c,
+                &mut chosen,
+                &mut got,
+                &mut score,
+                &mut short,
+                &mut pos,
+                &mut can_add,
+                &weight,
+            );
+            list.retain(|&x| x != c);
+            stamp[c] = steps;
+        }
+        if best.len() <= target || short.is_empty() {
+            break;
+        }
+        // drop one chosen candidate
+        if let Some(c) = pick_drop(&list, &score, &stamp, last_added) {
+            flip(
+                c,
+                &mut chosen,
+                &mut got,
+                &mut score,
+                &mut short,
+                &mut pos,
+                &mut can_add,
+                &weight,
+            );
+            list.retain(|&x| x != c);
+            stamp[c] = steps;
+            can_add[c] = false;
+        }
+        // add the best candidate for a random short unit
+        let u = short[rng.random_range(0..short.len())] as usize;
+        let better = |a: usize, b: usize| {
+            score[a]
+                .cmp(&score[b])
+                .then(stamp[b].cmp(&stamp[a]))
+                .then(b.cmp(&a))
+        };
+        let pick = t
+            .of(u)
+            .iter()
+            .map(|&c| c as usize)
+            .filter(|&c| !chosen[c] && can_add[c])
+            .max_by(|&a, &b| better(a, b))
+            .or_else(|| {
+                t.of(u)
+                    .iter()
+                    .map(|&c| c as usize)
+                    .filter(|&c| !chosen[c])
+                    .max_by(|&a, &b| better(a, b))
+            });
+        if let Some(c) = pick {
+            flip(
+                c,
+                &mut chosen,
+                &mut got,
+                &mut score,
+                &mut short,
+                &mut pos,
+                &mut can_add,
+                &weight,
+            );
+            list.push(c);
+            stamp[c] = steps;
+            last_added = c;
+        }
+        // short units weigh more
+        for &u in short.iter() {
+            let u = u as usize;
+            weight[u] += 1;
+            for &d in t.of(u) {
+                let d = d as usize;
+                // an unchosen candidate gains the unit's weight, a chosen one (critical, as
+                // the unit is short) loses it
+                score[d] += if chosen[d] { -1 } else { 1 };
+            }
+        }
+    }
+    if short.is_empty() && list.len() < best.len() {
+        best = list;
+    }
+    best.sort_unstable();
+    RowWeighting {
+        cover: best,
+        steps,
+        hit_deadline,
+    }
+}
