@@ -1,0 +1,1 @@
+//! Placement for least leakage (placeholder, filled below).

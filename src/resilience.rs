@@ -1,0 +1,1 @@
+//! N-1 and worst-r losses (placeholder).
