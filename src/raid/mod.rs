@@ -65,7 +65,7 @@ pub(crate) mod sim;
 pub mod wta;
 
 pub use exhaustion::{exhaustion_curve, ExhaustionCurve, ExhaustionPoint};
-pub use sim::simulate;
+pub use sim::{simulate, simulate_masked};
 
 use crate::catalogue::{ClassId, ThreatId};
 use crate::catalogue_v2::{kinematics_of, weapon_of};
@@ -386,6 +386,13 @@ pub struct RouteType {
     /// Single-threat kill probability on this route (no competition).
     pub kill_probability: f64,
     pub(crate) slots: Vec<Slot>,
+}
+
+impl RouteType {
+    /// Engagement slots of all units on this route (single-threat shoot-look-shoot).
+    pub fn slots_len(&self) -> usize {
+        self.slots.len()
+    }
 }
 
 /// What a raid is flown against: fire units and every route type with its engagement slots,
