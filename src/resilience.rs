@@ -17,7 +17,9 @@
 //!   the coverage that survives the worst single loss. Starts from the better (by `R`) of the
 //!   given plan and a **backup-coverage** plan (every unit asks one more depth, Hogan & ReVelle,
 //!   "Concepts and applications of backup coverage", *Management Science* 32(11) 1986,
-//!   1434–1444), then swap local search on `R` itself under all the problem's constraints.
+//!   1434–1444), then swap local search on `R` itself under all the problem's constraints,
+//!   within each class, over the most-covering candidates and those that best back up the
+//!   site whose loss is currently worst.
 //!   Certified bound: `R* ≤ f(S*) ≤ UB`, the ordinary planner's certified upper bound (losing a
 //!   site never adds coverage), reported with the gap it certifies.
 //!
@@ -118,7 +120,13 @@ fn val(w: f64, k: u8, d: u8) -> f64 {
 }
 
 /// Objective lost when `lost` are removed from a set with depths `depth`.
-fn drop_of(m: &CoverageMatrix, depth: &[u8], lost: &[usize], dec: &mut [u8], touched: &mut Vec<u32>) -> f64 {
+fn drop_of(
+    m: &CoverageMatrix,
+    depth: &[u8],
+    lost: &[usize],
+    dec: &mut [u8],
+    touched: &mut Vec<u32>,
+) -> f64 {
     touched.clear();
     for &c in lost {
         for &u in m.units_of(c) {
@@ -175,7 +183,10 @@ fn check_r(chosen: &[usize], r: usize) -> Result<()> {
     if r == 0 || r > chosen.len() {
         return Err(Error::InvalidInput {
             what: "resilience: r".into(),
-            reason: format!("{r} losses asked of {} chosen sites (need 1..=chosen)", chosen.len()),
+            reason: format!(
+                "{r} losses asked of {} chosen sites (need 1..=chosen)",
+                chosen.len()
+            ),
         });
     }
     Ok(())
@@ -310,7 +321,12 @@ pub fn worst_r_exact(
 ///
 /// # Errors
 /// As [`worst_r_greedy`].
-pub fn worst_r(m: &CoverageMatrix, chosen: &[usize], r: usize, max_subsets: u64) -> Result<Interdiction> {
+pub fn worst_r(
+    m: &CoverageMatrix,
+    chosen: &[usize],
+    r: usize,
+    max_subsets: u64,
+) -> Result<Interdiction> {
     match worst_r_exact(m, chosen, r, max_subsets) {
         Err(Error::ResourceLimit { requested, .. }) => {
             let mut g = worst_r_greedy(m, chosen, r)?;
@@ -329,7 +345,8 @@ pub fn worst_r(m: &CoverageMatrix, chosen: &[usize], r: usize, max_subsets: u64)
 pub struct RobustOptions {
     /// Time limit of the swap search (the backup-coverage solve has its own in `solve`).
     pub time_limit: Duration,
-    /// Candidates tried as swap-ins: the ones with the largest covered weight (≥ 1).
+    /// Candidates tried as swap-ins per class of the plan: the ones with the largest covered
+    /// weight (≥ 1); a swap keeps the class.
     pub pool: usize,
     /// Options of the backup-coverage solve.
     pub solve: SolveOptions,
@@ -339,7 +356,7 @@ impl Default for RobustOptions {
     fn default() -> Self {
         RobustOptions {
             time_limit: Duration::from_secs(20),
-            pool: 120,
+            pool: 40,
             solve: SolveOptions {
                 time_limit: Duration::from_secs(20),
                 ..SolveOptions::default()
@@ -371,6 +388,31 @@ pub struct RobustPlan {
     pub swaps: u32,
     /// Remarks.
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Swap candidates: per group (class) of the chosen set, the `per_group` candidates covering the
+/// most weight, in a fixed order.
+pub(crate) fn pool_by_group(
+    problem: &CoveringProblem,
+    w: &[f64],
+    chosen: &[usize],
+    per_group: usize,
+) -> Vec<usize> {
+    let m = problem.matrix();
+    let groups = problem.groups();
+    let mut gs: Vec<u32> = chosen.iter().map(|&c| groups[c]).collect();
+    gs.sort_unstable();
+    gs.dedup();
+    let mut pool = Vec::new();
+    for g in gs {
+        let mut v: Vec<(f64, usize)> = (0..m.n_candidates())
+            .filter(|&c| groups[c] == g)
+            .map(|c| (m.units_of(c).iter().map(|&u| w[u as usize]).sum(), c))
+            .collect();
+        v.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        pool.extend(v.into_iter().take(per_group).map(|x| x.1));
+    }
+    pool
 }
 
 /// `(f(S), R(S), worst j)` from depths.
@@ -453,27 +495,47 @@ pub fn robust_placement(
     };
     // the swap pool: candidates with the largest covered weight
     let w = m.weights();
-    let mut pool: Vec<(f64, usize)> = (0..m.n_candidates())
-        .map(|c| (m.units_of(c).iter().map(|&u| w[u as usize]).sum(), c))
-        .collect();
-    pool.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    pool.truncate(opts.pool.max(1));
+    let base_pool = pool_by_group(problem, w, &cur, opts.pool.max(1));
+    let tr = m.transpose();
     let mut depth = m.depths_of(&cur);
     let (_, mut best_r, _) = worst_case(m, &cur, &depth);
     let mut swaps = 0u32;
     let mut timed_out = false;
     'outer: loop {
         let mut improved = false;
+        // the pool: the most-covering candidates, and those that best back up the site whose
+        // loss is worst now (the weight of its critical units they cover)
+        let mut pool = base_pool.clone();
+        if let (_, _, Some(j)) = worst_case(m, &cur, &depth) {
+            let (ws, ks) = (m.weights(), m.required());
+            let mut gain: std::collections::BTreeMap<usize, f64> = Default::default();
+            for &u in m.units_of(j) {
+                let u = u as usize;
+                let d = val(ws[u], ks[u], depth[u]) - val(ws[u], ks[u], depth[u].saturating_sub(1));
+                if d > 0.0 {
+                    for &c in tr.of(u) {
+                        *gain.entry(c as usize).or_insert(0.0) += d;
+                    }
+                }
+            }
+            let mut v: Vec<(f64, usize)> = gain.into_iter().map(|(c, g)| (g, c)).collect();
+            v.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            for (_, c) in v.into_iter().take(opts.pool.max(1)) {
+                if !pool.contains(&c) {
+                    pool.push(c);
+                }
+            }
+        }
         for pos in 0..cur.len() {
-            for &(_, c) in &pool {
+            for &c in &pool {
                 if t0.elapsed() > opts.time_limit {
                     timed_out = true;
                     break 'outer;
                 }
-                if cur.contains(&c) {
+                let out = cur[pos];
+                if cur.contains(&c) || problem.groups()[c] != problem.groups()[out] {
                     continue;
                 }
-                let out = cur[pos];
                 let mut cand = cur.clone();
                 cand[pos] = c;
                 for &u in m.units_of(out) {
@@ -544,7 +606,11 @@ pub struct RaidNMinusOne {
 ///
 /// # Errors
 /// As [`simulate_masked`].
-pub fn raid_n_minus_one(model: &RaidModel, raid: &Raid, opts: &RaidOptions) -> Result<RaidNMinusOne> {
+pub fn raid_n_minus_one(
+    model: &RaidModel,
+    raid: &Raid,
+    opts: &RaidOptions,
+) -> Result<RaidNMinusOne> {
     let base = simulate_masked(model, raid, opts, None)?;
     let n = model.units.len();
     let mut without = Vec::with_capacity(n);

@@ -1,9 +1,7 @@
 //! Checks of the raid simulator (issue 13, item 2) and of the resilience analysis.
 
-use skycover::raid::{
-    simulate, simulate_masked, Arrival, Raid, RaidModel, RaidOptions,
-};
 use skycover::geo::{point, polygon, MultiPolygon};
+use skycover::raid::{simulate, simulate_masked, Arrival, Raid, RaidModel, RaidOptions};
 use skycover::{Catalogue, Scenario, Terrain};
 
 /// One gun-like fire unit defending one asset; one slow threat class from a point 67 km north.
@@ -29,11 +27,14 @@ fn duel(rounds: u32, pk: f64) -> Scenario {
         .asset("a", point!(x: 30.0, y: 50.0), 1.0)
         .site("s", "u", point!(x: 30.0, y: 50.0));
     let mut v = b.to_geojson();
-    v["features"].as_array_mut().unwrap().push(serde_json::json!({
-        "type": "Feature", "id": "north",
-        "geometry": {"type": "Point", "coordinates": [30.0, 50.6]},
-        "properties": {"kind": "launch_area", "threats": ["t"]}
-    }));
+    v["features"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "type": "Feature", "id": "north",
+            "geometry": {"type": "Point", "coordinates": [30.0, 50.6]},
+            "properties": {"kind": "launch_area", "threats": ["t"]}
+        }));
     Scenario::from_geojson_str(&v.to_string(), cat).unwrap()
 }
 
@@ -67,8 +68,8 @@ fn one_threat_reproduces_the_analytic_kill_probability() {
                 .iter()
                 .filter(|r| r.asset == 0 && r.threat == t && r.launch_area == 0)
                 .collect();
-            let p_leak: f64 = routes.iter().map(|r| 1.0 - r.kill_probability).sum::<f64>()
-                / routes.len() as f64;
+            let p_leak: f64 =
+                routes.iter().map(|r| 1.0 - r.kill_probability).sum::<f64>() / routes.len() as f64;
             let opts = RaidOptions {
                 replications: 40_000,
                 seed: 9,
@@ -125,7 +126,11 @@ fn a_raid_beyond_the_magazine_leaks_at_least_the_excess() {
         ..RaidOptions::default()
     };
     let out = simulate(&model, &raid, &opts).unwrap();
-    assert!(out.total_leakers.lo >= 7.0 - 1e-9, "{:?}", out.total_leakers);
+    assert!(
+        out.total_leakers.lo >= 7.0 - 1e-9,
+        "{:?}",
+        out.total_leakers
+    );
     // and on a real map: every unit's ready rounds together bound the kills
     let k = Scenario::builtin("kyiv").unwrap();
     let raid = Raid::from_scenario(&k, 60, 900.0).unwrap();
@@ -134,7 +139,11 @@ fn a_raid_beyond_the_magazine_leaks_at_least_the_excess() {
     let out = simulate(&model, &raid, &opts).unwrap();
     let excess = f64::from(raid.size().saturating_sub(magazine));
     assert!(excess > 0.0);
-    assert!(out.total_leakers.lo >= excess - 1e-9, "{:?} vs {excess}", out.total_leakers);
+    assert!(
+        out.total_leakers.lo >= excess - 1e-9,
+        "{:?} vs {excess}",
+        out.total_leakers
+    );
     let spent: f64 = out.interceptors.iter().map(|c| c.rounds).sum();
     assert!(spent <= f64::from(magazine) + 1e-9);
 }
@@ -202,17 +211,37 @@ fn bad_raids_are_typed() {
     let raid = Raid::from_scenario(&k, 1, 600.0).unwrap();
     let model = RaidModel::new(&k, k.sites(), &Terrain::Flat, &raid, None).unwrap();
     let bad = |r: &Raid| RaidModel::new(&k, k.sites(), &Terrain::Flat, r, None).is_err();
-    assert!(bad(&Raid::new(-1.0).wave(&raid.waves[0].launch_area, raid.waves[0].threat, 1)));
-    assert!(bad(&Raid::new(10.0).wave("nowhere", raid.waves[0].threat, 1)));
+    assert!(bad(&Raid::new(-1.0).wave(
+        &raid.waves[0].launch_area,
+        raid.waves[0].threat,
+        1
+    )));
+    assert!(bad(&Raid::new(10.0).wave(
+        "nowhere",
+        raid.waves[0].threat,
+        1
+    )));
     let mut r = raid.clone();
     r.waves[0].target = Some(10_000);
     assert!(bad(&r));
     for o in [
-        RaidOptions { replications: 0, ..RaidOptions::default() },
-        RaidOptions { decision_interval_s: 0.0, ..RaidOptions::default() },
-        RaidOptions { fire_channels: 0, ..RaidOptions::default() },
+        RaidOptions {
+            replications: 0,
+            ..RaidOptions::default()
+        },
+        RaidOptions {
+            decision_interval_s: 0.0,
+            ..RaidOptions::default()
+        },
+        RaidOptions {
+            fire_channels: 0,
+            ..RaidOptions::default()
+        },
     ] {
-        assert!(matches!(simulate(&model, &raid, &o), Err(skycover::Error::InvalidInput { .. })));
+        assert!(matches!(
+            simulate(&model, &raid, &o),
+            Err(skycover::Error::InvalidInput { .. })
+        ));
     }
     let mut huge = raid.clone();
     huge.waves[0].count = u32::MAX;
@@ -220,4 +249,122 @@ fn bad_raids_are_typed() {
         simulate(&model, &huge, &RaidOptions::default()),
         Err(skycover::Error::ResourceLimit { .. })
     ));
+}
+
+// ---- resilience ------------------------------------------------------------------------
+
+mod resilience {
+    use skycover::placement::{CoverageMatrix, CoveringProblem};
+    use skycover::resilience::{
+        n_minus_one, robust_placement, worst_r, worst_r_exact, worst_r_greedy, RobustOptions,
+    };
+
+    /// A random matrix from a tiny deterministic generator.
+    fn matrix(seed: u64, units: usize, cands: usize, k: u8) -> CoverageMatrix {
+        let mut x = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let mut next = move || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) as usize
+        };
+        let weights: Vec<f64> = (0..units).map(|_| 1.0 + (next() % 5) as f64).collect();
+        let sets: Vec<Vec<usize>> = (0..cands)
+            .map(|_| (0..3 + next() % 6).map(|_| next() % units).collect())
+            .collect();
+        CoverageMatrix::from_sets(weights, &sets)
+            .unwrap()
+            .with_uniform_depth(k)
+            .unwrap()
+    }
+
+    /// Objective left after removing `lost` from `chosen`, from scratch.
+    fn left(m: &CoverageMatrix, chosen: &[usize], lost: &[usize]) -> f64 {
+        let keep: Vec<usize> = chosen
+            .iter()
+            .copied()
+            .filter(|c| !lost.contains(c))
+            .collect();
+        m.objective_of(&keep)
+    }
+
+    #[test]
+    fn n_minus_one_and_interdiction_agree_with_brute_force() {
+        for seed in 0..20 {
+            let m = matrix(seed, 40, 12, 1 + (seed % 2) as u8);
+            let chosen: Vec<usize> = (0..12).filter(|c| (c + seed as usize) % 3 != 0).collect();
+            let n1 = n_minus_one(&m, &chosen).unwrap();
+            for l in &n1.losses {
+                assert!((l.objective - left(&m, &chosen, &l.lost)).abs() < 1e-9);
+            }
+            // exact worst pair and triple = brute force; greedy never beats exact
+            for r in 1..=3 {
+                let e = worst_r_exact(&m, &chosen, r, 1_000_000).unwrap();
+                let mut best = f64::INFINITY;
+                let n = chosen.len();
+                for a in 0..n {
+                    for b in a..n {
+                        for c in b..n {
+                            let mut set = vec![chosen[a], chosen[b], chosen[c]];
+                            set.sort_unstable();
+                            set.dedup();
+                            if set.len() == r {
+                                best = best.min(left(&m, &chosen, &set));
+                            }
+                        }
+                    }
+                }
+                assert!((e.objective - best).abs() < 1e-9, "seed {seed} r {r}");
+                assert!((left(&m, &chosen, &e.lost) - e.objective).abs() < 1e-9);
+                let g = worst_r_greedy(&m, &chosen, r).unwrap();
+                assert!(g.objective >= e.objective - 1e-9);
+                assert!((left(&m, &chosen, &g.lost) - g.objective).abs() < 1e-9);
+            }
+            // too many subsets: greedy with a diagnostic
+            let w = worst_r(&m, &chosen, 3, 2).unwrap();
+            assert!(!w.exact && !w.diagnostics.is_empty());
+        }
+    }
+
+    #[test]
+    fn robust_plan_is_feasible_no_worse_and_below_its_bound() {
+        for seed in 0..8 {
+            let m = matrix(100 + seed, 60, 20, 1);
+            let p = CoveringProblem::new(m.clone(), 5);
+            let start = [0, 1, 2, 3, 4];
+            let ub = m.max_objective();
+            let r = robust_placement(&p, &start, ub, &RobustOptions::default()).unwrap();
+            p.check(&r.chosen).unwrap();
+            let worst = |s: &[usize]| {
+                s.iter()
+                    .map(|&j| left(&m, s, &[j]))
+                    .fold(f64::INFINITY, f64::min)
+            };
+            assert!((worst(&r.chosen) - r.worst_case_objective).abs() < 1e-9);
+            assert!(r.worst_case_objective >= worst(&start) - 1e-9);
+            assert!(r.upper_bound >= r.worst_case_objective);
+            // the max-min optimum by enumeration of all 5-subsets of 20 stays below the bound
+            // and the robust plan is within it
+            let mut best = 0.0f64;
+            let mut idx = [0usize, 1, 2, 3, 4];
+            loop {
+                best = best.max(worst(&idx));
+                let mut i = 5;
+                while i > 0 && idx[i - 1] == 20 - 5 + i - 1 {
+                    i -= 1;
+                }
+                if i == 0 {
+                    break;
+                }
+                idx[i - 1] += 1;
+                for j in i..5 {
+                    idx[j] = idx[j - 1] + 1;
+                }
+            }
+            assert!(best <= r.upper_bound + 1e-9);
+            assert!(r.worst_case_objective <= best + 1e-9);
+        }
+    }
 }

@@ -166,10 +166,17 @@ impl ExhaustionCurve {
         let band: Vec<(f64, f64)> = pts
             .iter()
             .map(|p| (f64::from(p.size), p.total.hi))
-            .chain(pts.iter().rev().map(|p| (f64::from(p.size), p.total.lo.max(0.0))))
+            .chain(
+                pts.iter()
+                    .rev()
+                    .map(|p| (f64::from(p.size), p.total.lo.max(0.0))),
+            )
             .collect();
         chart
-            .draw_series(std::iter::once(Polygon::new(band, BLACK.mix(0.12).filled())))
+            .draw_series(std::iter::once(Polygon::new(
+                band,
+                BLACK.mix(0.12).filled(),
+            )))
             .map_err(|e| err(&e))?;
         chart
             .draw_series(LineSeries::new(
@@ -183,13 +190,19 @@ impl ExhaustionCurve {
             let c = Palette99::pick(k).to_rgba();
             chart
                 .draw_series(LineSeries::new(
-                    pts.iter()
-                        .map(|p| (f64::from(p.size), p.per_asset.get(a).map_or(0.0, |e| e.mean))),
+                    pts.iter().map(|p| {
+                        (
+                            f64::from(p.size),
+                            p.per_asset.get(a).map_or(0.0, |e| e.mean),
+                        )
+                    }),
                     c.stroke_width(2),
                 ))
                 .map_err(|e| err(&e))?
                 .label(self.asset_ids[a].clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
+                });
         }
         chart
             .configure_series_labels()

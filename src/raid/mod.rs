@@ -83,8 +83,8 @@ use std::collections::BTreeMap;
 /// Diagnostic codes of raids and resilience (the constants live in [`crate::diagnostic::codes`]).
 pub mod codes {
     pub use crate::diagnostic::codes::{
-        RAID_STRAIGHT_ROUTES as STRAIGHT_ROUTES,
-        RAID_THREAT_COST_UNKNOWN as THREAT_COST_UNKNOWN, RAID_WEAPON_DEFAULTS as WEAPON_DEFAULTS,
+        RAID_STRAIGHT_ROUTES as STRAIGHT_ROUTES, RAID_THREAT_COST_UNKNOWN as THREAT_COST_UNKNOWN,
+        RAID_WEAPON_DEFAULTS as WEAPON_DEFAULTS,
     };
 }
 
@@ -188,7 +188,10 @@ impl Raid {
         if r.waves.is_empty() {
             return Err(Error::InvalidInput {
                 what: "raid.waves".into(),
-                reason: format!("scenario \"{}\" has no launch_area features", scenario.name()),
+                reason: format!(
+                    "scenario \"{}\" has no launch_area features",
+                    scenario.name()
+                ),
             });
         }
         Ok(r)

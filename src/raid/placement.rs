@@ -7,8 +7,8 @@
 //! approximation method for stochastic discrete optimization", *SIAM J. Optim.* 12(2) 2002,
 //! 479–502): the expectation is replaced by the mean over a fixed sample of replications
 //! (one seed: **common random numbers**, so two candidate plans are compared on the same
-//! raids). The candidates are a pool: the start plan's plus the `pool` candidates of the
-//! placement model covering the most weight. One [`RaidModel`] is built over the fixed sites
+//! raids). The candidates are a pool: the start plan's plus, per class of the start plan, the
+//! `pool` candidates of the placement model covering the most weight. One [`RaidModel`] is built over the fixed sites
 //! and the whole pool **without netting** (each unit's slots then depend on its own sensor
 //! only, so a plan is a mask of units, [`simulate_masked`](super::simulate_masked)).
 //!
@@ -16,8 +16,8 @@
 //!    most while the problem's constraints hold ([`CoveringProblem::check`]), up to as many
 //!    sites as the start plan.
 //! 2. **Swap local search** from the better of the greedy and the start plan: replace a chosen
-//!    candidate by a pool candidate when that lowers the objective and stays feasible, until
-//!    no swap improves or the time limit.
+//!    candidate by a pool candidate of the same class when that lowers the objective and stays
+//!    feasible, until no swap improves or the time limit.
 //!
 //! The answer must then be judged on **independent** raids (another seed), as the example
 //! does: the SAA optimum is biased low on its own sample.
@@ -52,21 +52,22 @@ use std::time::{Duration, Instant};
 pub struct LeakageOptions {
     /// Simulation options of the SAA sample (replications = sample size, seed = the sample).
     pub raid: RaidOptions,
-    /// Extra pool candidates (largest covered weight first).
+    /// Pool candidates per class of the start plan (largest covered weight first); swaps keep
+    /// the class.
     pub pool: usize,
     /// Time limit of greedy and swap search together.
     pub time_limit: Duration,
 }
 
 impl Default for LeakageOptions {
-    /// 64 replications, seed 1, a pool of 60, 30 s.
+    /// 64 replications, seed 1, a pool of 15 per class, 30 s.
     fn default() -> Self {
         LeakageOptions {
             raid: RaidOptions {
                 replications: 64,
                 ..RaidOptions::default()
             },
-            pool: 60,
+            pool: 15,
             time_limit: Duration::from_secs(30),
         }
     }
@@ -127,27 +128,21 @@ pub fn least_leakage_placement(
     let t0 = Instant::now();
     let mut diagnostics = Vec::new();
     // pool: the start's candidates, then the most-covering ones
-    let m = problem.matrix();
-    let w = m.weights();
-    let mut by_weight: Vec<(f64, usize)> = (0..n)
-        .map(|c| (m.units_of(c).iter().map(|&u| w[u as usize]).sum(), c))
-        .collect();
-    by_weight.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let w = problem.matrix().weights();
     let mut pool: Vec<usize> = start.to_vec();
-    for &(_, c) in &by_weight {
-        if pool.len() >= start.len() + opts.pool {
-            diagnostics.push(Diagnostic::info(
-                codes::RAID_PLACEMENT_POOL_CUT,
-                format!(
-                    "least-leakage placement searched {} of {n} candidates (the plan's and the most-covering ones)",
-                    pool.len()
-                ),
-            ));
-            break;
-        }
+    for c in crate::resilience::pool_by_group(problem, w, start, opts.pool) {
         if !pool.contains(&c) {
             pool.push(c);
         }
+    }
+    if pool.len() < n {
+        diagnostics.push(Diagnostic::info(
+            codes::RAID_PLACEMENT_POOL_CUT,
+            format!(
+                "least-leakage placement searched {} of {n} candidates (the plan's and, per class, the most-covering ones)",
+                pool.len()
+            ),
+        ));
     }
     let nf = model.fixed.len();
     let mut sites: Vec<Site> = model.fixed.clone();
@@ -216,7 +211,7 @@ pub fn least_leakage_placement(
                     timed_out = true;
                     break 'outer;
                 }
-                if cur.contains(&c) {
+                if cur.contains(&c) || problem.groups()[c] != problem.groups()[cur[pos]] {
                     continue;
                 }
                 let mut cand = cur.clone();

@@ -1,6 +1,6 @@
 //! The seeded Monte Carlo engine of [`simulate`].
 
-use super::wta::{epoch_of, order, Pair};
+use super::wta::{epoch_of, key as key_of};
 use super::{
     nominal_threat_cost, AssetLeakers, AssetThreatLeakers, ClassSpend, Estimate, Raid, RaidModel,
     RaidOptions, RaidOutcome,
@@ -9,6 +9,8 @@ use crate::catalogue::{ClassId, ThreatId};
 use crate::diagnostic::{codes as dcodes, Diagnostic};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mixer.
 #[inline]
@@ -117,7 +119,6 @@ impl Acc {
 #[derive(Default)]
 struct Scratch {
     flights: Vec<Flight>,
-    pairs: Vec<Pair>,
     dead_at: Vec<f64>,
     rounds: Vec<u32>,
     reload_at: Vec<f64>,
@@ -125,6 +126,24 @@ struct Scratch {
     busy: Vec<f64>,
     leak_at: Vec<u32>,
     leak_a: Vec<u32>,
+    heap: BinaryHeap<Queued>,
+    queue: Vec<Queued>,
+}
+
+/// A queued pair: its priority key (see [`key`]); the heap pops the smallest.
+type Queued = Reverse<(u128, u64)>;
+
+#[inline]
+fn queued(model: &RaidModel, opts: &RaidOptions, f: &Flight, ti: usize, si: usize) -> Queued {
+    let s = &model.routes[f.route as usize].slots[si];
+    let launch = f.offset + s.launch_s;
+    Reverse(key_of(
+        epoch_of(launch, opts.decision_interval_s),
+        f.vw * s.p_kill,
+        ti as u32,
+        s.unit,
+        si as u32,
+    ))
 }
 
 /// Simulates `raid` against `model`. See the [module docs](super) for the model.
@@ -205,12 +224,7 @@ pub fn simulate_masked(
     let acc = (0..opts.replications)
         .into_par_iter()
         .fold(
-            || {
-                (
-                    Acc::new(n_assets, n_threats, n_classes),
-                    Scratch::default(),
-                )
-            },
+            || (Acc::new(n_assets, n_threats, n_classes), Scratch::default()),
             |(mut acc, mut sc), rep| {
                 replicate(
                     model, &waves, raid, opts, active, &cum, size, seed, rep, &mut acc, &mut sc,
@@ -219,7 +233,10 @@ pub fn simulate_masked(
             },
         )
         .map(|(a, _)| a)
-        .reduce(|| Acc::new(n_assets, n_threats, n_classes), |a, b| a.add(&b));
+        .reduce(
+            || Acc::new(n_assets, n_threats, n_classes),
+            |a, b| a.add(&b),
+        );
     Ok(outcome(model, raid, opts, &acc))
 }
 
@@ -276,30 +293,22 @@ fn replicate(
             i += 1;
         }
     }
-    // candidate pairs
-    sc.pairs.clear();
+    // candidate pairs: the first slot of every (threat, unit) run; the next slot of a run is
+    // pushed when one is taken from the queue (it launches later, so in a later epoch)
+    sc.heap.clear();
+    sc.queue.clear();
     for (ti, f) in sc.flights.iter().enumerate() {
         let Some(r) = model.routes.get(f.route as usize) else {
             continue;
         };
         for (si, s) in r.slots.iter().enumerate() {
-            if active.is_some_and(|a| !a[s.unit as usize]) {
+            if s.ordinal != 0 || active.is_some_and(|a| !a[s.unit as usize]) {
                 continue;
             }
-            let launch = f.offset + s.launch_s;
-            let unit = &model.units[s.unit as usize];
-            sc.pairs.push(Pair {
-                epoch: epoch_of(launch, opts.decision_interval_s),
-                gain: f.vw * s.p_kill,
-                cost: f64::from(s.shots) * unit.interceptor_cost,
-                launch,
-                threat: ti as u32,
-                slot: si as u32,
-                unit: s.unit,
-            });
+            sc.queue.push(queued(model, opts, f, ti, si));
         }
     }
-    sc.pairs.sort_unstable_by(order);
+    sc.heap = BinaryHeap::from(std::mem::take(&mut sc.queue));
     let nu = model.units.len();
     let ch = opts.fire_channels as usize;
     sc.dead_at.clear();
@@ -312,15 +321,22 @@ fn replicate(
     sc.reloads_left.resize(nu, opts.reloads.unwrap_or(u32::MAX));
     sc.busy.clear();
     sc.busy.resize(nu * ch, f64::NEG_INFINITY);
-    for p in &sc.pairs {
-        let ti = p.threat as usize;
-        let t = p.launch;
+    while let Some(Reverse((k, us))) = sc.heap.pop() {
+        let ti = (k & u128::from(u32::MAX)) as usize;
+        let slot = (us & u64::from(u32::MAX)) as usize;
+        let f = sc.flights[ti];
+        let slots = &model.routes[f.route as usize].slots;
+        let s = &slots[slot];
+        let t = f.offset + s.launch_s;
         if sc.dead_at[ti] <= t {
             continue;
         }
-        let f = sc.flights[ti];
-        let s = &model.routes[f.route as usize].slots[p.slot as usize];
-        let u = p.unit as usize;
+        let next = slot + 1;
+        if next < slots.len() && slots[next].unit == s.unit && slots[next].ordinal == s.ordinal + 1
+        {
+            sc.heap.push(queued(model, opts, &f, ti, next));
+        }
+        let u = s.unit as usize;
         if sc.rounds[u] < s.shots {
             if sc.reload_at[u] <= t {
                 sc.rounds[u] = model.units[u].ready_rounds;
