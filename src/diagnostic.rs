@@ -220,4 +220,20 @@ pub mod codes {
     /// sensor or an existing (fixed) site's sensor, not another new site's; the plan's netted
     /// evaluation can only be higher (an `Info`).
     pub const PLACEMENT_NETTING_CONSERVATIVE: &str = "placement.netting_conservative";
+    // ---- raids and resilience (src/raid/*, src/resilience.rs) ----
+    /// Raid threats fly great-circle routes only (least-exposure routes are not flown).
+    pub const RAID_STRAIGHT_ROUTES: &str = "raid.straight_routes";
+    /// Classes without a v2 `weapon` block fire with the generic weapon defaults in a raid.
+    pub const RAID_WEAPON_DEFAULTS: &str = "raid.weapon_defaults";
+    /// No cost is known for some threat classes of a raid: counted as 0 in its cost.
+    pub const RAID_THREAT_COST_UNKNOWN: &str = "raid.threat_cost_unknown";
+    /// Least-leakage placement: the candidate pool was cut to its size limit.
+    pub const RAID_PLACEMENT_POOL_CUT: &str = "raid.placement_pool_cut";
+    /// Least-leakage placement stopped at its time limit.
+    pub const RAID_PLACEMENT_TIME_LIMIT: &str = "raid.placement_time_limit";
+    /// Worst-r losses: exact enumeration skipped (too many subsets); the greedy answer stands.
+    pub const RESILIENCE_EXACT_SKIPPED: &str = "resilience.exact_skipped";
+    /// Robust placement: the swap search stopped at its time limit.
+    pub const RESILIENCE_ROBUST_TIME_LIMIT: &str = "resilience.robust_time_limit";
+    // ---- end raids and resilience ----
 }

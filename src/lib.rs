@@ -55,6 +55,10 @@
 //!   routes, Dijkstra with a detour cap), [`threat_report`] (per asset and threat: worst
 //!   routes and what each class contributes), [`threat_export`] (annotated GeoJSON routes) and
 //!   [`netting`] (coverage with and without a shared air picture).
+//! * Raids and resilience: [`raid`] (seeded Monte Carlo of a raid against magazines, reloads
+//!   and fire channels with value-weighted greedy weapon-target assignment: expected leakers
+//!   per asset, interceptor cost, exhaustion curves, least-leakage placement) and
+//!   [`resilience`] (N-1 and worst-r site losses, robust max-min placement).
 //!
 //! * [`validate`]: input ceilings ([`validate::MAX_WEIGHT`], limit ceilings), a JSON reader
 //!   that rejects duplicate keys and names non-GeoJSON formats, and O(n log n) polygon checks.
@@ -108,7 +112,9 @@ pub mod netting;
 pub mod output;
 pub mod phase;
 pub mod placement;
+pub mod raid;
 pub mod report;
+pub mod resilience;
 pub mod route;
 pub mod scenario;
 pub mod site;

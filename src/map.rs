@@ -33,7 +33,7 @@ const WATER: &str = include_str!("../data/context/ne_10m_water_ukraine_region.ge
 const RIVERS_URBAN: &str = include_str!("../data/context/ne_rivers_urban_ukraine_region.geojson");
 static FONT_INIT: Once = Once::new();
 
-fn init_font() {
+pub(crate) fn init_font() {
     FONT_INIT.call_once(|| {
         // The embedded font is a known-good TTF; failure would only lose text.
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
