@@ -94,6 +94,11 @@ pub(crate) fn supported(p: &CoveringProblem) -> bool {
     p.budget.is_none() && p.conflict_adj.is_empty() && p.rules.is_empty()
 }
 
+/// Non-zeros below which the per-iteration passes stay on one thread: their work is shorter
+/// than a hand-off to the thread pool (and on a loaded machine a parallel pass waits for a
+/// descheduled worker).
+pub(crate) const PARALLEL_MIN_NNZ: usize = 1 << 20;
+
 /// Largest multiplier snapshots kept along the depth-first path (f64 values).
 const MAX_SNAPSHOT_VALUES: u64 = 200_000_000;
 
@@ -252,17 +257,22 @@ impl<'p> Bnb<'p> {
     fn scores(&mut self, lam: &[f64]) {
         let m = &self.p.matrix;
         let status = &self.status;
-        self.big
-            .par_iter_mut()
-            .enumerate()
-            .with_min_len(64)
-            .for_each(|(c, b)| {
-                *b = if status[c] == FREE {
-                    m.units_of(c).iter().map(|&u| lam[u as usize]).sum()
-                } else {
-                    0.0
-                };
-            });
+        let score = |(c, b): (usize, &mut f64)| {
+            *b = if status[c] == FREE {
+                m.units_of(c).iter().map(|&u| lam[u as usize]).sum()
+            } else {
+                0.0
+            };
+        };
+        if m.nnz() < PARALLEL_MIN_NNZ {
+            self.big.iter_mut().enumerate().for_each(score);
+        } else {
+            self.big
+                .par_iter_mut()
+                .enumerate()
+                .with_min_len(64)
+                .for_each(score);
+        }
     }
 
     /// `L(λ)` and the inner maximiser, from the current scores.
@@ -500,6 +510,9 @@ impl<'p> Bnb<'p> {
     /// bound is then recorded as open).
     fn node(&mut self, lam: &mut Vec<f64>, mut theta: f64, root: bool) {
         self.nodes += 1;
+        if self.nodes % 1000 == 0 && std::env::var("EP_TRACE").is_ok() {
+            eprintln!("nodes {} inc {:.1} depth {} its {}", self.nodes, self.best_value, self.depth, self.iterations);
+        }
         let mut log: Vec<usize> = Vec::new();
         let mut iterations = if root {
             self.limits.root_iterations
@@ -540,6 +553,9 @@ impl<'p> Bnb<'p> {
             if root {
                 self.root_fixed += fixed;
                 self.root_bound = self.root_bound.min(l2);
+                if std::env::var("EP_TRACE").is_ok() {
+                    eprintln!("root: l {l:.1} l2 {l2:.1} fixed {fixed} inc {:.1} its {}", self.best_value, self.iterations);
+                }
             }
             if l2 < self.threshold() {
                 self.undo(&mut log);
@@ -646,11 +662,15 @@ pub(crate) fn run_exact(
 ) -> ExactOutcome {
     let limits = ExactLimits {
         max_nodes: options.max_nodes.max(1),
-        root_iterations: options.bound_iterations.max(NODE_ITERATIONS),
-        node_iterations: NODE_ITERATIONS,
+        root_iterations: knob("EP_ROOT_IT", options.bound_iterations.max(NODE_ITERATIONS)),
+        node_iterations: knob("EP_NODE_IT", NODE_ITERATIONS),
         deadline: Some(deadline),
     };
     branch_and_bound(p, start, start_value, limits)
+}
+
+fn knob(name: &str, d: u32) -> u32 {
+    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(d)
 }
 
 /// Subgradient iterations per node pass.
