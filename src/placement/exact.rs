@@ -510,9 +510,6 @@ impl<'p> Bnb<'p> {
     /// bound is then recorded as open).
     fn node(&mut self, lam: &mut Vec<f64>, mut theta: f64, root: bool) {
         self.nodes += 1;
-        if self.nodes % 1000 == 0 && std::env::var("EP_TRACE").is_ok() {
-            eprintln!("nodes {} inc {:.1} depth {} its {}", self.nodes, self.best_value, self.depth, self.iterations);
-        }
         let mut log: Vec<usize> = Vec::new();
         let mut iterations = if root {
             self.limits.root_iterations
@@ -553,9 +550,6 @@ impl<'p> Bnb<'p> {
             if root {
                 self.root_fixed += fixed;
                 self.root_bound = self.root_bound.min(l2);
-                if std::env::var("EP_TRACE").is_ok() {
-                    eprintln!("root: l {l:.1} l2 {l2:.1} fixed {fixed} inc {:.1} its {}", self.best_value, self.iterations);
-                }
             }
             if l2 < self.threshold() {
                 self.undo(&mut log);
@@ -662,15 +656,11 @@ pub(crate) fn run_exact(
 ) -> ExactOutcome {
     let limits = ExactLimits {
         max_nodes: options.max_nodes.max(1),
-        root_iterations: knob("EP_ROOT_IT", options.bound_iterations.max(NODE_ITERATIONS)),
-        node_iterations: knob("EP_NODE_IT", NODE_ITERATIONS),
+        root_iterations: options.bound_iterations.max(NODE_ITERATIONS),
+        node_iterations: NODE_ITERATIONS,
         deadline: Some(deadline),
     };
     branch_and_bound(p, start, start_value, limits)
-}
-
-fn knob(name: &str, d: u32) -> u32 {
-    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(d)
 }
 
 /// Subgradient iterations per node pass.
