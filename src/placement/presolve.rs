@@ -287,7 +287,7 @@ fn dominance_keep(
     // work estimate per candidate, to stay within the budget deterministically
     let mut budget_left = DOMINANCE_WORK;
     let mut eligible = vec![false; n];
-    for c in 0..n {
+    for (c, e) in eligible.iter_mut().enumerate() {
         let r = rows.of(c);
         if r.is_empty() {
             continue;
@@ -301,7 +301,7 @@ fn dominance_keep(
             break;
         }
         budget_left -= work;
-        eligible[c] = true;
+        *e = true;
     }
     (0..n)
         .into_par_iter()
