@@ -116,21 +116,27 @@ fn set_cover(c: &mut Criterion) {
     g.finish();
 }
 
-/// Greedy + local search + bound at scale: 100 000 × 5 000 and 1 000 000 × 20 000.
+/// Greedy + local search + bound at scale: 100 000 × 5 000 (radius 10 km, about 6 M
+/// non-zeros) and 1 000 000 × 20 000 (radius 4.75 km, about 67 M non-zeros; at 20 km it would
+/// hold 600 M). For the peak memory and the time of each phase run the `scale_bound` example
+/// under `/usr/bin/time -v`.
 fn scale(c: &mut Criterion) {
     let mut g = c.benchmark_group("scale");
     g.sample_size(10);
-    for (nd, nc, p) in [
-        (100_000usize, 5_000usize, 100usize),
-        (1_000_000, 20_000, 200),
+    for (nd, nc, p, radius_m) in [
+        (100_000usize, 5_000usize, 100usize, 10_000.0),
+        (1_000_000, 20_000, 200, 4_750.0),
     ] {
-        let inst = SyntheticInstance::clustered(nd, nc, 300_000.0, 20_000.0, 42);
+        let inst = SyntheticInstance::clustered(nd, nc, 300_000.0, radius_m, 42);
         let Ok(m) = inst.matrix() else { continue };
         let problem = CoveringProblem::new(m, p);
         eprintln!("{nd}x{nc}: {} non-zeros", problem.matrix().nnz());
         if let Ok(s) = covering::solve(&problem, &opts(Algorithm::GreedyLocalSearch, 30)) {
             report(&format!("{nd}x{nc} default"), &s);
         }
+        g.bench_function(format!("greedy_bound/{nd}x{nc}"), |b| {
+            b.iter(|| black_box(covering::solve(&problem, &opts(Algorithm::Greedy, 30))))
+        });
         g.bench_function(format!("default/{nd}x{nc}"), |b| {
             b.iter(|| {
                 black_box(covering::solve(

@@ -94,6 +94,11 @@ pub(crate) fn supported(p: &CoveringProblem) -> bool {
     p.budget.is_none() && p.conflict_adj.is_empty() && p.rules.is_empty()
 }
 
+/// Non-zeros below which the per-iteration passes stay on one thread: their work is shorter
+/// than a hand-off to the thread pool (and on a loaded machine a parallel pass waits for a
+/// descheduled worker).
+pub(crate) const PARALLEL_MIN_NNZ: usize = 1 << 20;
+
 /// Largest multiplier snapshots kept along the depth-first path (f64 values).
 const MAX_SNAPSHOT_VALUES: u64 = 200_000_000;
 
@@ -252,17 +257,22 @@ impl<'p> Bnb<'p> {
     fn scores(&mut self, lam: &[f64]) {
         let m = &self.p.matrix;
         let status = &self.status;
-        self.big
-            .par_iter_mut()
-            .enumerate()
-            .with_min_len(64)
-            .for_each(|(c, b)| {
-                *b = if status[c] == FREE {
-                    m.units_of(c).iter().map(|&u| lam[u as usize]).sum()
-                } else {
-                    0.0
-                };
-            });
+        let score = |(c, b): (usize, &mut f64)| {
+            *b = if status[c] == FREE {
+                m.units_of(c).iter().map(|&u| lam[u as usize]).sum()
+            } else {
+                0.0
+            };
+        };
+        if m.nnz() < PARALLEL_MIN_NNZ {
+            self.big.iter_mut().enumerate().for_each(score);
+        } else {
+            self.big
+                .par_iter_mut()
+                .enumerate()
+                .with_min_len(64)
+                .for_each(score);
+        }
     }
 
     /// `L(λ)` and the inner maximiser, from the current scores.

@@ -63,63 +63,112 @@ pub(crate) fn presolve(p: &CoveringProblem) -> Result<Presolved> {
     let (w, k, init) = (m.weights(), m.required(), m.initial());
     // a unit is live when a candidate can still add value to it
     let residual = |u: usize| k[u].saturating_sub(init[u]);
+    // one CSR transpose serves the dominance test and the aggregation: no per-unit vectors
+    // (at a million units and a hundred million non-zeros those cost gigabytes)
     let t = m.transpose();
     let live: Vec<bool> = (0..nu)
         .map(|u| w[u] > 0.0 && residual(u) > 0 && !t.of(u).is_empty())
         .collect();
-    let rows: Vec<Vec<u32>> = (0..n)
-        .into_par_iter()
-        .map(|c| {
-            m.units_of(c)
-                .iter()
-                .copied()
-                .filter(|&u| live[u as usize])
-                .collect()
-        })
-        .collect();
+    // rows restricted to live units, copied only when some unit is not live
+    let filtered: Option<Vec<Vec<u32>>> = if live.iter().all(|&l| l) {
+        None
+    } else {
+        Some(
+            (0..n)
+                .into_par_iter()
+                .map(|c| {
+                    m.units_of(c)
+                        .iter()
+                        .copied()
+                        .filter(|&u| live[u as usize])
+                        .collect()
+                })
+                .collect(),
+        )
+    };
+    let rows = Rows { filtered, m };
     // candidate dominance
     let side_free = p.conflict_adj.is_empty() && p.rules.is_empty();
     let keep: Vec<bool> = if side_free {
-        dominance_keep(p, &rows, &live, &residual)
+        dominance_keep(p, &rows, &t, &live, &residual)
     } else {
         vec![true; n]
     };
     let original: Vec<usize> = (0..n).filter(|&c| keep[c]).collect();
-    // unit aggregation over the kept candidates' rows
-    let mut kept_t: Vec<Vec<u32>> = vec![Vec::new(); nu];
-    for (new_c, &c) in original.iter().enumerate() {
-        for &u in &rows[c] {
-            kept_t[u as usize].push(new_c as u32);
-        }
+    let mut new_index = vec![u32::MAX; n];
+    for (i, &c) in original.iter().enumerate() {
+        new_index[c] = i as u32;
     }
-    let mut class_of: HashMap<(&[u32], u8, u8), u32> = HashMap::new();
+    // unit aggregation: the key of a live unit is (its kept candidates, renumbered, k,
+    // initial); a unit with no kept candidate or not live is constant, keyed by
+    // (k, min(initial, k)). Keys are hashed in parallel, then classes are numbered in the
+    // order of their first unit (deterministic), equal hashes checked member by member.
+    let kept_of = |u: usize| {
+        t.of(u)
+            .iter()
+            .map(|&c| new_index[c as usize])
+            .filter(|&i| i != u32::MAX)
+    };
+    let constant = |u: usize| !live[u] || kept_of(u).next().is_none();
+    let hashes: Vec<u64> = (0..nu)
+        .into_par_iter()
+        .map(|u| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            if constant(u) {
+                (0u8, k[u], init[u].min(k[u])).hash(&mut h);
+            } else {
+                (1u8, k[u], init[u]).hash(&mut h);
+                for i in kept_of(u) {
+                    i.hash(&mut h);
+                }
+            }
+            h.finish()
+        })
+        .collect();
+    let same = |a: usize, b: usize| -> bool {
+        match (constant(a), constant(b)) {
+            (true, true) => k[a] == k[b] && init[a].min(k[a]) == init[b].min(k[b]),
+            (false, false) => k[a] == k[b] && init[a] == init[b] && kept_of(a).eq(kept_of(b)),
+            _ => false,
+        }
+    };
+    // hash -> classes (with their first unit) holding it
+    let mut by_hash: HashMap<u64, Vec<(u32, u32)>> = HashMap::new();
     let mut unit_class = vec![u32::MAX; nu];
     let mut weights: Vec<f64> = Vec::new();
     let mut req: Vec<u8> = Vec::new();
     let mut ini: Vec<u8> = Vec::new();
     for u in 0..nu {
-        let key: (&[u32], u8, u8) = if kept_t[u].is_empty() || !live[u] {
-            // constant contribution w·min(init, k)/k: one unit per (k, min(init, k))
-            (&[], k[u], init[u].min(k[u]))
-        } else {
-            (&kept_t[u], k[u], init[u])
+        let entry = by_hash.entry(hashes[u]).or_default();
+        let id = match entry.iter().find(|&&(_, first)| same(first as usize, u)) {
+            Some(&(id, _)) => id,
+            None => {
+                let id = weights.len() as u32;
+                weights.push(0.0);
+                req.push(k[u]);
+                ini.push(if constant(u) {
+                    init[u].min(k[u])
+                } else {
+                    init[u]
+                });
+                entry.push((id, u as u32));
+                id
+            }
         };
-        let id = *class_of.entry(key).or_insert_with(|| {
-            weights.push(0.0);
-            req.push(key.1);
-            ini.push(key.2);
-            (weights.len() - 1) as u32
-        });
         weights[id as usize] += w[u];
         unit_class[u] = id;
     }
+    drop(by_hash);
+    drop(hashes);
+    drop(t);
     let mut matrix = CoverageMatrix::new(weights)?
         .with_required_depth(req)?
         .with_initial_depth(ini)?;
     let mut buf: Vec<u32> = Vec::new();
     for &c in &original {
         buf.clear();
-        buf.extend(rows[c].iter().map(|&u| unit_class[u as usize]));
+        buf.extend(rows.of(c).iter().map(|&u| unit_class[u as usize]));
         buf.sort_unstable();
         buf.dedup();
         matrix.push_sorted(&buf);
@@ -182,29 +231,39 @@ pub(crate) fn map_back(
     Ok(())
 }
 
-/// Which candidates survive the dominance test.
+/// The candidates' rows restricted to live units (borrowed when every unit is live).
+struct Rows<'a> {
+    filtered: Option<Vec<Vec<u32>>>,
+    m: &'a CoverageMatrix,
+}
+
+impl Rows<'_> {
+    fn of(&self, c: usize) -> &[u32] {
+        match &self.filtered {
+            Some(rows) => &rows[c],
+            None => self.m.units_of(c),
+        }
+    }
+}
+
+/// Which candidates survive the dominance test (`row(c)`: the live units of `c`; `t`: the
+/// transpose of the full matrix, whose lists for live units are those of the live rows).
 fn dominance_keep(
     p: &CoveringProblem,
-    rows: &[Vec<u32>],
+    rows: &Rows<'_>,
+    t: &super::matrix::Transposed,
     live: &[bool],
     residual: &dyn Fn(usize) -> u8,
 ) -> Vec<bool> {
-    let n = rows.len();
-    let nu = live.len();
-    // transpose of the live rows
-    let mut t: Vec<Vec<u32>> = vec![Vec::new(); nu];
-    for (c, r) in rows.iter().enumerate() {
-        for &u in r {
-            t[u as usize].push(c as u32);
-        }
-    }
+    debug_assert_eq!(live.len() + 1, t.offsets.len());
+    let n = rows.m.n_candidates();
     let cost = |c: usize| p.cost(c);
     // b dominates a (a is dropped) when the order (set ⊆, cost ≤, then index) says so
     let dominates = |b: usize, a: usize| -> bool {
         if p.groups[a] != p.groups[b] || cost(b) > cost(a) {
             return false;
         }
-        let (ra, rb) = (&rows[a], &rows[b]);
+        let (ra, rb) = (rows.of(a), rows.of(b));
         if ra.len() > rb.len() {
             return false;
         }
@@ -228,26 +287,26 @@ fn dominance_keep(
     // work estimate per candidate, to stay within the budget deterministically
     let mut budget_left = DOMINANCE_WORK;
     let mut eligible = vec![false; n];
-    for c in 0..n {
-        let r = &rows[c];
+    for (c, e) in eligible.iter_mut().enumerate() {
+        let r = rows.of(c);
         if r.is_empty() {
             continue;
         }
         if r.iter().any(|&u| residual(u as usize) > 1) {
             continue;
         }
-        let pivot = r.iter().map(|&u| t[u as usize].len()).min().unwrap_or(0) as u64;
+        let pivot = r.iter().map(|&u| t.of(u as usize).len()).min().unwrap_or(0) as u64;
         let work = pivot * (r.len() as u64 + 1);
         if work > budget_left {
             break;
         }
         budget_left -= work;
-        eligible[c] = true;
+        *e = true;
     }
     (0..n)
         .into_par_iter()
         .map(|a| {
-            let r = &rows[a];
+            let r = rows.of(a);
             if r.is_empty() {
                 // covers nothing that matters: never useful without side constraints
                 return false;
@@ -255,10 +314,10 @@ fn dominance_keep(
             if !eligible[a] {
                 return true;
             }
-            let Some(&pivot) = r.iter().min_by_key(|&&u| (t[u as usize].len(), u)) else {
+            let Some(&pivot) = r.iter().min_by_key(|&&u| (t.of(u as usize).len(), u)) else {
                 return true;
             };
-            !t[pivot as usize]
+            !t.of(pivot as usize)
                 .iter()
                 .any(|&b| b as usize != a && dominates(b as usize, a))
         })
