@@ -95,7 +95,9 @@ impl Sector {
             .abs()
             .max(bearings.bend_deg_per_m(facing_deg + h).abs());
         let r_split = (r_min + r_max) / 2.0;
-        if !(bend * (r_max - r_min) / 2.0 > SECTOR_EDGE_TOL_DEG) || r_split <= 0.0 {
+        let error_deg = bend * (r_max - r_min) / 2.0;
+        // (a NaN error keeps the single chord pair)
+        if error_deg.is_nan() || error_deg <= SECTOR_EDGE_TOL_DEG || r_split <= 0.0 {
             return (whole, None);
         }
         let inner = Sector::new(width_deg, facing_deg, bearings, (r_min + r_split) / 2.0);
