@@ -143,6 +143,27 @@ pub fn netting_effect(
         .collect()
 }
 
+/// `sites` followed by their twins of the named classes (sensors apart from weapons: PAC-3
+/// MSE, IRIS-T SLM, Gepard for the three abstract classes) 7 km east: a test fixture.
+#[cfg(test)]
+pub(crate) fn with_named_twins(cat: &Catalogue, sites: &[Site]) -> Vec<Site> {
+    let mut out = sites.to_vec();
+    for x in sites {
+        let named = match cat.class(x.class).id.as_str() {
+            "patriot_class" => "patriot_pac3_mse",
+            "medium_range" => "iris_t_slm",
+            _ => "gepard",
+        };
+        if let Ok(c) = cat.class_id(named) {
+            let mut y = x.clone();
+            y.class = c;
+            y.position[0] += 7_000.0;
+            out.push(y);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,23 +176,7 @@ mod tests {
         let d = Demand::from_scenario(&s).unwrap();
         let cat = s.catalogue().clone();
         // abstract classes and the named ones (sensors apart from weapons)
-        let mut sites = s.sites().to_vec();
-        let named: Vec<Site> = sites
-            .iter()
-            .map(|x| {
-                let mut y = x.clone();
-                y.class = cat
-                    .class_id(match cat.class(x.class).id.as_str() {
-                        "patriot_class" => "patriot_pac3_mse",
-                        "medium_range" => "iris_t_slm",
-                        _ => "gepard",
-                    })
-                    .unwrap();
-                y.position[0] += 7_000.0;
-                y
-            })
-            .collect();
-        sites.extend(named);
+        let sites = with_named_twins(&cat, s.sites());
         let mut gained = false;
         for l in cat.layers() {
             let (own, net) = netted_depths(&cat, &d, &sites, &Terrain::Flat, l).unwrap();

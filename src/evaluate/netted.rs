@@ -184,25 +184,7 @@ mod tests {
     /// Kyiv's sites, and the same sites as named classes (sensors apart from weapons)
     /// shifted 7 km east.
     fn kyiv_sites(s: &Scenario) -> Vec<Site> {
-        let cat = s.catalogue();
-        let mut sites = s.sites().to_vec();
-        let named: Vec<Site> = sites
-            .iter()
-            .map(|x| {
-                let mut y = x.clone();
-                y.class = cat
-                    .class_id(match cat.class(x.class).id.as_str() {
-                        "patriot_class" => "patriot_pac3_mse",
-                        "medium_range" => "iris_t_slm",
-                        _ => "gepard",
-                    })
-                    .unwrap();
-                y.position[0] += 7_000.0;
-                y
-            })
-            .collect();
-        sites.extend(named);
-        sites
+        netting::with_named_twins(s.catalogue(), s.sites())
     }
 
     #[test]
