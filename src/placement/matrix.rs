@@ -46,7 +46,8 @@ pub(crate) use netted::build_scenario_matrix_netted;
 /// // three units, two candidates
 /// let m = CoverageMatrix::from_sets(vec![1.0, 2.0, 3.0], &[vec![0, 1], vec![2, 1]])?;
 /// assert_eq!(m.n_units(), 3);
-/// assert_eq!(m.units_of(1), &[1, 2]); // sorted
+/// assert_eq!(m.try_units_of(1)?, &[1, 2]); // sorted
+/// assert!(m.try_units_of(2).is_err()); // no third candidate
 /// assert_eq!(m.nnz(), 4);
 /// assert_eq!(m.objective_of(&[1]), 5.0);
 /// # Ok::<(), skycover::Error>(())
