@@ -509,18 +509,23 @@ impl Footprint {
         if a >= b {
             return;
         }
+        // the cells of a..b strictly inside the disc d2 < r2 (r2 > dy2): [lo, hi)
+        let inside_disc = |r2: f64| {
+            let w = (r2 - dy2).max(0.0).sqrt();
+            let lo = partition_near(a, s.max(a), guess(-w).ceil(), |i| {
+                let d = xi(i);
+                d * d + dy2 >= r2
+            });
+            let hi = partition_near(s.min(b), b, guess(w).floor() + 1.0, |i| {
+                let d = xi(i);
+                d * d + dy2 < r2
+            });
+            (lo, hi)
+        };
         let mut ann = SpanList::default();
         if self.r2_min > 0.0 && dy2 < self.r2_min {
             // hole: d2 < r2_min ; interval [ha, hb)
-            let wh = (self.r2_min - dy2).max(0.0).sqrt();
-            let ha = partition_near(a, s.max(a), guess(-wh).ceil(), |i| {
-                let d = xi(i);
-                d * d + dy2 >= self.r2_min
-            });
-            let hb = partition_near(s.min(b), b, guess(wh).floor() + 1.0, |i| {
-                let d = xi(i);
-                d * d + dy2 < self.r2_min
-            });
+            let (ha, hb) = inside_disc(self.r2_min);
             ann.push(a, ha);
             ann.push(hb.max(ha), b);
         } else {
@@ -557,16 +562,8 @@ impl Footprint {
         match self.outer {
             // the row crosses the inner ring (d2 < o.r2): [sa, sb) takes the inner sector
             Some(o) if dy2 < o.r2 => {
-                let ws = (o.r2 - dy2).max(0.0).sqrt();
-                let sa = partition_near(a, s.max(a), guess(-ws).ceil(), |i| {
-                    let d = xi(i);
-                    d * d + dy2 >= o.r2
-                });
-                let sb = partition_near(s.min(b), b, guess(ws).floor() + 1.0, |i| {
-                    let d = xi(i);
-                    d * d + dy2 < o.r2
-                })
-                .max(sa);
+                let (sa, sb) = inside_disc(o.r2);
+                let sb = sb.max(sa);
                 let (mut inner, mut outer) = (SpanList::default(), SpanList::default());
                 inner.push(sa, sb);
                 outer.push(a, sa);
