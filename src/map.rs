@@ -711,6 +711,22 @@ fn clip_ls(ls: &LineString<f64>, view: &Polygon<f64>) -> MultiLineString<f64> {
     view.clip(&MultiLineString(vec![ls.clone()]), false)
 }
 
+/// Draws the parts of `ls` inside `view` with `style`; true when some part was drawn.
+fn draw_clipped_line<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    ls: &LineString<f64>,
+    view: &Polygon<f64>,
+    style: ShapeStyle,
+) -> Result<bool> {
+    let parts = clip_ls(ls, view);
+    for part in &parts {
+        chart
+            .draw_series(std::iter::once(PathElement::new(ring_points(part), style)))
+            .map_err(draw_err)?;
+    }
+    Ok(!parts.0.is_empty())
+}
+
 /// A label's box in metres: `[x0, y0, x1, y1]`.
 type LabelBox = [f64; 4];
 
@@ -951,25 +967,23 @@ where
         )?;
     }
     for ls in &m.coastline {
-        for part in clip_ls(ls, &view) {
+        if draw_clipped_line(
+            &mut chart,
+            ls,
+            &view,
+            RGBColor(60, 110, 175).stroke_width(1),
+        )? {
             water_shown[1] = true;
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    ring_points(&part),
-                    RGBColor(60, 110, 175).stroke_width(1),
-                )))
-                .map_err(draw_err)?;
         }
     }
     for ls in &m.rivers {
-        for part in clip_ls(ls, &view) {
+        if draw_clipped_line(
+            &mut chart,
+            ls,
+            &view,
+            RGBColor(70, 130, 200).stroke_width(2),
+        )? {
             water_shown[3] = true;
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    ring_points(&part),
-                    RGBColor(70, 130, 200).stroke_width(2),
-                )))
-                .map_err(draw_err)?;
         }
     }
     for z in &m.zones {
@@ -1009,24 +1023,20 @@ where
             RGBColor(140, 80, 160).mix(0.0),
             0,
         )?;
-        for part in clip_ls(ls, &view) {
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    ring_points(&part),
-                    RGBColor(110, 50, 130).stroke_width(1),
-                )))
-                .map_err(draw_err)?;
-        }
+        draw_clipped_line(
+            &mut chart,
+            ls,
+            &view,
+            RGBColor(110, 50, 130).stroke_width(1),
+        )?;
     }
     for ls in &m.threat_routes {
-        for part in clip_ls(ls, &view) {
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    ring_points(&part),
-                    RGBColor(30, 30, 30).mix(0.8).stroke_width(2),
-                )))
-                .map_err(draw_err)?;
-        }
+        draw_clipped_line(
+            &mut chart,
+            ls,
+            &view,
+            RGBColor(30, 30, 30).mix(0.8).stroke_width(2),
+        )?;
     }
     for (ls, keep) in &m.contact_lines {
         if *keep > 0.0 {
@@ -1040,14 +1050,7 @@ where
                 1,
             )?;
         }
-        for part in clip_ls(ls, &view) {
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    ring_points(&part),
-                    RGBColor(160, 0, 0).stroke_width(3),
-                )))
-                .map_err(draw_err)?;
-        }
+        draw_clipped_line(&mut chart, ls, &view, RGBColor(160, 0, 0).stroke_width(3))?;
     }
     for (p, tier) in &m.footprints {
         let c = tier_colour(*tier);
