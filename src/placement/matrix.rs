@@ -571,23 +571,39 @@ pub fn build_scenario_matrix_cached(
         })
         .collect::<Result<_>>()?;
     let nnz = total.load(Ordering::Relaxed);
+    let m = with_rows(rows, nnz, max_nonzeros, "coverage-matrix non-zeros", || {
+        CoverageMatrix::new(weights)?
+            .with_required_depth(required)?
+            .with_initial_depth(initial)
+    })?;
+    Ok((m, layout))
+}
+
+/// The matrix `units()` builds (its units, no candidates yet) with one candidate per row of
+/// `rows` (sorted units; `None` for a row the builder stopped at the non-zero limit), or
+/// [`Error::ResourceLimit`] naming `what` when `nnz` passed `max_nonzeros` (checked first).
+pub(super) fn with_rows(
+    rows: Vec<Option<Vec<u32>>>,
+    nnz: u64,
+    max_nonzeros: u64,
+    what: &'static str,
+    units: impl FnOnce() -> Result<CoverageMatrix>,
+) -> Result<CoverageMatrix> {
     if nnz > max_nonzeros || rows.iter().any(Option::is_none) {
         return Err(Error::ResourceLimit {
-            what: "coverage-matrix non-zeros",
+            what,
             requested: nnz,
             limit: max_nonzeros,
             setting: "limits.max_matrix_nonzeros (or candidate_spacing_m / grid_resolution_m)",
         });
     }
-    let mut m = CoverageMatrix::new(weights)?
-        .with_required_depth(required)?
-        .with_initial_depth(initial)?;
-    m.units.reserve_exact(nnz as usize);
-    m.offsets.reserve_exact(candidates.len());
+    let mut m = units()?;
+    m.units.reserve_exact(usize::try_from(nnz).unwrap_or(0));
+    m.offsets.reserve_exact(rows.len());
     for r in rows.into_iter().flatten() {
         m.push_sorted(&r);
     }
-    Ok((m, layout))
+    Ok(m)
 }
 
 /// Samples per m² over the samples' bounding box (at least one sample per km² of the box is

@@ -24,7 +24,7 @@
 use super::{covered_units, CoverageMatrix, Indexed, UnitLayout};
 use crate::catalogue::Catalogue;
 use crate::demand::Demand;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::evaluate::netted::{kinematic_catalogue, netted_evaluation};
 use crate::site::Site;
 use crate::terrain::{Terrain, ViewshedCache};
@@ -118,22 +118,12 @@ pub(crate) fn build_scenario_matrix_netted(
         })
         .collect();
     let nnz = total.load(Ordering::Relaxed);
-    if nnz > max_nonzeros || rows.iter().any(Option::is_none) {
-        return Err(Error::ResourceLimit {
-            what: "coverage-matrix non-zeros (netted)",
-            requested: nnz,
-            limit: max_nonzeros,
-            setting: "limits.max_matrix_nonzeros (or candidate_spacing_m / grid_resolution_m)",
-        });
-    }
-    let mut m = CoverageMatrix::new(own.weights().to_vec())?
-        .with_required_depth(own.required().to_vec())?
-        .with_initial_depth(initial.as_slice().to_vec())?;
-    m.units.reserve_exact(nnz as usize);
-    m.offsets.reserve_exact(candidates.len());
-    for r in rows.into_iter().flatten() {
-        m.push_sorted(&r);
-    }
+    let netted = "coverage-matrix non-zeros (netted)";
+    let m = super::with_rows(rows, nnz, max_nonzeros, netted, || {
+        CoverageMatrix::new(own.weights().to_vec())?
+            .with_required_depth(own.required().to_vec())?
+            .with_initial_depth(initial.as_slice().to_vec())
+    })?;
     Ok((m, layout))
 }
 
