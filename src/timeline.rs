@@ -353,6 +353,19 @@ fn sector_edges(site: &Site, width: f64, mid_range_m: f64) -> [f64; 2] {
     ]
 }
 
+/// The sector's range bands over ground distances `0..=r`: each band's squared-distance range
+/// with the grid bearings of its edge chords. One band, or two where the footprint splits it
+/// (see [`crate::volume::sector_band_split`]), so routes and footprints share their edges.
+fn sector_bands(site: &Site, width: f64, r: f64) -> Vec<([f64; 2], [f64; 2])> {
+    match crate::volume::sector_band_split(width, site.facing_deg, &site.bearings, 0.0, r) {
+        None => vec![([0.0, r * r], sector_edges(site, width, r / 2.0))],
+        Some(s) => vec![
+            ([0.0, s * s], sector_edges(site, width, s / 2.0)),
+            ([s * s, r * r], sector_edges(site, width, (s + r) / 2.0)),
+        ],
+    }
+}
+
 fn bearing_vec(deg: f64) -> [f64; 2] {
     let a = deg.to_radians();
     [a.sin(), a.cos()]
@@ -497,16 +510,13 @@ fn sensor_sees(
     let dh = h - view.antenna_height_m;
     let hz = sensor_horizon_m(terrain, site, view, h);
     let r2 = (view.range_m * view.range_m - dh * dh).min(hz * hz);
-    let geo = ring_sector_along(
-        path,
-        site.position,
-        0.0,
-        r2,
-        Some((
-            view.sector_deg,
-            sector_edges(site, view.sector_deg, r2.sqrt() / 2.0),
-        )),
-    );
+    let geo = sector_bands(site, view.sector_deg, r2.sqrt())
+        .into_iter()
+        .map(|(band, edges)| {
+            let sector = Some((view.sector_deg, edges));
+            ring_sector_along(path, site.position, band[0], band[1], sector)
+        })
+        .fold(Vec::new(), |acc, iv| union(&acc, &iv));
     match terrain.sample_step_m() {
         None => geo,
         Some(step) => mask_sampled(&geo, step, |s| {
@@ -558,7 +568,11 @@ pub(crate) fn sees_point(
         return false;
     }
     if view.sector_deg < 360.0 {
-        let [le, re] = sector_edges(site, view.sector_deg, r2.sqrt() / 2.0);
+        let d2 = dx * dx + dy * dy;
+        let bands = sector_bands(site, view.sector_deg, r2.sqrt());
+        let Some(&(_, [le, re])) = bands.iter().rev().find(|(b, _)| d2 >= b[0]) else {
+            return false;
+        };
         let l = bearing_vec(le);
         let r = bearing_vec(re);
         let il = l[0] * dy - l[1] * dx <= 0.0;
@@ -1434,5 +1448,64 @@ mod tests {
         assert!(Polyline::new(vec![[0.0, f64::NAN], [1.0, 0.0]]).is_err());
         let sites = [Site::new(ClassId(99), [0.0, 0.0], 0.0)];
         assert!(timeline(&Defence::new(&c, &sites), ThreatId(0), 10.0, 10.0, &route).is_err());
+    }
+
+    #[test]
+    fn sector_edges_follow_true_bearings_far_off_centre() {
+        // sector radars 300 km off-centre at 70° N, where grid and true bearings differ by
+        // degrees: along rays from near the site to the edge of its range, the seen edge
+        // (found by bisection on true bearing) stays within 0.006° of the true edge geodesic,
+        // as the footprint's split bands do (one chord pair at mid-range strays 0.011°)
+        use geographiclib_rs::{DirectGeodesic, Geodesic};
+        let c = Catalogue::builtin();
+        let frame = crate::frame::LocalFrame::new(25.0, 70.0).unwrap();
+        let class = c.class_id("patriot_class").unwrap();
+        let threat = c.threat_id("aircraft").unwrap();
+        let view = sensor_view(&c, class, threat).unwrap();
+        let g = Geodesic::wgs84();
+        let h = 2_000.0;
+        let mut worst: f64 = 0.0;
+        for (pos, facing) in [
+            ([300_000.0, 0.0], 40.0),
+            ([-250_000.0, 150_000.0], 290.0),
+            ([0.0, -300_000.0], 120.0),
+        ] {
+            let site = Site::new(class, pos, facing).in_frame(&frame);
+            let (lon, lat) = frame.to_lonlat(pos[0], pos[1]);
+            let dh = h - view.antenna_height_m;
+            let r = (view.range_m * view.range_m - dh * dh).sqrt();
+            let r = r.min(sensor_horizon_m(&Terrain::Flat, &site, &view, h));
+            let seen = |az: f64, d: f64| {
+                let (la, lo): (f64, f64) = g.direct(lat, lon, az, d);
+                sees_point(
+                    &site,
+                    &view,
+                    h,
+                    &Terrain::Flat,
+                    frame.to_local(lo, la).unwrap(),
+                )
+            };
+            for k in 1..20 {
+                let d = r * k as f64 / 20.0;
+                for edge in [-1.0, 1.0] {
+                    let true_edge = facing + edge * view.sector_deg / 2.0;
+                    // inside at −0.05° (inward), outside at +0.05°: bisect the crossing
+                    let (mut inside, mut outside) = (-0.05, 0.05);
+                    assert!(
+                        seen(true_edge + edge * inside, d) && !seen(true_edge + edge * outside, d)
+                    );
+                    for _ in 0..30 {
+                        let mid = (inside + outside) / 2.0;
+                        if seen(true_edge + edge * mid, d) {
+                            inside = mid;
+                        } else {
+                            outside = mid;
+                        }
+                    }
+                    worst = worst.max(inside.abs());
+                }
+            }
+        }
+        assert!(worst <= 0.006, "worst edge error {worst}°");
     }
 }

@@ -41,6 +41,31 @@ enum Sector {
 /// with a chord each.
 pub const SECTOR_EDGE_TOL_DEG: f64 = 0.004;
 
+/// Where a sector's range band `r_min..=r_max` must be split so that each half's edge chords
+/// stay within [`SECTOR_EDGE_TOL_DEG`] of the true edges: `None` when one chord pair at
+/// mid-band is close enough (or the sector is full), else the middle ring. Shared by the
+/// footprint and the route timelines so both draw the same edges.
+pub(crate) fn sector_band_split(
+    width_deg: f64,
+    facing_deg: f64,
+    bearings: &BearingMap,
+    r_min: f64,
+    r_max: f64,
+) -> Option<f64> {
+    if width_deg.is_nan() || width_deg >= 360.0 {
+        return None;
+    }
+    let h = width_deg / 2.0;
+    let bend = bearings
+        .bend_deg_per_m(facing_deg - h)
+        .abs()
+        .max(bearings.bend_deg_per_m(facing_deg + h).abs());
+    let r_split = (r_min + r_max) / 2.0;
+    let error_deg = bend * (r_max - r_min) / 2.0;
+    // (a NaN error keeps the single chord pair)
+    (!error_deg.is_nan() && error_deg > SECTOR_EDGE_TOL_DEG && r_split > 0.0).then_some(r_split)
+}
+
 /// The sector used beyond a ring: ground distances² at or above `r2`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct OuterBand {
@@ -89,17 +114,9 @@ impl Sector {
         if whole == Sector::Full {
             return (whole, None);
         }
-        let h = width_deg / 2.0;
-        let bend = bearings
-            .bend_deg_per_m(facing_deg - h)
-            .abs()
-            .max(bearings.bend_deg_per_m(facing_deg + h).abs());
-        let r_split = (r_min + r_max) / 2.0;
-        let error_deg = bend * (r_max - r_min) / 2.0;
-        // (a NaN error keeps the single chord pair)
-        if error_deg.is_nan() || error_deg <= SECTOR_EDGE_TOL_DEG || r_split <= 0.0 {
+        let Some(r_split) = sector_band_split(width_deg, facing_deg, bearings, r_min, r_max) else {
             return (whole, None);
-        }
+        };
         let inner = Sector::new(width_deg, facing_deg, bearings, (r_min + r_split) / 2.0);
         let outer = Sector::new(width_deg, facing_deg, bearings, (r_split + r_max) / 2.0);
         let band = OuterBand {
