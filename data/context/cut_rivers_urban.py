@@ -14,33 +14,12 @@ Output: a GeoJSON FeatureCollection, coordinates rounded to 4 decimals (about 10
  - river centre lines cut to the region (runs of vertices inside it, each extended by one
    vertex to reach the border), property `"layer": "river"` and `"name"` (Natural Earth's);
  - urban-area polygons whose bounding box meets the region, kept whole, `"layer": "urban"`.
-The region is the same as cut_water.py's: the four sample scenarios' extents plus 1.5 degrees.
+The region and the cutting are ne_region.py's (shared with cut_water.py).
 """
 import json
 import sys
 
-REGION = (22.2 - 1.5, 44.7 - 1.5, 39.2 + 1.5, 51.95 + 1.5)
-
-
-def inside(p):
-    return REGION[0] <= p[0] <= REGION[2] and REGION[1] <= p[1] <= REGION[3]
-
-
-def bbox_meets(pts):
-    xs = [p[0] for p in pts]
-    ys = [p[1] for p in pts]
-    return min(xs) <= REGION[2] and max(xs) >= REGION[0] and \
-        min(ys) <= REGION[3] and max(ys) >= REGION[1]
-
-
-def rnd(pts):
-    out = []
-    for p in pts:
-        q = [round(p[0], 4), round(p[1], 4)]
-        if not out or out[-1] != q:
-            out.append(q)
-    return out
-
+from ne_region import bbox_meets, rnd, runs_inside
 
 def lines_of(geom):
     if geom["type"] == "LineString":
@@ -63,23 +42,10 @@ def rivers(fc):
     for f in fc["features"]:
         name = (f.get("properties") or {}).get("name") or ""
         for line in lines_of(f["geometry"] or {"type": "None"}):
-            if not bbox_meets(line):
-                continue
-            keep = [inside(p) for p in line]
-            n, i = len(line), 0
-            while i < n:
-                if not keep[i]:
-                    i += 1
-                    continue
-                j = i
-                while j + 1 < n and keep[j + 1]:
-                    j += 1
-                run = rnd(line[max(i - 1, 0):min(j + 2, n)])
-                if len(run) >= 2:
-                    feats.append({"type": "Feature",
-                                  "properties": {"layer": "river", "name": name},
-                                  "geometry": {"type": "LineString", "coordinates": run}})
-                i = j + 1
+            for run in runs_inside(line):
+                feats.append({"type": "Feature",
+                              "properties": {"layer": "river", "name": name},
+                              "geometry": {"type": "LineString", "coordinates": run}})
     return feats
 
 

@@ -13,8 +13,7 @@ Output: a GeoJSON FeatureCollection, coordinates rounded to 4 decimals (about 10
    region, each run extended by one vertex on either side so that it reaches the border
    (property `"layer": "coastline"`).
 
-The region is the union of the four sample scenarios' extents (data/scenarios/, lon 22.2 to
-39.2, lat 44.7 to 51.95) plus a 1.5 degree margin.
+The region and the cutting are ne_region.py's (shared with cut_rivers_urban.py).
 
     python3 data/context/cut_water.py DIR > data/context/ne_10m_water_ukraine_region.geojson
 """
@@ -22,7 +21,7 @@ import json
 import struct
 import sys
 
-REGION = (22.2 - 1.5, 44.7 - 1.5, 39.2 + 1.5, 51.95 + 1.5)
+from ne_region import bbox_meets, rnd, runs_inside, signed_area
 
 
 def shapes(path):
@@ -43,30 +42,6 @@ def shapes(path):
         pts = [(xy[2 * i], xy[2 * i + 1]) for i in range(npoints)]
         starts.append(npoints)
         yield stype, [pts[a:b] for a, b in zip(starts, starts[1:])]
-
-
-def inside(p):
-    return REGION[0] <= p[0] <= REGION[2] and REGION[1] <= p[1] <= REGION[3]
-
-
-def bbox_meets(pts):
-    xs = [p[0] for p in pts]
-    ys = [p[1] for p in pts]
-    return min(xs) <= REGION[2] and max(xs) >= REGION[0] and \
-        min(ys) <= REGION[3] and max(ys) >= REGION[1]
-
-
-def signed_area(r):
-    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(r, r[1:])) / 2
-
-
-def rnd(pts):
-    out = []
-    for x, y in pts:
-        q = [round(x, 4), round(y, 4)]
-        if not out or out[-1] != q:
-            out.append(q)
-    return out
 
 
 def lakes(path):
@@ -101,23 +76,9 @@ def coastline(path):
     feats = []
     for _, parts in shapes(path):
         for line in parts:
-            if not bbox_meets(line):
-                continue
-            keep = [inside(p) for p in line]
-            n = len(line)
-            i = 0
-            while i < n:
-                if not keep[i]:
-                    i += 1
-                    continue
-                j = i
-                while j + 1 < n and keep[j + 1]:
-                    j += 1
-                run = rnd(line[max(i - 1, 0):min(j + 2, n)])
-                if len(run) >= 2:
-                    feats.append({"type": "Feature", "properties": {"layer": "coastline"},
-                                  "geometry": {"type": "LineString", "coordinates": run}})
-                i = j + 1
+            for run in runs_inside(line):
+                feats.append({"type": "Feature", "properties": {"layer": "coastline"},
+                              "geometry": {"type": "LineString", "coordinates": run}})
     return feats
 
 
