@@ -1,6 +1,9 @@
 //! Terrain masking: DEM readers, local resampling, line of sight, viewsheds against the
 //! brute-force reference, the cache, and the shipped synthetic Kyiv DEM.
 
+mod common;
+
+use common::geotiff::{geotiff_f32, write_geo_tags, GeoTags, GEOGRAPHIC_KEYS};
 use proptest::prelude::*;
 use skycover::terrain::{
     line_of_sight, sight_margin, synth, Dem, DemCrs, ElevationGrid, Terrain, Viewshed,
@@ -139,42 +142,6 @@ fn asc_errors_name_the_field_or_line() {
 
 // ---------------------------------------------------------------------------------------------
 // GeoTIFF
-
-const GEOGRAPHIC_KEYS: [u16; 12] = [1, 1, 0, 2, 1024, 0, 1, 2, 1025, 0, 1, 1];
-
-struct GeoTags<'a> {
-    scale: [f64; 3],
-    tie: [f64; 6],
-    nodata: Option<&'a str>,
-    keys: Option<&'a [u16]>,
-}
-
-fn write_geo_tags<W: std::io::Write + std::io::Seek, K: tiff::encoder::TiffKind>(
-    dir: &mut tiff::encoder::DirectoryEncoder<'_, W, K>,
-    g: &GeoTags<'_>,
-) {
-    dir.write_tag(Tag::ModelPixelScaleTag, &g.scale[..])
-        .unwrap();
-    dir.write_tag(Tag::ModelTiepointTag, &g.tie[..]).unwrap();
-    if let Some(nd) = g.nodata {
-        dir.write_tag(Tag::GdalNodata, nd).unwrap();
-    }
-    if let Some(k) = g.keys {
-        dir.write_tag(Tag::GeoKeyDirectoryTag, k).unwrap();
-    }
-}
-
-fn geotiff_f32(w: u32, h: u32, data: &[f32], g: &GeoTags<'_>) -> Vec<u8> {
-    let mut buf = Cursor::new(Vec::new());
-    {
-        let mut enc = TiffEncoder::new(&mut buf).unwrap();
-        let mut img = enc.new_image::<colortype::Gray32Float>(w, h).unwrap();
-        write_geo_tags(img.encoder(), g);
-        img.rows_per_strip(2).unwrap(); // several strips
-        img.write_data(data).unwrap();
-    }
-    buf.into_inner()
-}
 
 fn geotiff_i16(w: u32, h: u32, data: &[i16], g: &GeoTags<'_>) -> Vec<u8> {
     let mut buf = Cursor::new(Vec::new());

@@ -5,15 +5,15 @@
 //! The projected fixtures are made here, by reprojecting with `proj4rs` directly (not through
 //! skycover's own CRS code), and written as float32 GeoTIFFs with GeoKeys.
 
+mod common;
+
+use common::geotiff::{geotiff_f32, GeoTags};
 use proj4rs::proj::Proj;
 use skycover::diagnostic::codes;
 use skycover::terrain::{
     crs, resample::resample, Dem, DemCrs, OutsidePolicy, Terrain, TerrainModel,
 };
 use skycover::{Catalogue, Coverage, Demand, Error, LocalFrame, Scenario};
-use std::io::Cursor;
-use tiff::encoder::{colortype, TiffEncoder};
-use tiff::tags::Tag;
 
 const WGS84: &str = "+proj=longlat +datum=WGS84 +no_defs";
 const UTM36N: &str = "+proj=utm +zone=36 +datum=WGS84 +units=m +no_defs";
@@ -52,25 +52,13 @@ fn geotiff_nodata(
     keys: &[u16],
     nodata: Option<&str>,
 ) -> Vec<u8> {
-    let mut buf = Cursor::new(Vec::new());
-    {
-        let mut enc = TiffEncoder::new(&mut buf).unwrap();
-        let mut img = enc.new_image::<colortype::Gray32Float>(w, h).unwrap();
-        let dir = img.encoder();
-        dir.write_tag(Tag::ModelPixelScaleTag, &[cell, cell, 0.0][..])
-            .unwrap();
-        dir.write_tag(
-            Tag::ModelTiepointTag,
-            &[0.0, 0.0, 0.0, ul[0], ul[1], 0.0][..],
-        )
-        .unwrap();
-        dir.write_tag(Tag::GeoKeyDirectoryTag, keys).unwrap();
-        if let Some(nd) = nodata {
-            dir.write_tag(Tag::GdalNodata, nd).unwrap();
-        }
-        img.write_data(data).unwrap();
-    }
-    buf.into_inner()
+    let g = GeoTags {
+        scale: [cell, cell, 0.0],
+        tie: [0.0, 0.0, 0.0, ul[0], ul[1], 0.0],
+        nodata,
+        keys: Some(keys),
+    };
+    geotiff_f32(w, h, data, &g)
 }
 
 fn projected_keys(epsg: u16) -> [u16; 16] {

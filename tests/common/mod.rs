@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fuzz;
+pub mod geotiff;
 
 use skycover::catalogue::SystemClass;
 use skycover::{Catalogue, ClassId, LocalFrame, Scenario, Site};
