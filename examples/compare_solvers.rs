@@ -91,7 +91,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     }
-    if only.as_deref().is_none_or(|o| "kyiv".contains(o)) {
+    if only.as_deref().map_or(true, |o| "kyiv".contains(o)) {
         // the Kyiv placement model (flat, as the README's "Kyiv, flat" row)
         let scenario = skycover::Scenario::builtin("kyiv")?;
         for &alg in &algorithms {

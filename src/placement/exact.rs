@@ -33,10 +33,27 @@
 //! returned is the largest bound of the nodes left open. Every incumbent is a plan whose
 //! objective the caller recomputes on the original problem.
 //!
+//! A search cut short also reports the share of the tree it closed: the sum of `2^-depth`
+//! over the nodes pruned or solved (exactly 1 for an exhausted tree; checked in the tests).
+//! On `mclp_10k_1k` (optimum 38 417) it is about `1e-5` after 400 nodes, so depth-first
+//! branching on the LP-level Lagrangian bound would need millions of nodes: what stops the
+//! proof is the relaxation, not the search.
+//!
 //! # Heuristics
 //!
 //! The inner maximiser of every subgradient step, together with `F₁`, is a feasible plan
-//! (Lagrangian heuristic); improvements replace the incumbent.
+//! (Lagrangian heuristic); improvements replace the incumbent and are polished by iterated
+//! local search (a longer search at the root, a short one deeper down).
+//!
+//! # Tried and not kept
+//!
+//! Measured on `mclp_10k_1k` with a 400-node limit (2026-11-30, load 11–13 on 2 cores): strong
+//! branching (4 candidates × 10 iterations per child, product rule, children that cannot beat
+//! the incumbent fixed) closed `9.7e-6` of the tree for 1.74× the subgradient iterations of
+//! plain branching (`8.9e-6`); extra subgradient passes for nodes within 0.3 % of pruning
+//! closed `1.0e-5` for 2.4× the iterations; 120 iterations per node instead of 60 closed
+//! less; 1 000 or 4 000 iterated-local-search rounds on the root's incumbent reached 38 343
+//! (16 rounds: 38 334), far from 38 417. None changes the order of magnitude.
 
 use super::objective::CoveringProblem;
 use rayon::prelude::*;
