@@ -848,10 +848,6 @@ impl Viewshed {
                             // the ground of this row's cells, precomputed or not
                             let row_ground = ground.map(|g| &g.z[j * g.nx + union.i0..]);
                             for (u, &x) in xs.iter().enumerate().take(ub).skip(ua) {
-                                let ground = match row_ground {
-                                    Some(r) => r[u],
-                                    None => ground_at(&view, hz.origin[0], hz.inv_cell, x, py),
-                                };
                                 let dx = x - site[0];
                                 let d2 = dx * dx + dy2;
                                 if d2 > union.r2 {
@@ -860,6 +856,11 @@ impl Viewshed {
                                 if cut.is_some_and(|sec| !sec.contains(dx, dy, d2, hz.near2)) {
                                     continue;
                                 }
+                                // (read only for cells that are tested)
+                                let ground = match row_ground {
+                                    Some(r) => r[u],
+                                    None => ground_at(&view, hz.origin[0], hz.inv_cell, x, py),
+                                };
                                 let dist = d2.sqrt();
                                 let m = samples_before(dist, hz.step, hz.inv_step);
                                 // the horizon times the distance (s_t ≥ H, multiplied by dist > 0)
@@ -1189,6 +1190,10 @@ fn decide_tile(
 /// `dx = xs[u] − sx` computed as the per-cell test computes it (`xs` increasing). The cells
 /// inside form one run because `dx²` is convex in `u`; it is found by binary searches that
 /// evaluate exactly that test, so it holds exactly the cells the test accepts.
+///
+/// Fast path: when both end columns are inside, all are (the computed `dx` is monotone in
+/// `u`, its square monotone in `|dx|`, so every column between has a test value at most the
+/// larger end's), and the whole of `lo..hi` is returned after two tests.
 fn disc_run(xs: &[f64], sx: f64, dy2: f64, r2: f64, lo: usize, hi: usize) -> (usize, usize) {
     if lo >= hi {
         return (lo, lo);
@@ -1197,6 +1202,9 @@ fn disc_run(xs: &[f64], sx: f64, dy2: f64, r2: f64, lo: usize, hi: usize) -> (us
         let dx = xs[u] - sx;
         dx * dx + dy2 <= r2
     };
+    if inside(lo) && inside(hi - 1) {
+        return (lo, hi);
+    }
     // the column nearest to the centre
     let p = lo + xs[lo..hi].partition_point(|&x| x < sx);
     let c = if p >= hi || (p > lo && sx - xs[p - 1] <= xs[p] - sx) {
@@ -2119,6 +2127,9 @@ mod tests {
             (0.0, 3e7, 2.5e7),
             (xs[17], 0.0, 0.0),
             (1e9, 0.0, 1e12),
+            // wholly inside on the short runs (the two-test fast path)
+            (3_000.0, 0.0, 1e10),
+            (xs[25], 0.0, (xs[40] - xs[25]) * (xs[40] - xs[25])),
         ] {
             for (lo, hi) in [(0, 300), (10, 40), (100, 101), (50, 50)] {
                 let (a, b) = disc_run(&xs, sx, dy2, r2, lo, hi);
