@@ -379,7 +379,20 @@ impl Horizons<'_> {
             k0 -= self.rays;
         }
         let k1 = if k0 + 1 == self.rays { 0 } else { k0 + 1 };
-        let (a, b) = (self.get(k0, m), self.get(k1, m));
+        let (a, b) = if k1 == k0 + 1 && k0 % LANES != LANES - 1 {
+            // both rays in one block: one lookup, neighbouring lanes of one stored row (the
+            // values `get` reads)
+            let block = &self.blocks[k0 / LANES];
+            let stored = block.len() / LANES;
+            if stored == 0 {
+                (f64::from(NO_HORIZON), f64::from(NO_HORIZON))
+            } else {
+                let n = (m.min(stored).max(1) - 1) * LANES + k0 % LANES;
+                (f64::from(block[n]), f64::from(block[n + 1]))
+            }
+        } else {
+            (self.get(k0, m), self.get(k1, m))
+        };
         a + (b - a) * t
     }
 
@@ -1118,11 +1131,13 @@ fn decide_tile(
         return;
     }
     // bearings of the corners around the centre's, then the rays that can bracket them
-    let centre = ((dy[0] + dy[1]) / 2.0).atan2((dx[0] + dx[1]) / 2.0);
+    // (the sweep's own arctangent: the box does not hold the site here, so no corner nor
+    // the centre is at it; its error is covered by `pad` below)
+    let centre = fast_atan2((dy[0] + dy[1]) / 2.0, (dx[0] + dx[1]) / 2.0);
     let (mut a_lo, mut a_hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for &x in &dx {
         for &y in &dy {
-            let mut a = y.atan2(x) - centre;
+            let mut a = fast_atan2(y, x) - centre;
             if a > std::f64::consts::PI {
                 a -= TAU;
             } else if a < -std::f64::consts::PI {
@@ -1132,7 +1147,9 @@ fn decide_tile(
             a_hi = a_hi.max(a);
         }
     }
-    let pad = 2.0 * BEARING_ERROR_RAD + 1e-9;
+    // a cell's computed bearing is within ε of its true one, which lies between the true
+    // corner bearings, each within ε of the computed ones: 2ε, plus one for rounding
+    let pad = 3.0 * BEARING_ERROR_RAD + 1e-9;
     let f_lo = ((centre + a_lo - pad) * hz.rays_per_radian).floor() as i64 - 1;
     let f_hi = ((centre + a_hi + pad) * hz.rays_per_radian).floor() as i64 + 2;
     let n = hz.rays as i64;
