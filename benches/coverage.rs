@@ -132,6 +132,30 @@ fn bench(c: &mut Criterion) {
         flat.overall().fraction,
         masked.overall().fraction
     );
+    // CPU time (all threads) per evaluation, flat and with terrain, for the report: the
+    // machine is shared, so wall time alone says little about the work done
+    for (name, eval) in [
+        ("flat", Evaluator::with_path(EvalPath::Raster)),
+        (
+            "terrain",
+            Evaluator::with_path(EvalPath::Raster).with_terrain(terrain.clone()),
+        ),
+    ] {
+        const RUNS: u32 = 5;
+        let (cpu0, wall0) = (process_cpu_s(), std::time::Instant::now());
+        for _ in 0..RUNS {
+            black_box(eval.evaluate(&cat, &d1m, s500).expect("valid input"));
+        }
+        if let Some(cpu0) = cpu0 {
+            if let Some(cpu1) = process_cpu_s() {
+                eprintln!(
+                    "1 M cells, 500 sites, {name}: {:.3} s CPU, {:.3} s wall per evaluation",
+                    (cpu1 - cpu0) / f64::from(RUNS),
+                    wall0.elapsed().as_secs_f64() / f64::from(RUNS)
+                );
+            }
+        }
+    }
     let mut g = c.benchmark_group("coverage_1m_cells_terrain");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     let eval = Evaluator::with_path(EvalPath::Raster);
@@ -168,6 +192,17 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+}
+
+/// CPU time (user + system, all threads) of this process so far, seconds, from
+/// `/proc/self/stat` (`None` where that is not available); clock ticks of 1/100 s.
+fn process_cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // fields after the command name (which is in parentheses and may hold spaces)
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let (utime, stime): (f64, f64) = (f.get(11)?.parse().ok()?, f.get(12)?.parse().ok()?);
+    Some((utime + stime) / 100.0)
 }
 
 criterion_group!(benches, bench);

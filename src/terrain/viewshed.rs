@@ -379,7 +379,20 @@ impl Horizons<'_> {
             k0 -= self.rays;
         }
         let k1 = if k0 + 1 == self.rays { 0 } else { k0 + 1 };
-        let (a, b) = (self.get(k0, m), self.get(k1, m));
+        let (a, b) = if k1 == k0 + 1 && k0 % LANES != LANES - 1 {
+            // both rays in one block: one lookup, neighbouring lanes of one stored row (the
+            // values `get` reads)
+            let block = &self.blocks[k0 / LANES];
+            let stored = block.len() / LANES;
+            if stored == 0 {
+                (f64::from(NO_HORIZON), f64::from(NO_HORIZON))
+            } else {
+                let n = (m.min(stored).max(1) - 1) * LANES + k0 % LANES;
+                (f64::from(block[n]), f64::from(block[n + 1]))
+            }
+        } else {
+            (self.get(k0, m), self.get(k1, m))
+        };
         a + (b - a) * t
     }
 
@@ -848,10 +861,6 @@ impl Viewshed {
                             // the ground of this row's cells, precomputed or not
                             let row_ground = ground.map(|g| &g.z[j * g.nx + union.i0..]);
                             for (u, &x) in xs.iter().enumerate().take(ub).skip(ua) {
-                                let ground = match row_ground {
-                                    Some(r) => r[u],
-                                    None => ground_at(&view, hz.origin[0], hz.inv_cell, x, py),
-                                };
                                 let dx = x - site[0];
                                 let d2 = dx * dx + dy2;
                                 if d2 > union.r2 {
@@ -860,6 +869,11 @@ impl Viewshed {
                                 if cut.is_some_and(|sec| !sec.contains(dx, dy, d2, hz.near2)) {
                                     continue;
                                 }
+                                // (read only for cells that are tested)
+                                let ground = match row_ground {
+                                    Some(r) => r[u],
+                                    None => ground_at(&view, hz.origin[0], hz.inv_cell, x, py),
+                                };
                                 let dist = d2.sqrt();
                                 let m = samples_before(dist, hz.step, hz.inv_step);
                                 // the horizon times the distance (s_t ≥ H, multiplied by dist > 0)
@@ -1117,11 +1131,13 @@ fn decide_tile(
         return;
     }
     // bearings of the corners around the centre's, then the rays that can bracket them
-    let centre = ((dy[0] + dy[1]) / 2.0).atan2((dx[0] + dx[1]) / 2.0);
+    // (the sweep's own arctangent: the box does not hold the site here, so no corner nor
+    // the centre is at it; its error is covered by `pad` below)
+    let centre = fast_atan2((dy[0] + dy[1]) / 2.0, (dx[0] + dx[1]) / 2.0);
     let (mut a_lo, mut a_hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for &x in &dx {
         for &y in &dy {
-            let mut a = y.atan2(x) - centre;
+            let mut a = fast_atan2(y, x) - centre;
             if a > std::f64::consts::PI {
                 a -= TAU;
             } else if a < -std::f64::consts::PI {
@@ -1131,7 +1147,9 @@ fn decide_tile(
             a_hi = a_hi.max(a);
         }
     }
-    let pad = 2.0 * BEARING_ERROR_RAD + 1e-9;
+    // a cell's computed bearing is within ε of its true one, which lies between the true
+    // corner bearings, each within ε of the computed ones: 2ε, plus one for rounding
+    let pad = 3.0 * BEARING_ERROR_RAD + 1e-9;
     let f_lo = ((centre + a_lo - pad) * hz.rays_per_radian).floor() as i64 - 1;
     let f_hi = ((centre + a_hi + pad) * hz.rays_per_radian).floor() as i64 + 2;
     let n = hz.rays as i64;
@@ -1189,6 +1207,10 @@ fn decide_tile(
 /// `dx = xs[u] − sx` computed as the per-cell test computes it (`xs` increasing). The cells
 /// inside form one run because `dx²` is convex in `u`; it is found by binary searches that
 /// evaluate exactly that test, so it holds exactly the cells the test accepts.
+///
+/// Fast path: when both end columns are inside, all are (the computed `dx` is monotone in
+/// `u`, its square monotone in `|dx|`, so every column between has a test value at most the
+/// larger end's), and the whole of `lo..hi` is returned after two tests.
 fn disc_run(xs: &[f64], sx: f64, dy2: f64, r2: f64, lo: usize, hi: usize) -> (usize, usize) {
     if lo >= hi {
         return (lo, lo);
@@ -1197,6 +1219,9 @@ fn disc_run(xs: &[f64], sx: f64, dy2: f64, r2: f64, lo: usize, hi: usize) -> (us
         let dx = xs[u] - sx;
         dx * dx + dy2 <= r2
     };
+    if inside(lo) && inside(hi - 1) {
+        return (lo, hi);
+    }
     // the column nearest to the centre
     let p = lo + xs[lo..hi].partition_point(|&x| x < sx);
     let c = if p >= hi || (p > lo && sx - xs[p - 1] <= xs[p] - sx) {
@@ -2119,6 +2144,9 @@ mod tests {
             (0.0, 3e7, 2.5e7),
             (xs[17], 0.0, 0.0),
             (1e9, 0.0, 1e12),
+            // wholly inside on the short runs (the two-test fast path)
+            (3_000.0, 0.0, 1e10),
+            (xs[25], 0.0, (xs[40] - xs[25]) * (xs[40] - xs[25])),
         ] {
             for (lo, hi) in [(0, 300), (10, 40), (100, 101), (50, 50)] {
                 let (a, b) = disc_run(&xs, sx, dy2, r2, lo, hi);
