@@ -29,13 +29,28 @@
 //!    time limit is a safety net with a [`codes::RESILIENCE_ROBUST_TIME_LIMIT`] warning.
 //!
 //! # Bound ([`robust_upper_bound`])
-//! For a class `c`, let `P_c` be the problem with one fewer unit of `c` and without its
+//! Two valid bounds; the smaller is kept, and never above the planner's bound `UB` of the
+//! problem itself (`R* ≤ f(S*) ≤ UB`: losing a site never adds coverage).
+//!
+//! **Average loss.** The worst loss is at least the average one:
+//! `R(S) = f(S) − max_j U_j ≤ f(S) − Σ_j U_j / |S| ≤ f(S) − Σ_j U_j / P =: h(S)` for every plan
+//! of at most `P` sites (`P = Σ_c min(capacity_c, candidates of c)`; `R(∅) = h(∅)`). For a
+//! unit with no fixed cover (initial depth 0), `Σ_j U_j` counts `w/k` once per chosen owner
+//! while `d ≤ k`, so the unit adds `(w/k)(1 − 1/P)·d` to `h` for `d ≤ k` and `w` beyond `k`:
+//! exactly `a·min(d, k)/k + b·min(d, k+1)/(k+1)` with `a = w(1 − (k+1)/P)`, `b = w(k+1)/P`
+//! (both ≥ 0 when `P ≥ k + 1`). So `h` is the planner's own objective on a matrix where each
+//! such unit is split into a depth-`k` copy of weight `a` and a depth-`k+1` copy of weight `b`
+//! (units already satisfied by fixed sites are constants), under all the same constraints;
+//! hence `R* ≤ max_S h(S) ≤ UB_h`, its certified bound. (Not computed, `None`, for a unit
+//! partly covered by fixed sites, a required depth of 8, or `P ≤ k`.)
+//!
+//! **One fewer unit.** For a class `c`, let `P_c` be the problem with one fewer unit of `c` and without its
 //! mutual-support rules, and `UB_c` the planner's certified upper bound of `P_c`
 //! ([`crate::placement::covering::solve`]).
 //!
-//! **Claim.** `R* = max_S R(S) ≤ max_c UB_c` over the classes `c` with capacity ≥ 1 and at least
+//! *Claim.* `R* = max_S R(S) ≤ max_c UB_c` over the classes `c` with capacity ≥ 1 and at least
 //! one candidate; when the problem has no budget, no spacing conflicts and no support rules,
-//! even `R* ≤ min_c UB_c`; and always `R* ≤ UB` (the planner's bound of the problem itself).
+//! even `R* ≤ min_c UB_c`.
 //!
 //! *Proof.* Let `S*` be optimal. If `S* = ∅`, `R* = f(∅) ≤ UB_c` for every `c` (the empty set is
 //! feasible for `P_c` and a bound is never below a feasible value). Otherwise take any
@@ -46,8 +61,7 @@
 //! a candidate `i` to any `S` within capacity never lowers `R`:
 //! `R(S ∪ {i}) = min(f(S), min_{j∈S} f(S ∪ {i} \ {j})) ≥ R(S)` since `f` is monotone; so some
 //! optimal `S*` holds a unit of every class `c` above, and the argument gives `R* ≤ UB_c` for
-//! each of them, i.e. `R* ≤ min_c UB_c`. Finally `R* ≤ f(S*) ≤ UB` since losing a site never
-//! adds coverage. ∎
+//! each of them, i.e. `R* ≤ min_c UB_c`. ∎
 //!
 //! # Examples
 //! ```
@@ -71,6 +85,7 @@ use crate::diagnostic::{codes, Diagnostic};
 use crate::error::{Error, Result};
 use crate::placement::covering::{solve, SolveOptions};
 use crate::placement::{CoverageMatrix, CoveringProblem};
+use crate::scenario::MAX_REQUIRED_DEPTH;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
@@ -129,8 +144,16 @@ pub struct ClassBound {
 /// A certified upper bound on the best robust value `max_S min_j f(S \ {j})`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RobustBound {
-    /// The bound (see the [module docs](self) for its proof).
+    /// The bound (see the [module docs](self) for its proof): the smaller of
+    /// [`one_fewer`](Self::one_fewer) and [`average`](Self::average).
     pub bound: f64,
+    /// The one-fewer-unit bound over the classes.
+    pub one_fewer: f64,
+    /// The average-loss bound (`None` when the matrix's depths do not allow it: a unit
+    /// partly covered by fixed sites, a required depth of 8, or fewer sites than depth + 1).
+    pub average: Option<f64>,
+    /// The most sites any plan can hold, `P = Σ_c min(capacity_c, candidates of c)`.
+    pub max_sites: u32,
     /// One entry per class with capacity ≥ 1 and at least one candidate.
     pub classes: Vec<ClassBound>,
     /// True when the minimum over classes applies (no budget, conflicts or support rules),
@@ -202,8 +225,9 @@ pub fn robust_upper_bound(problem: &CoveringProblem, opts: &SolveOptions) -> Res
     for &g in problem.groups() {
         has[g as usize] = true;
     }
-    let min_over_classes =
-        problem.budget().is_none() && problem.n_conflicts() == 0 && problem.support_rules().is_empty();
+    let min_over_classes = problem.budget().is_none()
+        && problem.n_conflicts() == 0
+        && problem.support_rules().is_empty();
     let mut classes = Vec::new();
     for g in 0..caps.len() {
         if caps[g] == 0 || !has[g] {
@@ -219,18 +243,86 @@ pub fn robust_upper_bound(problem: &CoveringProblem, opts: &SolveOptions) -> Res
         });
     }
     let empty = problem.matrix().initial_objective();
-    let bound = if classes.is_empty() {
+    let one_fewer = if classes.is_empty() {
         empty
     } else if min_over_classes {
-        classes.iter().map(|c| c.bound).fold(f64::INFINITY, f64::min)
+        classes
+            .iter()
+            .map(|c| c.bound)
+            .fold(f64::INFINITY, f64::min)
     } else {
-        classes.iter().map(|c| c.bound).fold(f64::NEG_INFINITY, f64::max)
+        classes
+            .iter()
+            .map(|c| c.bound)
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
+    .max(empty);
+    let mut size = vec![0u32; caps.len()];
+    for &g in problem.groups() {
+        size[g as usize] += 1;
+    }
+    let max_sites: u32 = size.iter().zip(caps).map(|(&n, &c)| n.min(c)).sum();
+    let average = match average_problem(problem, max_sites)? {
+        Some(q) => {
+            let s = solve(&q, opts)?;
+            Some(s.upper_bound.max(s.objective).max(empty))
+        }
+        None => None,
     };
     Ok(RobustBound {
-        bound: bound.max(empty),
+        bound: average.map_or(one_fewer, |a| a.min(one_fewer)),
+        one_fewer,
+        average,
+        max_sites,
         classes,
         min_over_classes,
     })
+}
+
+/// The average-loss relaxation of the [module docs](self): the same problem on a matrix whose
+/// objective `h(S)` is `f(S) − Σ_j U_j / P ≥ R(S)` for every plan of at most `P` sites.
+fn average_problem(problem: &CoveringProblem, max_sites: u32) -> Result<Option<CoveringProblem>> {
+    let m = problem.matrix();
+    let n = m.n_units();
+    let p = f64::from(max_sites);
+    let (w, k, init) = (m.weights(), m.required(), m.initial());
+    let mut weights = Vec::with_capacity(2 * n);
+    weights.extend_from_slice(w);
+    weights.resize(2 * n, 0.0);
+    let mut req = k.to_vec();
+    req.resize(2 * n, 1);
+    let mut ini = init.to_vec();
+    ini.resize(2 * n, 0);
+    let mut split = vec![false; n];
+    for u in 0..n {
+        if init[u] >= k[u] || w[u] == 0.0 {
+            continue; // a constant term, no site holds it critically
+        }
+        if init[u] > 0 || k[u] >= MAX_REQUIRED_DEPTH || max_sites <= u32::from(k[u]) {
+            return Ok(None);
+        }
+        let k1 = f64::from(k[u]) + 1.0;
+        weights[u] = w[u] * (1.0 - k1 / p);
+        weights[n + u] = w[u] * k1 / p;
+        req[n + u] = k[u] + 1;
+        split[u] = true;
+    }
+    let mut q = CoverageMatrix::new(weights)?;
+    for c in 0..m.n_candidates() {
+        let units = m.units_of(c);
+        q.push_candidate(
+            units.iter().map(|&u| u as usize).chain(
+                units
+                    .iter()
+                    .filter(|&&u| split[u as usize])
+                    .map(|&u| n + u as usize),
+            ),
+        )?;
+    }
+    let q = q.with_required_depth(req)?.with_initial_depth(ini)?;
+    let mut out = problem.clone();
+    out.matrix = q;
+    Ok(Some(out))
 }
 
 /// `R` and `f` compared lexicographically with a relative tolerance: is `(r, f)` better than
@@ -362,7 +454,11 @@ fn remove(s: &State<'_>, out: Option<usize>) -> Removed {
     let mut order: Vec<u32> = (0..s.chosen.len() as u32)
         .filter(|&q| Some(q as usize) != out)
         .collect();
-    order.sort_by(|&a, &b| unique[b as usize].total_cmp(&unique[a as usize]).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        unique[b as usize]
+            .total_cmp(&unique[a as usize])
+            .then(a.cmp(&b))
+    });
     Removed {
         out,
         depth,
@@ -499,9 +595,10 @@ impl<'a> Search<'a> {
                         if s.pos[i] != u32::MAX || !p.budget_ok(base_cost + p.cost(i)) {
                             return None;
                         }
-                        let conflict = p.conflicts_of(i).iter().any(|&d| {
-                            s.pos[d as usize] != u32::MAX && Some(d as usize) != out_c
-                        });
+                        let conflict = p
+                            .conflicts_of(i)
+                            .iter()
+                            .any(|&d| s.pos[d as usize] != u32::MAX && Some(d as usize) != out_c);
                         if conflict {
                             return None;
                         }
