@@ -584,8 +584,8 @@ impl<'a> Search<'a> {
         let mut outs: Vec<(Option<usize>, usize)> = (0..nchosen)
             .map(|q| (Some(q), p.groups()[s.chosen[q]] as usize))
             .collect();
-        for g in 0..count.len() {
-            if count[g] < p.capacities()[g] && !self.members[g].is_empty() {
+        for (g, (&n, &cap)) in count.iter().zip(p.capacities()).enumerate() {
+            if n < cap && !self.members[g].is_empty() {
                 outs.push((None, g));
             }
         }
