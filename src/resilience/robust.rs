@@ -77,8 +77,7 @@
 //! assert_eq!(r.chosen, vec![0, 1]);
 //! assert_eq!(r.worst_case_objective, 3.0);
 //! // certified: with one site fewer no plan covers more than 3
-//! assert_eq!(r.upper_bound, 3.0);
-//! assert_eq!(r.gap_percent, 0.0);
+//! assert!((r.upper_bound - 3.0).abs() < 1e-6 && r.gap_percent < 1e-4);
 //! # Ok::<(), skycover::Error>(())
 //! ```
 
@@ -222,7 +221,7 @@ pub struct RobustPlan {
 /// use skycover::resilience::robust_upper_bound;
 /// let m = CoverageMatrix::from_sets(vec![3.0, 1.0], &[vec![0], vec![0], vec![1]])?;
 /// let b = robust_upper_bound(&CoveringProblem::new(m, 2), &SolveOptions::default())?;
-/// assert_eq!(b.bound, 3.0); // one site: at most 3
+/// assert!((b.bound - 3.0).abs() < 1e-6); // one site: at most 3
 /// # Ok::<(), skycover::Error>(())
 /// ```
 pub fn robust_upper_bound(problem: &CoveringProblem, opts: &SolveOptions) -> Result<RobustBound> {
