@@ -11,7 +11,7 @@
 //! `--count` threats of every class from every launch area (notional, illustrative), arriving
 //! within `--window` seconds; `--quick` coarsens the grid and candidates (× 2.5) and cuts the
 //! replications for a fast look (CI). Writes `raid_exhaustion.csv`, `.svg` and `.png`.
-use skycover::placement::{Algorithm, Planner};
+use skycover::placement::{Algorithm, Planner, SolveOptions};
 use skycover::raid::placement::{least_leakage_placement, LeakageOptions};
 use skycover::raid::{exhaustion_curve, simulate, Raid, RaidModel, RaidOptions, RaidOutcome};
 use skycover::resilience::{
@@ -110,6 +110,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         plan.upper_bound,
         &RobustOptions {
             time_limit: Duration::from_secs(limit),
+            seed,
+            solve: SolveOptions {
+                time_limit: Duration::from_secs(limit),
+                ..SolveOptions::default()
+            },
             ..RobustOptions::default()
         },
     )?;
@@ -121,18 +126,27 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let m2 = RaidModel::new(&s, &robust_sites, &terrain, &raid, None)?;
     let robust_out = simulate(&m2, &raid, &eval)?;
-    let base_n1 = n_minus_one(pm.problem.matrix(), &plan.candidate_indices)?;
     println!(
-        "  robust plan: worst single loss leaves {:.1} (coverage plan: {:.1}; backup-coverage start {:.1}); bound {:.1}, gap {:.1}% ({} swaps, {:.1} s)",
+        "  robust plan: worst single loss leaves {:.1} (coverage plan: {:.1}; backup-coverage plan {:.1}); certified bound {:.1} (max-min bound {}, planner bound {:.1}), gap {:.1}% ({} swaps, {} passes, {} perturbations, {} evaluations, {:.1} s)",
         robust.worst_case_objective,
         robust.start_worst_case,
         robust.backup_worst_case,
         robust.upper_bound,
+        robust
+            .robust_bound
+            .as_ref()
+            .map_or("not computed".into(), |b| format!("{:.1}", b.bound)),
+        robust.planner_bound,
         robust.gap_percent,
         robust.swaps,
+        robust.passes,
+        robust.perturbations,
+        robust.evaluations,
         t.elapsed().as_secs_f64()
     );
-    let _ = base_n1;
+    for d in &robust.diagnostics {
+        println!("    note [{}]: {}", d.code, d.message);
+    }
 
     let t = Instant::now();
     let lopts = LeakageOptions {

@@ -455,6 +455,35 @@ mod tests {
     }
 
     #[test]
+    fn every_builtin_interceptor_cost_has_a_public_source_row() {
+        // data/README.md's "Interceptor costs" table names every class with a non-zero cost,
+        // and the abstract classes each carry one (so a raid's cost exchange is not empty)
+        let readme = include_str!("../data/README.md");
+        let table = readme
+            .split("### Interceptor costs")
+            .nth(1)
+            .and_then(|t| t.split("Raid costs").next())
+            .unwrap();
+        let c = Catalogue::builtin();
+        for (_, class) in c.classes() {
+            let cost = weapon_of(class).interceptor_cost;
+            if cost > 0.0 {
+                let row = table
+                    .lines()
+                    .find(|l| l.starts_with(&format!("| {} |", class.id)))
+                    .unwrap_or_else(|| panic!("{} has no source row", class.id));
+                assert!(row.contains("http"), "{row}");
+                // the cost column holds the catalogue's figure
+                assert!(row.contains(&format!("| {cost} ")), "{row} vs {cost}");
+            }
+        }
+        for id in ["patriot_class", "medium_range", "counter_uas"] {
+            let ci = c.class_id(id).unwrap();
+            assert!(weapon_of(c.class(ci)).interceptor_cost > 0.0, "{id}");
+        }
+    }
+
+    #[test]
     fn builtin_real_classes_are_present_and_round_trip() {
         let c = Catalogue::builtin();
         for id in [

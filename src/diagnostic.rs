@@ -235,5 +235,8 @@ pub mod codes {
     pub const RESILIENCE_EXACT_SKIPPED: &str = "resilience.exact_skipped";
     /// Robust placement: the swap search stopped at its time limit.
     pub const RESILIENCE_ROBUST_TIME_LIMIT: &str = "resilience.robust_time_limit";
+    /// Robust placement: a descent stopped at its pass limit (a work limit) while improving
+    /// moves may remain.
+    pub const RESILIENCE_ROBUST_WORK_LIMIT: &str = "resilience.robust_work_limit";
     // ---- end raids and resilience ----
 }

@@ -13,15 +13,12 @@
 //!   and covering facility interdiction problems", *Annals of the AAG* 94(3) 2004, 491–502, on
 //!   the coverage matrix: greedy (remove the most damaging site, repeat) and exact enumeration
 //!   of all `C(|S|, r)` subsets when that is at most a given number.
-//! * **Robust placement** ([`robust_placement`]): maximise `R(S) = min_{j∈S} f(S \ {j})`,
-//!   the coverage that survives the worst single loss. Starts from the better (by `R`) of the
-//!   given plan and a **backup-coverage** plan (every unit asks one more depth, Hogan & ReVelle,
-//!   "Concepts and applications of backup coverage", *Management Science* 32(11) 1986,
-//!   1434–1444), then swap local search on `R` itself under all the problem's constraints,
-//!   within each class, over the most-covering candidates and those that best back up the
-//!   site whose loss is currently worst.
-//!   Certified bound: `R* ≤ f(S*) ≤ UB`, the ordinary planner's certified upper bound (losing a
-//!   site never adds coverage), reported with the gap it certifies.
+//! * **Robust placement** ([`robust_placement`], in [`robust`]): maximise
+//!   `R(S) = min_{j∈S} f(S \ {j})`, the coverage that survives the worst single loss, by
+//!   best-improvement swap local search on `R` itself with incremental evaluation, plus
+//!   iterated perturbation, under all the problem's constraints; certified by
+//!   [`robust_upper_bound`], a bound on the best `R` itself (the planner's bound with one
+//!   fewer unit of a class), not only on the ordinary objective.
 //!
 //! # Examples
 //! ```
@@ -42,11 +39,14 @@
 
 use crate::diagnostic::{codes, Diagnostic};
 use crate::error::{Error, Result};
-use crate::placement::covering::{solve, SolveOptions};
 use crate::placement::{CoverageMatrix, CoveringProblem};
 use crate::raid::{simulate_masked, Raid, RaidModel, RaidOptions, RaidOutcome};
 use serde::Serialize;
-use std::time::{Duration, Instant};
+
+pub mod robust;
+pub use robust::{
+    robust_placement, robust_upper_bound, ClassBound, RobustBound, RobustOptions, RobustPlan,
+};
 
 /// One loss: which chosen candidates are lost and the objective left.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -340,56 +340,6 @@ pub fn worst_r(
     }
 }
 
-/// Options of [`robust_placement`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct RobustOptions {
-    /// Time limit of the swap search (the backup-coverage solve has its own in `solve`).
-    pub time_limit: Duration,
-    /// Candidates tried as swap-ins per class of the plan: the ones with the largest covered
-    /// weight (≥ 1); a swap keeps the class.
-    pub pool: usize,
-    /// Options of the backup-coverage solve.
-    pub solve: SolveOptions,
-}
-
-impl Default for RobustOptions {
-    fn default() -> Self {
-        RobustOptions {
-            time_limit: Duration::from_secs(20),
-            pool: 40,
-            solve: SolveOptions {
-                time_limit: Duration::from_secs(20),
-                ..SolveOptions::default()
-            },
-        }
-    }
-}
-
-/// A plan that maximises the coverage left after its worst single loss.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RobustPlan {
-    /// Chosen candidates, sorted.
-    pub chosen: Vec<usize>,
-    /// Objective with every site.
-    pub objective: f64,
-    /// Objective after the worst single loss, `R(S)`.
-    pub worst_case_objective: f64,
-    /// The candidate whose loss is worst.
-    pub worst_loss: Option<usize>,
-    /// `R` of the plan it started from.
-    pub start_worst_case: f64,
-    /// `R` of the backup-coverage plan.
-    pub backup_worst_case: f64,
-    /// Certified upper bound on the best `R` (the ordinary certified bound).
-    pub upper_bound: f64,
-    /// `100 · (upper_bound − R) / upper_bound`.
-    pub gap_percent: f64,
-    /// Improving swaps made.
-    pub swaps: u32,
-    /// Remarks.
-    pub diagnostics: Vec<Diagnostic>,
-}
-
 /// Swap candidates: per group (class) of the chosen set, the `per_group` candidates covering the
 /// most weight, in a fixed order.
 pub(crate) fn pool_by_group(
@@ -434,159 +384,6 @@ fn worst_case(m: &CoverageMatrix, chosen: &[usize], depth: &[u8]) -> (f64, f64, 
         }
     }
     (f, f - worst.0, worst.1)
-}
-
-/// Robust placement: maximise the coverage after the worst single loss. See the
-/// [module docs](self).
-///
-/// Parameters: the covering problem (e.g. [`PlacementModel::problem`](crate::placement::PlacementModel::problem)),
-/// a feasible start (e.g. the ordinary plan's candidates), its certified upper bound, options.
-///
-/// Returns: a [`RobustPlan`], feasible for every constraint of `problem`, never worse in `R`
-/// than the start.
-///
-/// Complexity: one backup-coverage solve, then per pass `|S| × pool` swaps of
-/// O(nnz of the chosen columns) each, within the time limit.
-///
-/// # Errors
-/// [`Error::InvalidInput`] for a bad start or bound; [`Error::Infeasible`] when the start
-/// breaks a constraint; as [`solve`].
-///
-/// # Examples
-/// ```
-/// use skycover::placement::{CoverageMatrix, CoveringProblem};
-/// use skycover::resilience::{robust_placement, RobustOptions};
-/// // two units each worth 1; candidates 0 and 1 both cover unit 0, candidate 2 covers unit 1
-/// let m = CoverageMatrix::from_sets(vec![1.0, 1.0], &[vec![0], vec![0], vec![1]])?;
-/// let p = CoveringProblem::new(m, 2);
-/// let r = robust_placement(&p, &[0, 2], 2.0, &RobustOptions::default())?;
-/// assert!(r.worst_case_objective >= 1.0);
-/// assert!(r.upper_bound >= r.worst_case_objective);
-/// # Ok::<(), skycover::Error>(())
-/// ```
-pub fn robust_placement(
-    problem: &CoveringProblem,
-    start: &[usize],
-    upper_bound: f64,
-    opts: &RobustOptions,
-) -> Result<RobustPlan> {
-    let m = problem.matrix();
-    check_chosen(m, start)?;
-    problem.check(start)?;
-    if !upper_bound.is_finite() {
-        return Err(Error::InvalidInput {
-            what: "robust_placement.upper_bound".into(),
-            reason: format!("{upper_bound} must be finite"),
-        });
-    }
-    let t0 = Instant::now();
-    let mut diagnostics = Vec::new();
-    // backup coverage: one more depth everywhere
-    let req: Vec<u8> = m.required().iter().map(|k| k.saturating_add(1)).collect();
-    let mut backup = problem.clone();
-    backup.matrix = m.clone().with_required_depth(req)?;
-    let bsol = solve(&backup, &opts.solve)?;
-    let start_r = worst_case(m, start, &m.depths_of(start)).1;
-    let backup_r = worst_case(m, &bsol.chosen, &m.depths_of(&bsol.chosen)).1;
-    let mut cur: Vec<usize> = if backup_r > start_r && problem.check(&bsol.chosen).is_ok() {
-        bsol.chosen.clone()
-    } else {
-        start.to_vec()
-    };
-    // the swap pool: candidates with the largest covered weight
-    let w = m.weights();
-    let base_pool = pool_by_group(problem, w, &cur, opts.pool.max(1));
-    let tr = m.transpose();
-    let mut depth = m.depths_of(&cur);
-    let (_, mut best_r, _) = worst_case(m, &cur, &depth);
-    let mut swaps = 0u32;
-    let mut timed_out = false;
-    'outer: loop {
-        let mut improved = false;
-        // the pool: the most-covering candidates, and those that best back up the site whose
-        // loss is worst now (the weight of its critical units they cover)
-        let mut pool = base_pool.clone();
-        if let (_, _, Some(j)) = worst_case(m, &cur, &depth) {
-            let (ws, ks) = (m.weights(), m.required());
-            let mut gain: std::collections::BTreeMap<usize, f64> = Default::default();
-            for &u in m.units_of(j) {
-                let u = u as usize;
-                let d = val(ws[u], ks[u], depth[u]) - val(ws[u], ks[u], depth[u].saturating_sub(1));
-                if d > 0.0 {
-                    for &c in tr.of(u) {
-                        *gain.entry(c as usize).or_insert(0.0) += d;
-                    }
-                }
-            }
-            let mut v: Vec<(f64, usize)> = gain.into_iter().map(|(c, g)| (g, c)).collect();
-            v.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            for (_, c) in v.into_iter().take(opts.pool.max(1)) {
-                if !pool.contains(&c) {
-                    pool.push(c);
-                }
-            }
-        }
-        for pos in 0..cur.len() {
-            for &c in &pool {
-                if t0.elapsed() > opts.time_limit {
-                    timed_out = true;
-                    break 'outer;
-                }
-                let out = cur[pos];
-                if cur.contains(&c) || problem.groups()[c] != problem.groups()[out] {
-                    continue;
-                }
-                let mut cand = cur.clone();
-                cand[pos] = c;
-                for &u in m.units_of(out) {
-                    depth[u as usize] -= 1;
-                }
-                for &u in m.units_of(c) {
-                    depth[u as usize] = depth[u as usize].saturating_add(1);
-                }
-                let (_, r, _) = worst_case(m, &cand, &depth);
-                if r > best_r + 1e-9 * best_r.abs().max(1.0) && problem.check(&cand).is_ok() {
-                    cur = cand;
-                    best_r = r;
-                    swaps += 1;
-                    improved = true;
-                    continue;
-                }
-                for &u in m.units_of(c) {
-                    depth[u as usize] -= 1;
-                }
-                for &u in m.units_of(out) {
-                    depth[u as usize] += 1;
-                }
-            }
-        }
-        if !improved {
-            break;
-        }
-    }
-    if timed_out {
-        diagnostics.push(Diagnostic::warning(
-            codes::RESILIENCE_ROBUST_TIME_LIMIT,
-            "robust placement: the swap search stopped at its time limit (the answer depends on the machine's speed)",
-        ));
-    }
-    cur.sort_unstable();
-    let depth = m.depths_of(&cur);
-    let (f, r, worst) = worst_case(m, &cur, &depth);
-    // R* ≤ f(S*) ≤ the ordinary bound (losing a site never adds coverage)
-    let ub = upper_bound.max(r);
-    Ok(RobustPlan {
-        chosen: cur,
-        objective: f,
-        worst_case_objective: r,
-        worst_loss: worst,
-        start_worst_case: start_r,
-        backup_worst_case: backup_r,
-        upper_bound: ub,
-        gap_percent: if ub > 0.0 { 100.0 * (ub - r) / ub } else { 0.0 },
-        swaps,
-        diagnostics,
-    })
 }
 
 /// Raid leakers after losing each single site (fixed sites included).
