@@ -659,6 +659,66 @@ mod tests {
         assert!(a.bound >= start.value);
     }
 
+    /// Every limit that cuts the bound short leaves its diagnostic; a bound that met its
+    /// target or the plan leaves none.
+    #[test]
+    fn each_bound_limit_leaves_its_diagnostic() {
+        use crate::placement::covering::{solve, Algorithm, SolveOptions};
+        use std::time::Duration;
+        let inst = crate::placement::synthetic::SyntheticInstance::clustered(
+            3_000, 300, 300_000.0, 15_000.0, 11,
+        );
+        let p = CoveringProblem::new(inst.matrix().unwrap(), 12);
+        let run = |o: SolveOptions| solve(&p, &o).unwrap();
+        let codes_of = |s: &crate::placement::covering::Solution| -> Vec<&'static str> {
+            s.diagnostics.iter().map(|d| d.code).collect()
+        };
+        let base = SolveOptions {
+            algorithm: Algorithm::Greedy,
+            ..SolveOptions::default()
+        };
+        // iteration limit: 3 iterations leave a gap
+        let s = run(SolveOptions {
+            bound_iterations: 3,
+            ..base
+        });
+        assert!(s.gap_percent > 0.0);
+        assert_eq!(s.stats.bound_iterations, 3);
+        assert!(codes_of(&s).contains(&codes::PLACEMENT_BOUND_ITERATION_LIMIT));
+        // no iteration: the online bound alone
+        let s = run(SolveOptions {
+            bound_iterations: 0,
+            ..base
+        });
+        assert!(codes_of(&s).contains(&codes::PLACEMENT_BOUND_ONLINE_ONLY));
+        // time limit: an elapsed deadline stops the loop before its first iteration
+        let s = run(SolveOptions {
+            time_limit: Duration::ZERO,
+            ..base
+        });
+        assert_eq!(s.stats.bound_iterations, 0);
+        assert!(codes_of(&s).contains(&codes::PLACEMENT_BOUND_TIME_LIMIT));
+        // a target gap met: stops early, no limit diagnostic; the gap is within the target
+        let full = run(base);
+        let target = full.gap_percent + 2.0;
+        let s = run(SolveOptions {
+            bound_target_gap_percent: target,
+            ..base
+        });
+        assert!(s.stats.bound_iterations < full.stats.bound_iterations);
+        assert!(s.gap_percent <= target + 1e-9);
+        assert!(s.upper_bound >= full.upper_bound);
+        assert!(!codes_of(&s).iter().any(|c| c.starts_with("placement.bound")));
+        // the bound meets the plan (single candidate): nothing to say
+        let one = CoveringProblem::new(
+            CoverageMatrix::from_sets(vec![1.0, 2.0], &[vec![0, 1]]).unwrap(),
+            1,
+        );
+        let s = solve(&one, &base).unwrap();
+        assert_eq!(s.gap_percent, 0.0);
+        assert!(s.diagnostics.is_empty(), "{:?}", s.diagnostics);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(96))]
         /// Each bound alone (no clamping to the plan's value) is at least the optimum, from
