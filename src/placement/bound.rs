@@ -708,7 +708,9 @@ mod tests {
         assert!(s.stats.bound_iterations < full.stats.bound_iterations);
         assert!(s.gap_percent <= target + 1e-9);
         assert!(s.upper_bound >= full.upper_bound);
-        assert!(!codes_of(&s).iter().any(|c| c.starts_with("placement.bound")));
+        assert!(!codes_of(&s)
+            .iter()
+            .any(|c| c.starts_with("placement.bound")));
         // the bound meets the plan (single candidate): nothing to say
         let one = CoveringProblem::new(
             CoverageMatrix::from_sets(vec![1.0, 2.0], &[vec![0, 1]]).unwrap(),

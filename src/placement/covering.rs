@@ -237,7 +237,12 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
         return solve_model(problem, options);
     }
     let t0 = Instant::now();
-    let pre = presolve(problem)?;
+    // large models: the same reductions without the full transpose (bound at scale)
+    let pre = if problem.matrix.nnz() >= super::exact::PARALLEL_MIN_NNZ {
+        super::presolve_fast::presolve_fast(problem)?
+    } else {
+        presolve(problem)?
+    };
     let mut s = solve_model(&pre.problem, options)?;
     super::presolve::map_back(problem, &pre, &mut s, t0)?;
     Ok(s)
