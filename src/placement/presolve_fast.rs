@@ -400,6 +400,28 @@ mod tests {
         }
     }
 
+    /// The parallel passes (unit blocks, grouping sort, row rebuild) give the same result on
+    /// 1 and 3 threads.
+    #[test]
+    fn same_on_any_thread_count() {
+        let inst = crate::placement::synthetic::SyntheticInstance::clustered(
+            150_000, 400, 300_000.0, 8_000.0, 5,
+        );
+        let p = CoveringProblem::new(inst.matrix().unwrap(), 10);
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| presolve_fast(&p).unwrap())
+        };
+        let (a, b) = (run(1), run(3));
+        assert_eq!(a.original, b.original);
+        assert_eq!(a.stats, b.stats);
+        assert_eq!(a.problem.matrix, b.problem.matrix);
+        assert!(a.stats.units_after < a.stats.units_before);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
         /// Identical to the reference presolve on small random models with groups, costs,
