@@ -4,13 +4,15 @@
 //! `/usr/bin/time -v` for the peak memory.
 //!
 //! ```text
-//! cargo run --release --example scale_bound -- [n_demand] [n_candidates] [p] [radius_km] [time_limit_s] [greedy]
+//! cargo run --release --example scale_bound -- [n_demand] [n_candidates] [p] [radius_km] [time_limit_s] [greedy|ls] [target_gap_%] [perturbations]
 //! /usr/bin/time -v target/release/examples/scale_bound 1000000 20000 200 6.5 30
 //! ```
 //!
 //! Defaults: 1 000 000 × 20 000, p 200, radius 6.5 km (about 63 M non-zeros), 300 km square,
 //! seed 42, 30 s limit, the default planner; `greedy` as the sixth argument skips the local
-//! search (greedy + bound).
+//! search (greedy + bound), `ls` keeps it; the seventh sets
+//! [`SolveOptions::bound_target_gap_percent`] (default 0: off), the eighth the local search's
+//! perturbation rounds (default 64).
 
 use skycover::placement::synthetic::SyntheticInstance;
 use skycover::placement::{covering, Algorithm, CoveringProblem, SolveOptions};
@@ -44,9 +46,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         problem.matrix().nnz(),
         t.elapsed().as_secs_f64()
     );
+    // optional: the bound's target gap (percent; 0 off) and the local search's perturbation
+    // rounds (default planner: 64)
+    let target_gap: f64 = arg(7, 0.0);
+    let perturbations: u32 = arg(8, SolveOptions::default().perturbations);
     let opts = SolveOptions {
         algorithm,
         time_limit: Duration::from_secs(limit),
+        bound_target_gap_percent: target_gap,
+        perturbations,
         ..SolveOptions::default()
     };
     let t = Instant::now();

@@ -191,6 +191,15 @@ pub mod codes {
     pub const PLACEMENT_PROOF_REJECTED: &str = "placement.proof_rejected";
     /// Set covering: the lower bound's subgradient stopped at the time limit.
     pub const PLACEMENT_COVER_TIME_LIMIT: &str = "placement.cover_time_limit";
+    // --- bound at scale (src/placement/bound.rs) ---
+    /// The bound's subgradient loop stopped at its iteration limit (`bound_iterations`) with
+    /// the certified gap still above the requested target (any gap when none is set): the
+    /// bound is certified and deterministic, only looser than more iterations could make it.
+    pub const PLACEMENT_BOUND_ITERATION_LIMIT: &str = "placement.bound_iteration_limit";
+    /// No subgradient iteration was asked for (`bound_iterations` 0): the certified gap is
+    /// the online submodular bound's alone.
+    pub const PLACEMENT_BOUND_ONLINE_ONLY: &str = "placement.bound_online_only";
+    // --- end bound at scale ---
     // --- end placement ---
     // ---- threat-based evaluation: timeline, route, threat_report ----
     /// A class without a v2 `weapon` block was given the generic weapon defaults.

@@ -19,6 +19,7 @@
 
 use super::greedy::gain_for;
 use super::objective::CoveringProblem;
+use crate::diagnostic::{codes, Diagnostic};
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -35,6 +36,25 @@ pub(crate) struct BoundOutcome {
     pub(crate) iterations: u32,
     /// A better feasible plan found by the Lagrangian heuristic, if any.
     pub(crate) primal: Option<(f64, Vec<usize>)>,
+    /// Why the subgradient loop stopped ([`Stop::NotRun`] without iterations).
+    pub(crate) stop: Stop,
+}
+
+/// Why the Lagrangian's subgradient loop stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// No iteration asked for (`max_iterations == 0`): online bound only.
+    NotRun,
+    /// The bound met the best known plan (proven optimal at the Lagrangian's precision).
+    Closed,
+    /// The certified gap reached the requested target gap.
+    TargetGap,
+    /// The step size shrank below its floor: no further progress expected.
+    Stalled,
+    /// The iteration limit stopped it first.
+    IterationLimit,
+    /// The deadline stopped it first.
+    TimeLimit,
 }
 
 /// Sum over groups of the `capacity` largest positive scores.
@@ -181,6 +201,34 @@ pub(crate) struct LagrangianOutcome {
     /// The best feasible plan met among the inner maximisers (Lagrangian heuristic), if it
     /// beats `lower`: (value, sorted candidates).
     pub(crate) primal: Option<(f64, Vec<usize>)>,
+    /// Why it stopped.
+    pub(crate) stop: Stop,
+}
+
+/// When the subgradient loop stops (besides convergence).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Maximum iterations.
+    pub(crate) max_iterations: u32,
+    /// Wall-clock deadline.
+    pub(crate) deadline: Option<Instant>,
+    /// Stop once `(bound − plan) / bound ≤ target_gap` (a fraction; 0: off), where `bound`
+    /// is the smaller of the Lagrangian and `known_bound`.
+    pub(crate) target_gap: f64,
+    /// A bound already known (the online bound), for the target-gap test.
+    pub(crate) known_bound: f64,
+}
+
+impl Limits {
+    /// At most `max_iterations`, until `deadline`, no target gap.
+    pub(crate) fn new(max_iterations: u32, deadline: Option<Instant>) -> Limits {
+        Limits {
+            max_iterations,
+            deadline,
+            target_gap: 0.0,
+            known_bound: f64::INFINITY,
+        }
+    }
 }
 
 /// Units per chunk of the parallel per-unit passes: partial sums are taken per fixed chunk and
@@ -198,6 +246,25 @@ fn chunked_sum(n: usize, parallel: bool, f: impl Fn(usize) -> f64 + Sync) -> f64
     parts.iter().sum()
 }
 
+/// `Σ values[u]` over `row`, with four independent partial sums (added in a fixed order:
+/// deterministic) so that the additions overlap instead of waiting for each other; the gather
+/// is the bound's hot loop (one pass over the matrix per iteration).
+#[inline]
+fn row_sum(row: &[u32], values: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let mut quads = row.chunks_exact(4);
+    for q in &mut quads {
+        acc[0] += values[q[0] as usize];
+        acc[1] += values[q[1] as usize];
+        acc[2] += values[q[2] as usize];
+        acc[3] += values[q[3] as usize];
+    }
+    for (a, &u) in acc.iter_mut().zip(quads.remainder()) {
+        *a += values[u as usize];
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
 /// The Lagrangian bound by deflected subgradient optimisation, started from the multipliers
 /// the set `chosen` suggests; `lower` is the best known plan value (the Polyak target, raised
 /// whenever an inner maximiser is a better feasible plan).
@@ -210,9 +277,14 @@ pub(crate) fn lagrangian_bound(
     p: &CoveringProblem,
     chosen: &[usize],
     lower: f64,
-    max_iterations: u32,
-    deadline: Option<Instant>,
+    limits: Limits,
 ) -> LagrangianOutcome {
+    let Limits {
+        max_iterations,
+        deadline,
+        target_gap,
+        known_bound,
+    } = limits;
     let m = &p.matrix;
     let nu = m.n_units();
     let n = p.n_candidates();
@@ -272,14 +344,20 @@ pub(crate) fn lagrangian_bound(
     let mut dir_mu = 0.0f64;
     let mut scores = vec![0.0f64; n];
     let mut iterations = 0u32;
+    let mut stop = if max_iterations == 0 {
+        Stop::NotRun
+    } else {
+        Stop::IterationLimit
+    };
     while iterations < max_iterations {
         if deadline.is_some_and(|d| Instant::now() >= d) {
+            stop = Stop::TimeLimit;
             break;
         }
         iterations += 1;
         // Λ_c = Σ_{u ∈ c} λ_u, gathered in parallel (no drift, no transpose)
         let gather = |(c, b): (usize, &mut f64)| {
-            *b = m.units_of(c).iter().map(|&u| lambda[u as usize]).sum();
+            *b = row_sum(m.units_of(c), &lambda);
         };
         if parallel {
             big_lambda
@@ -365,7 +443,17 @@ pub(crate) fn lagrangian_bound(
                 primal = Some((value, plan));
             }
         }
-        if best - lower <= 1e-9 * best.abs().max(1e-300) || theta < 1e-4 {
+        if best - lower <= 1e-9 * best.abs().max(1e-300) {
+            stop = Stop::Closed;
+            break;
+        }
+        let certified = best.min(known_bound);
+        if target_gap > 0.0 && certified - lower <= target_gap * certified.abs() {
+            stop = Stop::TargetGap;
+            break;
+        }
+        if theta < 1e-4 {
+            stop = Stop::Stalled;
             break;
         }
         if let Some(b) = budget {
@@ -373,6 +461,8 @@ pub(crate) fn lagrangian_bound(
             norm += dir_mu * dir_mu;
         }
         if norm <= 0.0 {
+            // a zero subgradient: λ minimises L
+            stop = Stop::Closed;
             break;
         }
         let step = theta * (l - lower).max(1e-12 * l.abs()) / norm;
@@ -397,6 +487,7 @@ pub(crate) fn lagrangian_bound(
         bound: best,
         iterations,
         primal,
+        stop,
     }
 }
 
@@ -405,15 +496,18 @@ pub(crate) fn upper_bound(
     p: &CoveringProblem,
     chosen: &[usize],
     value: f64,
-    max_iterations: u32,
-    deadline: Option<Instant>,
+    limits: Limits,
 ) -> BoundOutcome {
     let online = online_bound(p, chosen);
-    let (lagrangian, iterations, primal) = if max_iterations > 0 {
-        let o = lagrangian_bound(p, chosen, value, max_iterations, deadline);
-        (o.bound, o.iterations, o.primal)
+    let (lagrangian, iterations, primal, stop) = if limits.max_iterations > 0 {
+        let limits = Limits {
+            known_bound: online.min(limits.known_bound),
+            ..limits
+        };
+        let o = lagrangian_bound(p, chosen, value, limits);
+        (o.bound, o.iterations, o.primal, o.stop)
     } else {
-        (f64::INFINITY, 0, None)
+        (f64::INFINITY, 0, None, Stop::NotRun)
     };
     let value = primal.as_ref().map_or(value, |(v, _)| v.max(value));
     // guard against rounding: a bound is never below a feasible plan's value
@@ -427,6 +521,71 @@ pub(crate) fn upper_bound(
         lagrangian,
         iterations,
         primal,
+        stop,
+    }
+}
+
+/// The diagnostic a bound cut short by a limit leaves (`None` when the loop converged, met
+/// the plan or the requested target gap, or was stalled by its step size):
+///
+/// * the time limit: [`codes::PLACEMENT_BOUND_TIME_LIMIT`] (a warning: the bound then depends
+///   on the machine's speed);
+/// * the iteration limit with the certified gap still above the requested target (any gap
+///   when no target is set): [`codes::PLACEMENT_BOUND_ITERATION_LIMIT`] (information: the
+///   bound is deterministic, only looser than more iterations could make it);
+/// * no iteration at all (`bound_iterations == 0`) with a gap left:
+///   [`codes::PLACEMENT_BOUND_ONLINE_ONLY`] (information).
+///
+/// `value` is the plan's value when the bound was computed.
+pub(crate) fn stop_diagnostic(
+    b: &BoundOutcome,
+    value: f64,
+    options: &super::covering::SolveOptions,
+) -> Option<Diagnostic> {
+    let plan = b.primal.as_ref().map_or(value, |(v, _)| v.max(value));
+    let gap = super::covering::gap_percent(plan, b.bound);
+    let target = options.bound_target_gap_percent.max(0.0);
+    let open = gap > target.max(1e-9);
+    match b.stop {
+        Stop::TimeLimit => Some(
+            Diagnostic::warning(
+                codes::PLACEMENT_BOUND_TIME_LIMIT,
+                format!(
+                    "the bound stopped at the time limit after {} of {} subgradient \
+                     iterations (certified gap {gap:.3} %): still certified, but looser and \
+                     machine-dependent",
+                    b.iterations, options.bound_iterations
+                ),
+            )
+            .with_field("time_limit"),
+        ),
+        Stop::IterationLimit if open => Some(
+            Diagnostic::info(
+                codes::PLACEMENT_BOUND_ITERATION_LIMIT,
+                format!(
+                    "the bound stopped at its iteration limit ({} subgradient iterations) with \
+                     a certified gap of {gap:.3} %{}: more iterations may tighten it",
+                    b.iterations,
+                    if target > 0.0 {
+                        format!(", above the target {target} %")
+                    } else {
+                        String::new()
+                    }
+                ),
+            )
+            .with_field("bound_iterations"),
+        ),
+        Stop::NotRun if open => Some(
+            Diagnostic::info(
+                codes::PLACEMENT_BOUND_ONLINE_ONLY,
+                format!(
+                    "no subgradient iteration asked for: the certified gap of {gap:.3} % is \
+                     the online submodular bound's alone"
+                ),
+            )
+            .with_field("bound_iterations"),
+        ),
+        _ => None,
     }
 }
 
@@ -491,13 +650,75 @@ mod tests {
                 .num_threads(threads)
                 .build()
                 .unwrap()
-                .install(|| lagrangian_bound(&p, &start.chosen, start.value, 60, None))
+                .install(|| lagrangian_bound(&p, &start.chosen, start.value, Limits::new(60, None)))
         };
         let (a, b) = (run(1), run(3));
         assert_eq!(a.bound.to_bits(), b.bound.to_bits());
         assert_eq!(a.iterations, b.iterations);
         assert_eq!(a.primal, b.primal);
         assert!(a.bound >= start.value);
+    }
+
+    /// Every limit that cuts the bound short leaves its diagnostic; a bound that met its
+    /// target or the plan leaves none.
+    #[test]
+    fn each_bound_limit_leaves_its_diagnostic() {
+        use crate::placement::covering::{solve, Algorithm, SolveOptions};
+        use std::time::Duration;
+        let inst = crate::placement::synthetic::SyntheticInstance::clustered(
+            3_000, 300, 300_000.0, 15_000.0, 11,
+        );
+        let p = CoveringProblem::new(inst.matrix().unwrap(), 12);
+        let run = |o: SolveOptions| solve(&p, &o).unwrap();
+        let codes_of = |s: &crate::placement::covering::Solution| -> Vec<&'static str> {
+            s.diagnostics.iter().map(|d| d.code).collect()
+        };
+        let base = SolveOptions {
+            algorithm: Algorithm::Greedy,
+            ..SolveOptions::default()
+        };
+        // iteration limit: 3 iterations leave a gap
+        let s = run(SolveOptions {
+            bound_iterations: 3,
+            ..base
+        });
+        assert!(s.gap_percent > 0.0);
+        assert_eq!(s.stats.bound_iterations, 3);
+        assert!(codes_of(&s).contains(&codes::PLACEMENT_BOUND_ITERATION_LIMIT));
+        // no iteration: the online bound alone
+        let s = run(SolveOptions {
+            bound_iterations: 0,
+            ..base
+        });
+        assert!(codes_of(&s).contains(&codes::PLACEMENT_BOUND_ONLINE_ONLY));
+        // time limit: an elapsed deadline stops the loop before its first iteration
+        let s = run(SolveOptions {
+            time_limit: Duration::ZERO,
+            ..base
+        });
+        assert_eq!(s.stats.bound_iterations, 0);
+        assert!(codes_of(&s).contains(&codes::PLACEMENT_BOUND_TIME_LIMIT));
+        // a target gap met: stops early, no limit diagnostic; the gap is within the target
+        let full = run(base);
+        let target = full.gap_percent + 2.0;
+        let s = run(SolveOptions {
+            bound_target_gap_percent: target,
+            ..base
+        });
+        assert!(s.stats.bound_iterations < full.stats.bound_iterations);
+        assert!(s.gap_percent <= target + 1e-9);
+        assert!(s.upper_bound >= full.upper_bound);
+        assert!(!codes_of(&s)
+            .iter()
+            .any(|c| c.starts_with("placement.bound")));
+        // the bound meets the plan (single candidate): nothing to say
+        let one = CoveringProblem::new(
+            CoverageMatrix::from_sets(vec![1.0, 2.0], &[vec![0, 1]]).unwrap(),
+            1,
+        );
+        let s = solve(&one, &base).unwrap();
+        assert_eq!(s.gap_percent, 0.0);
+        assert!(s.diagnostics.is_empty(), "{:?}", s.diagnostics);
     }
 
     proptest! {
@@ -513,7 +734,7 @@ mod tests {
             let chosen: Vec<usize> = (0..n).filter(|&c| start & (1 << (c % 6)) != 0).take(2).collect();
             let tol = 1e-9 * opt.abs().max(1.0);
             prop_assert!(online_bound(&p, &chosen) >= opt - tol);
-            let l = lagrangian_bound(&p, &chosen, 0.0, iters, None);
+            let l = lagrangian_bound(&p, &chosen, 0.0, Limits::new(iters, None));
             prop_assert!(l.bound >= opt - tol, "lagrangian {} < optimum {}", l.bound, opt);
             if let Some((v, plan)) = l.primal {
                 prop_assert!(p.check(&plan).is_ok());

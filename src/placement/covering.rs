@@ -102,6 +102,11 @@ pub struct SolveOptions {
     /// Node limit of [`Algorithm::Exact`]'s branch-and-bound (a work limit: it decides the
     /// result deterministically; the time limit is only a safety net). Default 2 000 000.
     pub max_nodes: u64,
+    /// Stop the bound's subgradient loop as soon as the certified gap
+    /// `(bound − plan) / bound` is at most this many percent (a work limit, checked after
+    /// every iteration; 0: off, run to `bound_iterations` or convergence). The bound is
+    /// still certified, only less tight than more iterations could make it. Default 0.
+    pub bound_target_gap_percent: f64,
 }
 
 impl Default for SolveOptions {
@@ -115,6 +120,7 @@ impl Default for SolveOptions {
             bound_iterations: 1000,
             presolve: true,
             max_nodes: 2_000_000,
+            bound_target_gap_percent: 0.0,
         }
     }
 }
@@ -231,7 +237,12 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
         return solve_model(problem, options);
     }
     let t0 = Instant::now();
-    let pre = presolve(problem)?;
+    // large models: the same reductions without the full transpose (bound at scale)
+    let pre = if problem.matrix.nnz() >= super::exact::PARALLEL_MIN_NNZ {
+        super::presolve_fast::presolve_fast(problem)?
+    } else {
+        presolve(problem)?
+    };
     let mut s = solve_model(&pre.problem, options)?;
     super::presolve::map_back(problem, &pre, &mut s, t0)?;
     Ok(s)
@@ -301,18 +312,13 @@ fn solve_model(problem: &CoveringProblem, options: &SolveOptions) -> Result<Solu
     }
 
     let t = Instant::now();
-    let b = upper_bound(problem, &chosen, value, options.bound_iterations, deadline);
+    let limits = super::bound::Limits {
+        target_gap: (options.bound_target_gap_percent / 100.0).max(0.0),
+        ..super::bound::Limits::new(options.bound_iterations, deadline)
+    };
+    let b = upper_bound(problem, &chosen, value, limits);
     stats.bound_s = t.elapsed().as_secs_f64();
-    if b.iterations < options.bound_iterations && deadline.is_some_and(|d| Instant::now() >= d) {
-        diagnostics.push(Diagnostic::warning(
-            codes::PLACEMENT_BOUND_TIME_LIMIT,
-            format!(
-                "the bound stopped at the time limit after {} of {} subgradient iterations: \
-                 still certified, but looser and machine-dependent",
-                b.iterations, options.bound_iterations
-            ),
-        ));
-    }
+    diagnostics.extend(super::bound::stop_diagnostic(&b, value, options));
     stats.online_bound = b.online;
     stats.lagrangian_bound = b.lagrangian;
     stats.bound_iterations = b.iterations;

@@ -53,6 +53,7 @@ pub mod matrix;
 pub mod milp;
 pub mod objective;
 pub mod presolve;
+pub(crate) mod presolve_fast;
 pub(crate) mod setcover;
 pub mod synthetic;
 
