@@ -259,8 +259,8 @@ mod tests {
             let g: Vec<f64> = (0..p.n_candidates())
                 .map(|c| crate::placement::greedy::gain_for(&p, &tb.s.depth, c))
                 .collect();
-            for c in 0..p.n_candidates() {
-                assert!((g[c] - tb.gain[c]).abs() < 1e-9);
+            for (gc, tc) in g.iter().zip(&tb.gain) {
+                assert!((gc - tc).abs() < 1e-9);
             }
         }
     }
