@@ -21,6 +21,13 @@
 //! adapts: back to 1 after an improvement, one more after each failure (cycling up to a
 //! quarter of the plan). The perturbation count is a work limit; the deadline is a safety net.
 //!
+//! When the fast-interchange tables fit ([`super::interchange`], one row of `n` values per
+//! chosen candidate), the descent is a best-improvement descent on those tables and each
+//! chain is a tabu search over swaps ([`TABU_ITERATIONS_PER_ROUND`] iterations and at most
+//! [`TABU_WORK_PER_ROUND`] counted work per round) that restarts from its best plan with the
+//! perturbation above after a stall; every constraint check (`swap_feasible`, capacities
+//! per group) is the same.
+//!
 //! [`Xoshiro256PlusPlus`]: rand::rngs::Xoshiro256PlusPlus
 
 use super::interchange::Tables;
