@@ -135,6 +135,9 @@ fn reference(dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         ("mclp_30k_2k.json", 91_302.0),
     ] {
         let path = dir.join(name);
+        if std::env::var("SKY_ONLY").is_ok_and(|o| !name.contains(o.as_str())) {
+            continue;
+        }
         if !path.exists() {
             println!("{name}: absent from {}, skipped", dir.display());
             continue;
@@ -142,7 +145,11 @@ fn reference(dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         let r = ReferenceInstance::load(&path)?;
         let problem = CoveringProblem::new(r.instance.matrix()?, r.p.unwrap_or(10));
         header(&format!("{name} (best known {best})"));
-        for seed in [0, 1, 2] {
+        let seeds: Vec<u64> = std::env::var("SKY_SEEDS")
+            .ok()
+            .map(|v| v.split(',').filter_map(|x| x.parse().ok()).collect())
+            .unwrap_or_else(|| vec![0, 1, 2]);
+        for seed in seeds {
             let opts = SolveOptions {
                 seed,
                 perturbations: std::env::var("SKY_ROUNDS")
@@ -174,6 +181,9 @@ fn reference(dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let path = dir.join("setcover_5k_800.json");
+    if std::env::var("SKY_ONLY").is_ok_and(|o| !"setcover_5k_800.json".contains(o.as_str())) {
+        return Ok(());
+    }
     if !path.exists() {
         println!(
             "setcover_5k_800.json: absent from {}, skipped",

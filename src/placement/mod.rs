@@ -48,6 +48,7 @@ pub mod covering;
 pub mod exact;
 pub mod explain;
 pub mod greedy;
+pub(crate) mod interchange;
 pub mod local_search;
 pub mod matrix;
 pub mod milp;

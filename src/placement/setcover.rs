@@ -428,13 +428,35 @@ pub(crate) fn row_weighting_search(
             let u = u as usize;
             let (g0, nd, w) = (got[u], need[u], weight[u]);
             let g1 = if adding { g0 + 1 } else { g0 - 1 };
-            for &d in t.of(u) {
-                let d = d as usize;
-                if d == c {
-                    continue;
+            // only a crossing of the need changes the other candidates' contributions:
+            // unchosen ones gain `w` while the unit is short, chosen ones lose it while the
+            // unit would fall short without them
+            let wi = w as i64;
+            let (du, dc) = if nd == 0 {
+                (0, 0)
+            } else if adding {
+                (
+                    if g0 + 1 == nd { -wi } else { 0 },
+                    if g0 == nd { wi } else { 0 },
+                )
+            } else {
+                (
+                    if g1 + 1 == nd { wi } else { 0 },
+                    if g1 == nd { -wi } else { 0 },
+                )
+            };
+            if du == 0 && dc == 0 {
+                for &d in t.of(u) {
+                    can_add[d as usize] = true;
                 }
-                score[d] += contribution(chosen[d], g1, nd, w) - contribution(chosen[d], g0, nd, w);
-                can_add[d] = true;
+            } else {
+                for &d in t.of(u) {
+                    let d = d as usize;
+                    if d != c {
+                        score[d] += if chosen[d] { dc } else { du };
+                    }
+                    can_add[d] = true;
+                }
             }
             score[c] += contribution(adding, g1, nd, w) - contribution(!adding, g0, nd, w);
             got[u] = g1;
