@@ -114,7 +114,10 @@ impl Acc {
 /// probability each asset is hit, interceptors and their cost, cost of the raid);
 /// bit-identical for a seed on any number of threads.
 ///
-/// Complexity: O(R · E log E) for R replications and E engagement slots of the raid's threats.
+/// Complexity: O(S log S) to prepare the model's S slots, then O(R · (E log e + P)) for R
+/// replications, E engagement slots played per replication, e of them in one decision epoch
+/// and P epochs spanned (a calendar queue; see `raid/sim/fast.rs`). Outcomes are bit-identical
+/// to the plain reference engine, [`simulate_reference`].
 ///
 /// # Errors
 /// [`Error::InvalidInput`] for bad options or a wave (launch area, threat) the model was not
