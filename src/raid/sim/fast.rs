@@ -90,7 +90,7 @@ impl Prep {
         let n_units = model.units.len();
         let on = |u: u32| {
             inp.active
-                .is_none_or(|a| a.get(u as usize).copied().unwrap_or(false))
+                .map_or(true, |a| a.get(u as usize).copied().unwrap_or(false))
         };
         // the gain of a slot needs the route's asset and threat to be those it is indexed by
         let mut vw = vec![None; model.routes.len()];
@@ -182,9 +182,9 @@ impl Prep {
             reload_time: model.units.iter().map(|u| u.reload_time_s).collect(),
             class: model.units.iter().map(|u| u.class.0).collect(),
         };
-        for r in 0..model.routes.len() {
+        for (r, (rt, &v)) in model.routes.iter().zip(&vw).enumerate() {
             p.head_start.push(p.heads.len());
-            let slots = &model.routes[r].slots;
+            let slots = &rt.slots;
             let range = p.start[r]..p.start[r + 1];
             for (j, &(_, si)) in keep[range.clone()]
                 .iter()
@@ -192,7 +192,7 @@ impl Prep {
                 .map(|(k, x)| (k + range.start, x))
             {
                 let s = &slots[si];
-                let v = vw[r]?;
+                let v = v?;
                 let g = gain_bits(v, s.p_kill);
                 let rank = gains.partition_point(|&x| x > g) as u64;
                 let pos = (j - range.start) as u64;
