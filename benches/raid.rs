@@ -4,13 +4,17 @@
 //!   mix of drones, cruise and ballistic missiles, arrivals within 10 minutes) against 50
 //!   sites (the three abstract classes in turn, on rings around the Kyiv assets), flat
 //!   terrain, no netting. The model (timelines) is built once outside the timing.
+//! * `raid_reference_1k_x100_vs_50`: the same raid on the plain reference engine
+//!   ([`simulate_reference`], the simulator's first implementation, bit-identical results)
+//!   with 1 000 replications, the baseline of the fast engine measured in the same run:
+//!   the speed-up is `10 × reference time / fast time` (per replication).
 //! * `kyiv_plan_n_minus_one`: the N-1 report of the Kyiv coverage plan (greedy + local search,
 //!   quick settings) on its coverage matrix, plus the exact worst pair of losses.
 //!
 //! Run: `cargo bench --bench raid -- --warm-up-time 1 --measurement-time 3`.
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use skycover::placement::{Algorithm, Planner};
-use skycover::raid::{simulate, Raid, RaidModel, RaidOptions};
+use skycover::raid::{simulate, simulate_reference, Raid, RaidModel, RaidOptions};
 use skycover::resilience::{n_minus_one, worst_r_exact};
 use skycover::{Scenario, Site, Terrain};
 use std::time::Duration;
@@ -84,6 +88,32 @@ fn bench(c: &mut Criterion) {
     g.bench_function("raid_10k_x100_vs_50", |b| {
         b.iter(|| black_box(simulate(&model, &raid, &opts).unwrap()))
     });
+    let ref_opts = RaidOptions {
+        replications: 1_000,
+        ..opts.clone()
+    };
+    // same answers on the replications both run
+    let fast_1k = simulate(&model, &raid, &ref_opts).unwrap();
+    let cpu0 = cpu_s();
+    let t = std::time::Instant::now();
+    let reference = simulate_reference(&model, &raid, &ref_opts, None).unwrap();
+    eprintln!(
+        "reference engine: 1 000 replications {:.2} s wall, {:.2} s CPU; outcome identical to the fast engine: {}",
+        t.elapsed().as_secs_f64(),
+        cpu_s() - cpu0,
+        reference == fast_1k
+    );
+    g.bench_function("raid_reference_1k_x100_vs_50", |b| {
+        b.iter(|| black_box(simulate_reference(&model, &raid, &ref_opts, None).unwrap()))
+    });
+    let cpu0 = cpu_s();
+    let t = std::time::Instant::now();
+    black_box(simulate(&model, &raid, &opts).unwrap());
+    eprintln!(
+        "fast engine again: 10 000 replications {:.2} s wall, {:.2} s CPU",
+        t.elapsed().as_secs_f64(),
+        cpu_s() - cpu0
+    );
 
     let mut s = kyiv.clone();
     s.settings_mut().grid_resolution_m *= 2.5;

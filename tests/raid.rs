@@ -1,7 +1,9 @@
 //! Checks of the raid simulator (issue 13, item 2) and of the resilience analysis.
 
 use skycover::geo::{point, polygon, MultiPolygon};
-use skycover::raid::{simulate, simulate_masked, Arrival, Raid, RaidModel, RaidOptions};
+use skycover::raid::{
+    simulate, simulate_masked, simulate_reference, Arrival, Raid, RaidModel, RaidOptions,
+};
 use skycover::{Catalogue, Scenario, Terrain};
 
 /// One gun-like fire unit defending one asset; one slow threat class from a point 67 km north.
@@ -203,6 +205,92 @@ fn same_seed_same_answer_on_one_and_two_threads() {
     )
     .unwrap();
     assert_ne!(a.per_asset, other.per_asset);
+}
+
+#[test]
+fn fast_engine_is_bit_identical_to_the_reference() {
+    // the fast engine (`simulate`) against the plain reference engine: whole outcomes equal,
+    // for several maps, raids, seeds, options and masks, on 1 and 2 rayon threads
+    let pool = |n| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+    };
+    let (one, two) = (pool(1), pool(2));
+    let mut cases = 0;
+    for (name, count, window, netting) in [
+        ("kyiv", 3u32, 600.0, Some(false)),
+        ("kyiv", 12, 300.0, None),
+        ("odesa", 8, 900.0, None),
+    ] {
+        let s = Scenario::builtin(name).unwrap();
+        let raid = Raid::from_scenario(&s, count, window).unwrap();
+        let model = RaidModel::new(&s, s.sites(), &Terrain::Flat, &raid, netting).unwrap();
+        let nu = model.units.len();
+        let masks: Vec<Option<Vec<bool>>> = vec![
+            None,
+            Some((0..nu).map(|u| u % 3 != 1).collect()),
+            Some(vec![false; nu]),
+        ];
+        for (seed, opts) in [
+            (1u64, RaidOptions::default()),
+            (
+                7,
+                RaidOptions {
+                    fire_channels: 2,
+                    reloads: Some(0),
+                    decision_interval_s: 0.5,
+                    ..RaidOptions::default()
+                },
+            ),
+            (
+                u64::MAX,
+                RaidOptions {
+                    reloads: Some(1),
+                    decision_interval_s: 30.0,
+                    ..RaidOptions::default()
+                },
+            ),
+        ] {
+            let opts = RaidOptions {
+                replications: 150,
+                seed,
+                ..opts
+            };
+            for r in [raid.clone(), raid.scaled_to(7).with_arrival(Arrival::Even)] {
+                for m in &masks {
+                    let reference = simulate_reference(&model, &r, &opts, m.as_deref()).unwrap();
+                    assert!(reference.total_leakers.mean >= 0.0);
+                    for p in [&one, &two] {
+                        let fast = p
+                            .install(|| simulate_masked(&model, &r, &opts, m.as_deref()))
+                            .unwrap();
+                        assert_eq!(fast, reference, "{name} seed {seed} mask {m:?}");
+                    }
+                    cases += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(cases, 3 * 3 * 2 * 3);
+    // the duel: a single unit, shoot-look-shoot, a sequential raid beyond the magazine
+    let s = duel(6, 0.5);
+    let raid = Raid::new(1800.0)
+        .wave("north", skycover::ThreatId(0), 9)
+        .with_arrival(Arrival::Even);
+    let model = RaidModel::new(&s, s.sites(), &Terrain::Flat, &raid, None).unwrap();
+    for reloads in [Some(0), Some(2), None] {
+        let opts = RaidOptions {
+            replications: 2_000,
+            reloads,
+            ..RaidOptions::default()
+        };
+        assert_eq!(
+            simulate(&model, &raid, &opts).unwrap(),
+            simulate_reference(&model, &raid, &opts, None).unwrap()
+        );
+    }
 }
 
 #[test]

@@ -65,7 +65,7 @@ pub(crate) mod sim;
 pub mod wta;
 
 pub use exhaustion::{exhaustion_curve, ExhaustionCurve, ExhaustionPoint};
-pub use sim::{simulate, simulate_masked};
+pub use sim::{simulate, simulate_masked, simulate_reference};
 
 use crate::catalogue::{ClassId, ThreatId};
 use crate::catalogue_v2::{kinematics_of, weapon_of};

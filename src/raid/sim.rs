@@ -1,6 +1,5 @@
 //! The seeded Monte Carlo engine of [`simulate`].
 
-use super::wta::{epoch_of, key as key_of};
 use super::{
     nominal_threat_cost, AssetLeakers, AssetThreatLeakers, ClassSpend, Estimate, Raid, RaidModel,
     RaidOptions, RaidOutcome,
@@ -8,9 +7,9 @@ use super::{
 use crate::catalogue::{ClassId, ThreatId};
 use crate::diagnostic::{codes as dcodes, Diagnostic};
 use crate::error::{Error, Result};
-use rayon::prelude::*;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+
+mod fast;
+mod reference;
 
 /// SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mixer.
 #[inline]
@@ -44,16 +43,6 @@ const TAG_KILL: u64 = 4;
 /// Fixed-point scale of value-weighted sums (integer sums are independent of thread order).
 const FIX: f64 = (1u64 << 24) as f64;
 
-/// One threat of a replication.
-#[derive(Debug, Clone, Copy)]
-struct Flight {
-    route: u32,
-    offset: f64,
-    vw: f64,
-    asset: u32,
-    threat: u32,
-}
-
 /// A wave resolved against the model.
 struct Wave<'m> {
     routes: &'m [Vec<u32>],
@@ -62,6 +51,7 @@ struct Wave<'m> {
     count: u32,
 }
 
+/// Integer sums over replications (exact, so independent of the order of the reduction).
 #[derive(Clone)]
 struct Acc {
     aimed: Vec<u64>,
@@ -115,37 +105,6 @@ impl Acc {
     }
 }
 
-/// Per-replication scratch buffers.
-#[derive(Default)]
-struct Scratch {
-    flights: Vec<Flight>,
-    dead_at: Vec<f64>,
-    rounds: Vec<u32>,
-    reload_at: Vec<f64>,
-    reloads_left: Vec<u32>,
-    busy: Vec<f64>,
-    leak_at: Vec<u32>,
-    leak_a: Vec<u32>,
-    heap: BinaryHeap<Queued>,
-    queue: Vec<Queued>,
-}
-
-/// A queued pair: its priority key (see [`key`]); the heap pops the smallest.
-type Queued = Reverse<(u128, u64)>;
-
-#[inline]
-fn queued(model: &RaidModel, opts: &RaidOptions, f: &Flight, ti: usize, si: usize) -> Queued {
-    let s = &model.routes[f.route as usize].slots[si];
-    let launch = f.offset + s.launch_s;
-    Reverse(key_of(
-        epoch_of(launch, opts.decision_interval_s),
-        f.vw * s.p_kill,
-        ti as u32,
-        s.unit,
-        si as u32,
-    ))
-}
-
 /// Simulates `raid` against `model`. See the [module docs](super) for the model.
 ///
 /// Parameters: the model (fire units and route types, [`RaidModel::new`]), the raid (its waves
@@ -155,7 +114,10 @@ fn queued(model: &RaidModel, opts: &RaidOptions, f: &Flight, ti: usize, si: usiz
 /// probability each asset is hit, interceptors and their cost, cost of the raid);
 /// bit-identical for a seed on any number of threads.
 ///
-/// Complexity: O(R · E log E) for R replications and E engagement slots of the raid's threats.
+/// Complexity: O(S log S) to prepare the model's S slots, then O(R · (E log e + P)) for R
+/// replications, E engagement slots played per replication, e of them in one decision epoch
+/// and P epochs spanned (a calendar queue; see `raid/sim/fast.rs`). Outcomes are bit-identical
+/// to the plain reference engine, [`simulate_reference`].
 ///
 /// # Errors
 /// [`Error::InvalidInput`] for bad options or a wave (launch area, threat) the model was not
@@ -179,6 +141,63 @@ pub fn simulate_masked(
     opts: &RaidOptions,
     active: Option<&[bool]>,
 ) -> Result<RaidOutcome> {
+    let inp = resolve(model, raid, opts, active)?;
+    let acc = match fast::Prep::new(model, &inp) {
+        Some(prep) => fast::run(model, &inp, &prep),
+        // a model outside the fast engine's assumptions (never one of `RaidModel::new`)
+        None => reference::run(model, &inp),
+    };
+    Ok(outcome(model, raid, opts, &acc))
+}
+
+/// [`simulate_masked`] on the plain reference engine: the simulator's first implementation
+/// (one binary heap of candidate pairs per replication, every key and draw recomputed from
+/// scratch), kept as the yardstick of the fast engine that [`simulate`] runs. Both return
+/// bit-identical outcomes; this one is several times slower. For tests and benchmarks.
+///
+/// # Errors
+/// As [`simulate_masked`].
+///
+/// # Examples
+/// ```
+/// use skycover::raid::{simulate, simulate_reference, Raid, RaidModel, RaidOptions};
+/// use skycover::{Scenario, Terrain};
+/// let kyiv = Scenario::builtin("kyiv")?;
+/// let raid = Raid::from_scenario(&kyiv, 3, 600.0)?;
+/// let model = RaidModel::new(&kyiv, kyiv.sites(), &Terrain::Flat, &raid, None)?;
+/// let opts = RaidOptions { replications: 100, ..RaidOptions::default() };
+/// assert_eq!(simulate(&model, &raid, &opts)?, simulate_reference(&model, &raid, &opts, None)?);
+/// # Ok::<(), skycover::Error>(())
+/// ```
+pub fn simulate_reference(
+    model: &RaidModel,
+    raid: &Raid,
+    opts: &RaidOptions,
+    active: Option<&[bool]>,
+) -> Result<RaidOutcome> {
+    let inp = resolve(model, raid, opts, active)?;
+    let acc = reference::run(model, &inp);
+    Ok(outcome(model, raid, opts, &acc))
+}
+
+/// The checked inputs of one simulation, shared by both engines.
+struct Inputs<'a> {
+    raid: &'a Raid,
+    opts: &'a RaidOptions,
+    active: Option<&'a [bool]>,
+    waves: Vec<Wave<'a>>,
+    /// Cumulative normalised asset values (target draw).
+    cum: Vec<f64>,
+    size: u32,
+}
+
+/// Checks the options, raid and mask and resolves the waves against the model.
+fn resolve<'a>(
+    model: &'a RaidModel,
+    raid: &'a Raid,
+    opts: &'a RaidOptions,
+    active: Option<&'a [bool]>,
+) -> Result<Inputs<'a>> {
     opts.check()?;
     raid.check(model.asset_values.len())?;
     if let Some(a) = active {
@@ -210,8 +229,6 @@ pub fn simulate_masked(
         });
     }
     let n_assets = model.asset_values.len();
-    let n_threats = model.threat_ids.len();
-    let n_classes = model.class_ids.len();
     let total_value: f64 = model.asset_values.iter().sum();
     let mut cum = Vec::with_capacity(n_assets);
     let mut c = 0.0;
@@ -219,185 +236,14 @@ pub fn simulate_masked(
         c += v / total_value.max(f64::MIN_POSITIVE);
         cum.push(c);
     }
-    let size = raid.size();
-    let seed = opts.seed;
-    let acc = (0..opts.replications)
-        .into_par_iter()
-        .fold(
-            || (Acc::new(n_assets, n_threats, n_classes), Scratch::default()),
-            |(mut acc, mut sc), rep| {
-                replicate(
-                    model, &waves, raid, opts, active, &cum, size, seed, rep, &mut acc, &mut sc,
-                );
-                (acc, sc)
-            },
-        )
-        .map(|(a, _)| a)
-        .reduce(
-            || Acc::new(n_assets, n_threats, n_classes),
-            |a, b| a.add(&b),
-        );
-    Ok(outcome(model, raid, opts, &acc))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn replicate(
-    model: &RaidModel,
-    waves: &[Wave<'_>],
-    raid: &Raid,
-    opts: &RaidOptions,
-    active: Option<&[bool]>,
-    cum: &[f64],
-    size: u32,
-    seed: u64,
-    rep: u32,
-    acc: &mut Acc,
-    sc: &mut Scratch,
-) {
-    let rep = u64::from(rep);
-    let n_threats = model.threat_ids.len();
-    let n_assets = model.asset_values.len();
-    sc.flights.clear();
-    let mut i: u64 = 0;
-    for w in waves {
-        for _ in 0..w.count {
-            let asset = match w.target {
-                Some(a) => a,
-                None => {
-                    let u = unif(key(seed, rep, i, TAG_TARGET, 0));
-                    cum.partition_point(|&c| c <= u).min(n_assets - 1)
-                }
-            };
-            let alts = &w.routes[asset];
-            let ai = if alts.len() > 1 {
-                ((unif(key(seed, rep, i, TAG_ALT, 0)) * alts.len() as f64) as usize)
-                    .min(alts.len() - 1)
-            } else {
-                0
-            };
-            let arrival = match raid.arrival {
-                super::Arrival::Uniform => raid.window_s * unif(key(seed, rep, i, TAG_ARRIVAL, 0)),
-                super::Arrival::Even => raid.window_s * (i as f64 + 0.5) / f64::from(size.max(1)),
-            };
-            let (route, offset) = match alts.get(ai) {
-                Some(&r) => (r, arrival - model.routes[r as usize].time_to_impact_s),
-                None => (u32::MAX, arrival),
-            };
-            sc.flights.push(Flight {
-                route,
-                offset,
-                vw: model.asset_values[asset] * model.threat_weights[w.threat.0],
-                asset: asset as u32,
-                threat: w.threat.0 as u32,
-            });
-            i += 1;
-        }
-    }
-    // candidate pairs: the first slot of every (threat, unit) run; the next slot of a run is
-    // pushed when one is taken from the queue (it launches later, so in a later epoch)
-    sc.heap.clear();
-    sc.queue.clear();
-    for (ti, f) in sc.flights.iter().enumerate() {
-        let Some(r) = model.routes.get(f.route as usize) else {
-            continue;
-        };
-        for (si, s) in r.slots.iter().enumerate() {
-            if s.ordinal != 0 || active.is_some_and(|a| !a[s.unit as usize]) {
-                continue;
-            }
-            sc.queue.push(queued(model, opts, f, ti, si));
-        }
-    }
-    sc.heap = BinaryHeap::from(std::mem::take(&mut sc.queue));
-    let nu = model.units.len();
-    let ch = opts.fire_channels as usize;
-    sc.dead_at.clear();
-    sc.dead_at.resize(sc.flights.len(), f64::INFINITY);
-    sc.rounds.clear();
-    sc.rounds.extend(model.units.iter().map(|u| u.ready_rounds));
-    sc.reload_at.clear();
-    sc.reload_at.resize(nu, f64::INFINITY);
-    sc.reloads_left.clear();
-    sc.reloads_left.resize(nu, opts.reloads.unwrap_or(u32::MAX));
-    sc.busy.clear();
-    sc.busy.resize(nu * ch, f64::NEG_INFINITY);
-    while let Some(Reverse((k, us))) = sc.heap.pop() {
-        let ti = (k & u128::from(u32::MAX)) as usize;
-        let slot = (us & u64::from(u32::MAX)) as usize;
-        let f = sc.flights[ti];
-        let slots = &model.routes[f.route as usize].slots;
-        let s = &slots[slot];
-        let t = f.offset + s.launch_s;
-        if sc.dead_at[ti] <= t {
-            continue;
-        }
-        let next = slot + 1;
-        if next < slots.len() && slots[next].unit == s.unit && slots[next].ordinal == s.ordinal + 1
-        {
-            sc.heap.push(queued(model, opts, &f, ti, next));
-        }
-        let u = s.unit as usize;
-        if sc.rounds[u] < s.shots {
-            if sc.reload_at[u] <= t {
-                sc.rounds[u] = model.units[u].ready_rounds;
-                sc.reload_at[u] = f64::INFINITY;
-            }
-            if sc.rounds[u] < s.shots {
-                continue;
-            }
-        }
-        let Some(c) = (0..ch).find(|&c| sc.busy[u * ch + c] <= t) else {
-            continue;
-        };
-        let intercept = f.offset + s.intercept_s;
-        sc.busy[u * ch + c] = intercept;
-        sc.rounds[u] -= s.shots;
-        acc.rounds[model.units[u].class.0] += u64::from(s.shots);
-        if sc.rounds[u] < s.shots && sc.reload_at[u].is_infinite() && sc.reloads_left[u] > 0 {
-            sc.reloads_left[u] -= 1;
-            sc.reload_at[u] = t + model.units[u].reload_time_s;
-        }
-        let h = key(
-            seed,
-            rep,
-            ti as u64,
-            TAG_KILL,
-            model.units[u].key ^ u64::from(s.ordinal).wrapping_mul(0xA076_1D64_78BD_642F),
-        );
-        if unif(h) < s.p_kill && intercept < sc.dead_at[ti] {
-            sc.dead_at[ti] = intercept;
-        }
-    }
-    // tally
-    sc.leak_at.clear();
-    sc.leak_at.resize(n_assets * n_threats, 0);
-    sc.leak_a.clear();
-    sc.leak_a.resize(n_assets, 0);
-    let mut total = 0u64;
-    let mut weighted = 0u128;
-    for (ti, f) in sc.flights.iter().enumerate() {
-        let k = f.asset as usize * n_threats + f.threat as usize;
-        acc.aimed[k] += 1;
-        if sc.dead_at[ti].is_infinite() {
-            sc.leak_at[k] += 1;
-            sc.leak_a[f.asset as usize] += 1;
-            total += 1;
-            weighted += (f.vw * FIX).round() as u128;
-        }
-    }
-    for (k, &l) in sc.leak_at.iter().enumerate() {
-        acc.leak[k] += u64::from(l);
-        acc.leak_sq[k] += u64::from(l) * u64::from(l);
-    }
-    for (a, &l) in sc.leak_a.iter().enumerate() {
-        acc.asset_leak[a] += u64::from(l);
-        acc.asset_leak_sq[a] += u64::from(l) * u64::from(l);
-        acc.asset_hit[a] += u64::from(l > 0);
-    }
-    acc.total += total;
-    acc.total_sq += total * total;
-    acc.weighted += weighted;
-    acc.weighted_sq += weighted.saturating_mul(weighted) / (FIX as u128);
+    Ok(Inputs {
+        raid,
+        opts,
+        active,
+        waves,
+        cum,
+        size: raid.size(),
+    })
 }
 
 fn outcome(model: &RaidModel, raid: &Raid, opts: &RaidOptions, acc: &Acc) -> RaidOutcome {
