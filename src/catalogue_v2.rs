@@ -146,6 +146,39 @@ impl Weapon {
     pub fn pk_against(&self, threat_id: &str) -> f64 {
         self.pk.get(threat_id).copied().unwrap_or(DEFAULT_PK)
     }
+
+    /// The figures of this weapon that are the generic defaults rather than the class's own:
+    /// each timing or magazine field equal to its generic default (whether left out or
+    /// written), and `pk[id]` for each of `threat_ids` without a kill probability. Empty when
+    /// every figure is the class's own. Used by the timeline and raid diagnostics so that a
+    /// partly filled `weapon` block is reported, not only a missing one.
+    pub fn generic_figures<'a>(
+        &self,
+        threat_ids: impl IntoIterator<Item = &'a str>,
+    ) -> Vec<String> {
+        let g = Weapon::default();
+        let fields = [
+            ("reaction_time_s", self.reaction_time_s == g.reaction_time_s),
+            (
+                "interceptor_speed_mps",
+                self.interceptor_speed_mps == g.interceptor_speed_mps,
+            ),
+            ("ready_rounds", self.ready_rounds == g.ready_rounds),
+            ("reload_time_s", self.reload_time_s == g.reload_time_s),
+        ];
+        let mut out: Vec<String> = fields
+            .iter()
+            .filter(|(_, generic)| *generic)
+            .map(|(name, _)| (*name).to_string())
+            .collect();
+        out.extend(
+            threat_ids
+                .into_iter()
+                .filter(|id| !self.pk.contains_key(*id))
+                .map(|id| format!("pk[{id}]")),
+        );
+        out
+    }
 }
 
 /// How a threat class reaches its target.
@@ -481,6 +514,31 @@ mod tests {
             let ci = c.class_id(id).unwrap();
             assert!(weapon_of(c.class(ci)).interceptor_cost > 0.0, "{id}");
         }
+    }
+
+    #[test]
+    fn generic_figures_name_what_the_class_leaves_to_the_defaults() {
+        let mut w = Weapon {
+            interceptor_cost: 5.0,
+            ..Weapon::default()
+        };
+        assert_eq!(
+            w.generic_figures(["drone"]),
+            [
+                "reaction_time_s",
+                "interceptor_speed_mps",
+                "ready_rounds",
+                "reload_time_s",
+                "pk[drone]"
+            ]
+        );
+        w.reaction_time_s = 6.0;
+        w.interceptor_speed_mps = 1_200.0;
+        w.ready_rounds = 4;
+        w.reload_time_s = 900.0;
+        w.pk.insert("drone".into(), 0.8);
+        assert!(w.generic_figures(["drone"]).is_empty());
+        assert_eq!(w.generic_figures(["drone", "aircraft"]), ["pk[aircraft]"]);
     }
 
     #[test]

@@ -719,7 +719,7 @@ pub fn timeline(
     let netted = detected.clone();
     let thr = cat.threat(threat);
     let mut weapons = Vec::new();
-    let mut defaults_noted = false;
+    let mut defaults_noted: Vec<ClassId> = Vec::new();
     let mut sampled_noted = false;
     for (i, site) in defence.sites.iter().enumerate() {
         let kin = to_t(kinematic(path, cat, site, threat, h));
@@ -727,17 +727,19 @@ pub fn timeline(
             continue;
         }
         let class = cat.class(site.class);
-        if class.weapon.is_none() && !defaults_noted {
-            defaults_noted = true;
+        let w = weapon_of(class);
+        let generic = w.generic_figures([thr.id.as_str()]);
+        if !generic.is_empty() && !defaults_noted.contains(&site.class) {
+            defaults_noted.push(site.class);
             diagnostics.push(Diagnostic::info(
                 codes::WEAPON_DEFAULTS,
                 format!(
-                    "class \"{}\" has no weapon block: generic defaults (reaction, fly-out speed, rounds, Pk) used",
-                    class.id
+                    "class \"{}\" uses the generic default figures for {} (no figure of its own in the catalogue)",
+                    class.id,
+                    generic.join(", ")
                 ),
             ));
         }
-        let w = weapon_of(class);
         let track = if defence.netting { &netted } else { &sees[i] };
         let engageable = intersect(&kin, track);
         let cue = track.first().map(|iv| iv[0]);

@@ -456,3 +456,23 @@ mod resilience {
         }
     }
 }
+
+#[test]
+fn generic_weapon_figures_are_named_in_a_diagnostic() {
+    // the duel's class gives every figure; the built-in abstract classes only an interceptor
+    // cost, so their rounds, timings and kill probabilities are the generic defaults
+    let has = |m: &RaidModel, what: &str| {
+        m.diagnostics.iter().any(|d| {
+            d.code == skycover::diagnostic::codes::RAID_WEAPON_DEFAULTS && d.message.contains(what)
+        })
+    };
+    let s = duel(5, 0.9);
+    let raid = Raid::new(60.0).wave("north", skycover::ThreatId(0), 2);
+    let m = RaidModel::new(&s, s.sites(), &Terrain::Flat, &raid, None).unwrap();
+    assert!(!has(&m, ""), "{:?}", m.diagnostics);
+    let kyiv = Scenario::builtin("kyiv").unwrap();
+    let raid = Raid::from_scenario(&kyiv, 1, 600.0).unwrap();
+    let m = RaidModel::new(&kyiv, kyiv.sites(), &Terrain::Flat, &raid, Some(false)).unwrap();
+    assert!(has(&m, "ready_rounds"), "{:?}", m.diagnostics);
+    assert!(has(&m, "pk[drone]"), "{:?}", m.diagnostics);
+}

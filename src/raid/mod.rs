@@ -567,13 +567,23 @@ impl RaidModel {
             e[r.asset].push(ri as u32);
         }
         let mut units = Vec::with_capacity(sites.len());
-        let mut defaults: Vec<&str> = Vec::new();
+        let mut threat_ids: Vec<&str> = Vec::new();
+        for w in &raid.waves {
+            let id = cat.threat(w.threat).id.as_str();
+            if !threat_ids.contains(&id) {
+                threat_ids.push(id);
+            }
+        }
+        let mut defaults: Vec<String> = Vec::new();
+        let mut noted: Vec<ClassId> = Vec::new();
         for (i, s) in sites.iter().enumerate() {
             let class = cat.class(s.class);
-            if class.weapon.is_none() && !defaults.contains(&class.id.as_str()) {
-                defaults.push(class.id.as_str());
-            }
             let w = weapon_of(class);
+            let generic = w.generic_figures(threat_ids.iter().copied());
+            if !generic.is_empty() && !noted.contains(&s.class) {
+                noted.push(s.class);
+                defaults.push(format!("{} ({})", class.id, generic.join(", ")));
+            }
             units.push(FireUnit {
                 site: i,
                 class: s.class,
@@ -587,8 +597,8 @@ impl RaidModel {
             diagnostics.push(Diagnostic::info(
                 dcodes::RAID_WEAPON_DEFAULTS,
                 format!(
-                    "classes without a weapon block fire with the generic defaults (8 ready rounds, reload 1 800 s, Pk 0.7, interceptor cost 0): {}",
-                    defaults.join(", ")
+                    "classes firing with generic default figures (reaction 10 s, fly-out 1 000 m/s, 8 ready rounds, reload 1 800 s, Pk 0.7) where the catalogue has none of their own: {}",
+                    defaults.join("; ")
                 ),
             ));
         }
