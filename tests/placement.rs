@@ -165,7 +165,9 @@ proptest! {
         prop_assert!(milp.proven_optimal);
         prop_assert!((milp.objective - opt).abs() < 1e-7 * opt.max(1.0),
             "milp {} vs brute force {}", milp.objective, opt);
-        prop_assert!(milp.gap_percent < 1e-4);
+        // a proof is accepted when the plan meets the solver's bound within 1e-6 relative,
+        // i.e. a gap of at most 1e-4 %
+        prop_assert!(milp.gap_percent <= 1e-4 * (1.0 + 1e-9), "gap {}", milp.gap_percent);
     }
 
     /// Under a single cardinality constraint greedy is within (1 − 1/e) of the optimum.
