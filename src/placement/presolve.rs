@@ -173,6 +173,19 @@ pub(crate) fn presolve(p: &CoveringProblem) -> Result<Presolved> {
         buf.dedup();
         matrix.push_sorted(&buf);
     }
+    Ok(assemble(p, nu, matrix, original))
+}
+
+/// The presolved problem from the reduced `matrix` and the kept candidates (`original`, in
+/// order) of `p`, which had `nu` units: the candidates' groups and costs follow them (no
+/// conflicts or rules here: dominance is off otherwise). Shared by both presolves.
+pub(crate) fn assemble(
+    p: &CoveringProblem,
+    nu: usize,
+    matrix: CoverageMatrix,
+    original: Vec<usize>,
+) -> Presolved {
+    let (n, m) = (p.matrix.n_candidates(), &p.matrix);
     let stats = PresolveStats {
         units_before: nu,
         units_after: matrix.n_units(),
@@ -186,7 +199,6 @@ pub(crate) fn presolve(p: &CoveringProblem) -> Result<Presolved> {
         q.matrix = matrix;
         q
     } else {
-        // no conflicts or rules here (dominance is off otherwise): groups and costs only
         let mut q = CoveringProblem::new(matrix, 0);
         q.capacities = p.capacities.clone();
         q.group_names = p.group_names.clone();
@@ -198,11 +210,11 @@ pub(crate) fn presolve(p: &CoveringProblem) -> Result<Presolved> {
         q.budget = p.budget;
         q
     };
-    Ok(Presolved {
+    Presolved {
         problem,
         original,
         stats,
-    })
+    }
 }
 
 /// Maps a solution of the presolved problem back to `original` (the problem presolved):

@@ -22,7 +22,7 @@
 
 use super::matrix::CoverageMatrix;
 use super::objective::CoveringProblem;
-use super::presolve::{PresolveStats, Presolved};
+use super::presolve::Presolved;
 use crate::error::Result;
 use rayon::prelude::*;
 
@@ -170,35 +170,7 @@ pub(crate) fn presolve_fast(p: &CoveringProblem) -> Result<Presolved> {
         matrix.push_sorted(r);
     }
     drop(reduced);
-    let stats = PresolveStats {
-        units_before: nu,
-        units_after: matrix.n_units(),
-        candidates_before: n,
-        candidates_after: original.len(),
-        nnz_before: m.nnz(),
-        nnz_after: matrix.nnz(),
-    };
-    let problem = if original.len() == n {
-        let mut q = p.clone();
-        q.matrix = matrix;
-        q
-    } else {
-        let mut q = CoveringProblem::new(matrix, 0);
-        q.capacities = p.capacities.clone();
-        q.group_names = p.group_names.clone();
-        q.groups = original.iter().map(|&c| p.groups[c]).collect();
-        q.costs = p
-            .costs
-            .as_ref()
-            .map(|cs| original.iter().map(|&c| cs[c]).collect());
-        q.budget = p.budget;
-        q
-    };
-    Ok(Presolved {
-        problem,
-        original,
-        stats,
-    })
+    Ok(super::presolve::assemble(p, nu, matrix, original))
 }
 
 /// The candidates' rows restricted to live units (borrowed when every unit is live).
