@@ -257,6 +257,36 @@ impl Rows<'_> {
         }
     }
 }
+/// True when candidate `b` (row `rb`) dominates candidate `a` (row `ra`), so that `a` may be
+/// dropped: same group, `ra ⊆ rb`, cost no higher, and on equal sets and costs the lower
+/// index wins (rows sorted). Shared by both presolves.
+pub(crate) fn row_dominates(
+    p: &CoveringProblem,
+    b: usize,
+    rb: &[u32],
+    a: usize,
+    ra: &[u32],
+) -> bool {
+    let (cb, ca) = (p.cost(b), p.cost(a));
+    if p.groups[a] != p.groups[b] || cb > ca || ra.len() > rb.len() {
+        return false;
+    }
+    if ra.len() == rb.len() && cb == ca && b > a {
+        return false;
+    }
+    // ra ⊆ rb by merging
+    let mut j = 0;
+    for &u in ra {
+        while j < rb.len() && rb[j] < u {
+            j += 1;
+        }
+        if j == rb.len() || rb[j] != u {
+            return false;
+        }
+        j += 1;
+    }
+    true
+}
 
 /// Which candidates survive the dominance test (`row(c)`: the live units of `c`; `t`: the
 /// transpose of the full matrix, whose lists for live units are those of the live rows).
@@ -269,33 +299,7 @@ fn dominance_keep(
 ) -> Vec<bool> {
     debug_assert_eq!(live.len() + 1, t.offsets.len());
     let n = rows.m.n_candidates();
-    let cost = |c: usize| p.cost(c);
-    // b dominates a (a is dropped) when the order (set ⊆, cost ≤, then index) says so
-    let dominates = |b: usize, a: usize| -> bool {
-        if p.groups[a] != p.groups[b] || cost(b) > cost(a) {
-            return false;
-        }
-        let (ra, rb) = (rows.of(a), rows.of(b));
-        if ra.len() > rb.len() {
-            return false;
-        }
-        let equal_set = ra.len() == rb.len();
-        if equal_set && cost(b) == cost(a) && b > a {
-            return false;
-        }
-        // ra ⊆ rb by merging
-        let mut j = 0;
-        for &u in ra {
-            while j < rb.len() && rb[j] < u {
-                j += 1;
-            }
-            if j == rb.len() || rb[j] != u {
-                return false;
-            }
-            j += 1;
-        }
-        true
-    };
+    let dominates = |b: usize, a: usize| row_dominates(p, b, rows.of(b), a, rows.of(a));
     // work estimate per candidate, to stay within the budget deterministically
     let mut budget_left = DOMINANCE_WORK;
     let mut eligible = vec![false; n];

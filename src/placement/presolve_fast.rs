@@ -22,7 +22,7 @@
 
 use super::matrix::CoverageMatrix;
 use super::objective::CoveringProblem;
-use super::presolve::Presolved;
+use super::presolve::{row_dominates, Presolved};
 use crate::error::Result;
 use rayon::prelude::*;
 
@@ -261,31 +261,7 @@ fn dominance_keep(
     residual: &(impl Fn(usize) -> u8 + Sync),
 ) -> Vec<bool> {
     let n = p.matrix.n_candidates();
-    let cost = |c: usize| p.cost(c);
-    let dominates = |b: usize, a: usize| -> bool {
-        if p.groups[a] != p.groups[b] || cost(b) > cost(a) {
-            return false;
-        }
-        let (ra, rb) = (rows.of(a), rows.of(b));
-        if ra.len() > rb.len() {
-            return false;
-        }
-        let equal_set = ra.len() == rb.len();
-        if equal_set && cost(b) == cost(a) && b > a {
-            return false;
-        }
-        let mut j = 0;
-        for &u in ra {
-            while j < rb.len() && rb[j] < u {
-                j += 1;
-            }
-            if j == rb.len() || rb[j] != u {
-                return false;
-            }
-            j += 1;
-        }
-        true
-    };
+    let dominates = |b: usize, a: usize| row_dominates(p, b, rows.of(b), a, rows.of(a));
     let mut budget_left = DOMINANCE_WORK;
     let mut pivot: Vec<Option<u32>> = vec![None; n];
     for (c, pv) in pivot.iter_mut().enumerate() {
