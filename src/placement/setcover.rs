@@ -373,60 +373,136 @@ pub(crate) fn row_weighting_search(
 ) -> RowWeighting {
     use rand::rngs::Xoshiro256PlusPlus;
     use rand::{RngExt, SeedableRng};
-    let (nu, n) = (m.n_units(), m.n_candidates());
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x5EC0_7E55);
-    let mut weight = vec![1u64; nu];
-    let mut got = vec![0u32; nu];
-    let mut chosen = vec![false; n];
-    for &c in start {
-        if !chosen[c] {
-            chosen[c] = true;
-            for &u in m.units_of(c) {
-                got[u as usize] += 1;
-            }
-        }
-    }
-    let mut score: Vec<i64> = (0..n)
-        .map(|c| {
-            m.units_of(c)
-                .iter()
-                .map(|&u| {
-                    let u = u as usize;
-                    contribution(chosen[c], got[u], need[u], weight[u])
-                })
-                .sum()
-        })
-        .collect();
-    // short units, with their position in the list
-    let mut short: Vec<u32> = Vec::new();
-    let mut pos = vec![u32::MAX; nu];
-    for u in 0..nu {
-        if got[u] < need[u] {
-            pos[u] = short.len() as u32;
-            short.push(u as u32);
-        }
-    }
-    let mut stamp = vec![0u64; n];
-    let mut can_add = vec![true; n];
-    let mut list: Vec<usize> = (0..n).filter(|&c| chosen[c]).collect();
-    let mut best: Vec<usize> = list.clone();
+    let mut rw = Rwls::new(m, t, need, start);
+    let mut best: Vec<usize> = rw.list.clone();
     let mut steps = 0u64;
     let mut hit_deadline = false;
     let mut last_added = usize::MAX;
+    while steps < max_steps && best.len() > target {
+        if steps % 256 == 255 && deadline.is_some_and(|d| Instant::now() >= d) {
+            hit_deadline = true;
+            break;
+        }
+        steps += 1;
+        // while the set covers everything: record it and look for one site fewer
+        while rw.short.is_empty() {
+            if rw.list.len() < best.len() {
+                best = rw.list.clone();
+                if best.len() <= target {
+                    break;
+                }
+            }
+            let Some(c) = rw.pick_drop(usize::MAX) else {
+                break;
+            };
+            rw.drop_chosen(c, steps);
+        }
+        if best.len() <= target || rw.short.is_empty() {
+            break;
+        }
+        if let Some(c) = rw.pick_drop(last_added) {
+            rw.drop_chosen(c, steps);
+            rw.can_add[c] = false;
+        }
+        let u = rw.short[rng.random_range(0..rw.short.len())] as usize;
+        if let Some(c) = rw.pick_add(u) {
+            rw.flip(c);
+            rw.list.push(c);
+            rw.stamp[c] = steps;
+            last_added = c;
+        }
+        rw.weigh_short_units();
+    }
+    if rw.short.is_empty() && rw.list.len() < best.len() {
+        best = rw.list;
+    }
+    best.sort_unstable();
+    RowWeighting {
+        cover: best,
+        steps,
+        hit_deadline,
+    }
+}
 
-    // flips candidate `c` in or out, keeping scores, short units and neighbourhoods in step
-    let flip = |c: usize,
-                chosen: &mut [bool],
-                got: &mut [u32],
-                score: &mut [i64],
-                short: &mut Vec<u32>,
-                pos: &mut [u32],
-                can_add: &mut [bool],
-                weight: &[u64]| {
-        let adding = !chosen[c];
-        for &u in m.units_of(c) {
+/// State of [`row_weighting_search`]: the current set, unit weights and coverage, candidate
+/// scores, the short units and the configuration-checking marks.
+struct Rwls<'a> {
+    m: &'a CoverageMatrix,
+    t: &'a Transposed,
+    need: &'a [u32],
+    weight: Vec<u64>,
+    got: Vec<u32>,
+    chosen: Vec<bool>,
+    score: Vec<i64>,
+    /// Units short of their need, with each one's position in the list.
+    short: Vec<u32>,
+    pos: Vec<u32>,
+    /// Step at which each candidate last changed.
+    stamp: Vec<u64>,
+    /// Configuration checking: false for a dropped candidate whose neighbourhood has not
+    /// changed since.
+    can_add: Vec<bool>,
+    /// The chosen candidates.
+    list: Vec<usize>,
+}
+
+impl<'a> Rwls<'a> {
+    fn new(m: &'a CoverageMatrix, t: &'a Transposed, need: &'a [u32], start: &[usize]) -> Self {
+        let (nu, n) = (m.n_units(), m.n_candidates());
+        let weight = vec![1u64; nu];
+        let mut got = vec![0u32; nu];
+        let mut chosen = vec![false; n];
+        for &c in start {
+            if !chosen[c] {
+                chosen[c] = true;
+                for &u in m.units_of(c) {
+                    got[u as usize] += 1;
+                }
+            }
+        }
+        let score: Vec<i64> = (0..n)
+            .map(|c| {
+                m.units_of(c)
+                    .iter()
+                    .map(|&u| {
+                        let u = u as usize;
+                        contribution(chosen[c], got[u], need[u], weight[u])
+                    })
+                    .sum()
+            })
+            .collect();
+        let mut short: Vec<u32> = Vec::new();
+        let mut pos = vec![u32::MAX; nu];
+        for u in 0..nu {
+            if got[u] < need[u] {
+                pos[u] = short.len() as u32;
+                short.push(u as u32);
+            }
+        }
+        let list: Vec<usize> = (0..n).filter(|&c| chosen[c]).collect();
+        Rwls {
+            m,
+            t,
+            need,
+            weight,
+            got,
+            chosen,
+            score,
+            short,
+            pos,
+            stamp: vec![0u64; n],
+            can_add: vec![true; n],
+            list,
+        }
+    }
+
+    /// Flips candidate `c` in or out, keeping scores, short units and neighbourhoods in step.
+    fn flip(&mut self, c: usize) {
+        let adding = !self.chosen[c];
+        for &u in self.m.units_of(c) {
             let u = u as usize;
-            let (g0, nd, w) = (got[u], need[u], weight[u]);
+            let (g0, nd, w) = (self.got[u], self.need[u], self.weight[u]);
             let g1 = if adding { g0 + 1 } else { g0 - 1 };
             // only a crossing of the need changes the other candidates' contributions:
             // unchosen ones gain `w` while the unit is short, chosen ones lose it while the
@@ -445,151 +521,82 @@ pub(crate) fn row_weighting_search(
                     if g1 == nd { -wi } else { 0 },
                 )
             };
-            if du == 0 && dc == 0 {
-                for &d in t.of(u) {
-                    can_add[d as usize] = true;
+            for &d in self.t.of(u) {
+                let d = d as usize;
+                if (du != 0 || dc != 0) && d != c {
+                    self.score[d] += if self.chosen[d] { dc } else { du };
                 }
-            } else {
-                for &d in t.of(u) {
-                    let d = d as usize;
-                    if d != c {
-                        score[d] += if chosen[d] { dc } else { du };
-                    }
-                    can_add[d] = true;
-                }
+                self.can_add[d] = true;
             }
-            score[c] += contribution(adding, g1, nd, w) - contribution(!adding, g0, nd, w);
-            got[u] = g1;
-            let (was, is) = (g0 < nd, g1 < nd);
-            if was && !is {
-                let p = pos[u] as usize;
-                let last = short.len() - 1;
-                short.swap(p, last);
-                pos[short[p] as usize] = p as u32;
-                short.pop();
-                pos[u] = u32::MAX;
-            } else if !was && is {
-                pos[u] = short.len() as u32;
-                short.push(u as u32);
-            }
+            self.score[c] += contribution(adding, g1, nd, w) - contribution(!adding, g0, nd, w);
+            self.got[u] = g1;
+            self.track_short(u, g0 < nd, g1 < nd);
         }
-        chosen[c] = adding;
-    };
-    // the chosen candidate to drop: highest score, then oldest, then lowest index
-    let pick_drop = |list: &[usize], score: &[i64], stamp: &[u64], tabu: usize| -> Option<usize> {
-        list.iter()
+        self.chosen[c] = adding;
+    }
+
+    /// Keeps the short list in step when unit `u` goes from short `was` to short `is`.
+    fn track_short(&mut self, u: usize, was: bool, is: bool) {
+        if was && !is {
+            let p = self.pos[u] as usize;
+            let last = self.short.len() - 1;
+            self.short.swap(p, last);
+            self.pos[self.short[p] as usize] = p as u32;
+            self.short.pop();
+            self.pos[u] = u32::MAX;
+        } else if !was && is {
+            self.pos[u] = self.short.len() as u32;
+            self.short.push(u as u32);
+        }
+    }
+
+    /// Drops chosen candidate `c` at step `step`.
+    fn drop_chosen(&mut self, c: usize, step: u64) {
+        self.flip(c);
+        self.list.retain(|&x| x != c);
+        self.stamp[c] = step;
+    }
+
+    /// Orders candidates by score, then the one changed longest ago, then the lowest index.
+    fn better(&self, a: usize, b: usize) -> std::cmp::Ordering {
+        self.score[a]
+            .cmp(&self.score[b])
+            .then(self.stamp[b].cmp(&self.stamp[a]))
+            .then(b.cmp(&a))
+    }
+
+    /// The chosen candidate to drop (never `tabu`).
+    fn pick_drop(&self, tabu: usize) -> Option<usize> {
+        self.list
+            .iter()
             .copied()
             .filter(|&c| c != tabu)
-            .max_by(|&a, &b| {
-                score[a]
-                    .cmp(&score[b])
-                    .then(stamp[b].cmp(&stamp[a]))
-                    .then(b.cmp(&a))
-            })
-    };
-    while steps < max_steps && best.len() > target {
-        if steps % 256 == 255 && deadline.is_some_and(|d| Instant::now() >= d) {
-            hit_deadline = true;
-            break;
-        }
-        steps += 1;
-        while short.is_empty() {
-            if list.len() < best.len() {
-                best = list.clone();
-                if best.len() <= target {
-                    break;
-                }
-            }
-            let Some(c) = pick_drop(&list, &score, &stamp, usize::MAX) else {
-                break;
-            };
-            flip(
-                c,
-                &mut chosen,
-                &mut got,
-                &mut score,
-                &mut short,
-                &mut pos,
-                &mut can_add,
-                &weight,
-            );
-            list.retain(|&x| x != c);
-            stamp[c] = steps;
-        }
-        if best.len() <= target || short.is_empty() {
-            break;
-        }
-        // drop one chosen candidate
-        if let Some(c) = pick_drop(&list, &score, &stamp, last_added) {
-            flip(
-                c,
-                &mut chosen,
-                &mut got,
-                &mut score,
-                &mut short,
-                &mut pos,
-                &mut can_add,
-                &weight,
-            );
-            list.retain(|&x| x != c);
-            stamp[c] = steps;
-            can_add[c] = false;
-        }
-        // add the best candidate for a random short unit
-        let u = short[rng.random_range(0..short.len())] as usize;
-        let better = |a: usize, b: usize| {
-            score[a]
-                .cmp(&score[b])
-                .then(stamp[b].cmp(&stamp[a]))
-                .then(b.cmp(&a))
-        };
-        let pick = t
-            .of(u)
-            .iter()
-            .map(|&c| c as usize)
-            .filter(|&c| !chosen[c] && can_add[c])
-            .max_by(|&a, &b| better(a, b))
+            .max_by(|&a, &b| self.better(a, b))
+    }
+
+    /// The candidate to add for short unit `u`: the best one allowed by configuration
+    /// checking, else the best unchosen one.
+    fn pick_add(&self, u: usize) -> Option<usize> {
+        let of = self.t.of(u).iter().map(|&c| c as usize);
+        of.clone()
+            .filter(|&c| !self.chosen[c] && self.can_add[c])
+            .max_by(|&a, &b| self.better(a, b))
             .or_else(|| {
-                t.of(u)
-                    .iter()
-                    .map(|&c| c as usize)
-                    .filter(|&c| !chosen[c])
-                    .max_by(|&a, &b| better(a, b))
-            });
-        if let Some(c) = pick {
-            flip(
-                c,
-                &mut chosen,
-                &mut got,
-                &mut score,
-                &mut short,
-                &mut pos,
-                &mut can_add,
-                &weight,
-            );
-            list.push(c);
-            stamp[c] = steps;
-            last_added = c;
-        }
-        // short units weigh more
-        for &u in short.iter() {
+                of.filter(|&c| !self.chosen[c])
+                    .max_by(|&a, &b| self.better(a, b))
+            })
+    }
+
+    /// Short units weigh one more: an unchosen candidate covering one gains 1, a chosen one
+    /// (critical, as the unit is short) loses 1.
+    fn weigh_short_units(&mut self) {
+        for &u in &self.short {
             let u = u as usize;
-            weight[u] += 1;
-            for &d in t.of(u) {
+            self.weight[u] += 1;
+            for &d in self.t.of(u) {
                 let d = d as usize;
-                // an unchosen candidate gains the unit's weight, a chosen one (critical, as
-                // the unit is short) loses it
-                score[d] += if chosen[d] { -1 } else { 1 };
+                self.score[d] += if self.chosen[d] { -1 } else { 1 };
             }
         }
-    }
-    if short.is_empty() && list.len() < best.len() {
-        best = list;
-    }
-    best.sort_unstable();
-    RowWeighting {
-        cover: best,
-        steps,
-        hit_deadline,
     }
 }
