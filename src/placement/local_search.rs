@@ -426,6 +426,28 @@ impl<'p> Search<'p> {
         }
         removed
     }
+
+    /// A copy of `best` perturbed with strength `r` ([`Self::perturb_local`]) and refilled
+    /// greedily without the candidates just removed (`banned` is scratch, all false on entry
+    /// and on return).
+    fn kick(
+        &self,
+        best: &State<'p>,
+        rng: &mut Xoshiro256PlusPlus,
+        r: usize,
+        banned: &mut [bool],
+    ) -> State<'p> {
+        let mut s = best.clone();
+        let removed = self.perturb_local(&mut s, rng, r);
+        for &c in &removed {
+            banned[c] = true;
+        }
+        super::greedy::fill(&mut s, super::greedy::Key::Gain, banned);
+        for &c in &removed {
+            banned[c] = false;
+        }
+        s
+    }
 }
 
 fn empty_outcome(value: f64) -> LocalSearchOutcome {
@@ -586,16 +608,7 @@ fn chain<'p>(
         if size == 0 {
             break;
         }
-        let r_max = size.div_ceil(4).max(2).min(size);
-        let mut s = best.clone();
-        let removed = search.perturb_local(&mut s, &mut rng, r);
-        for &c in &removed {
-            banned[c] = true;
-        }
-        super::greedy::fill(&mut s, super::greedy::Key::Gain, &mut banned);
-        for &c in &removed {
-            banned[c] = false;
-        }
+        let mut s = search.kick(&best, &mut rng, r, &mut banned);
         if search.descend(&mut s, &mut rng, max_passes, deadline, out) {
             out.hit_deadline = true;
         }
@@ -607,10 +620,21 @@ fn chain<'p>(
             best = s;
             r = 1;
         } else {
-            r = if r >= r_max { 1 } else { r + 1 };
+            r = next_strength(r, size);
         }
     }
     best
+}
+
+/// The adaptive perturbation strength after a failed round: one more, cycling back to 1
+/// past a quarter of a plan of `size` candidates (at least 2).
+fn next_strength(r: usize, size: usize) -> usize {
+    let r_max = size.div_ceil(4).max(2).min(size);
+    if r >= r_max {
+        1
+    } else {
+        r + 1
+    }
 }
 
 /// Tabu iterations per perturbation round ([`SolveOptions::perturbations`]) of the fast
@@ -713,16 +737,7 @@ fn tabu_chain<'p>(
             if size == 0 {
                 break;
             }
-            let r_max = size.div_ceil(4).max(2).min(size);
-            let mut s = best.clone();
-            let removed = search.perturb_local(&mut s, &mut rng, r);
-            for &c in &removed {
-                banned[c] = true;
-            }
-            super::greedy::fill(&mut s, super::greedy::Key::Gain, &mut banned);
-            for &c in &removed {
-                banned[c] = false;
-            }
+            let mut s = search.kick(&best, &mut rng, r, &mut banned);
             out.evaluations += s.evaluations;
             s.evaluations = 0;
             out.passes += 1;
@@ -734,7 +749,7 @@ fn tabu_chain<'p>(
                 best = tb.s.clone();
                 r = 1;
             } else {
-                r = if r >= r_max { 1 } else { r + 1 };
+                r = next_strength(r, size);
             }
             since = 0;
         }
