@@ -157,6 +157,10 @@ pub mod codes {
     /// The local search stopped at the time limit before its work limits: the plan depends on
     /// the machine's speed and load (raise the time limit or lower the work limits).
     pub const PLACEMENT_LOCAL_SEARCH_TIME_LIMIT: &str = "placement.local_search_time_limit";
+    /// The model is too large for the fast-interchange tables of the local search (one row of
+    /// candidate gains per chosen site, capped at 2^25 entries): the slower plain swap descent
+    /// and perturbation chains ran instead, with the same work limits (information).
+    pub const PLACEMENT_LOCAL_SEARCH_PLAIN: &str = "placement.local_search_plain";
     /// The bound's subgradient loop stopped at the time limit before its iteration limit: the
     /// certified bound is valid but looser and depends on the machine's speed.
     pub const PLACEMENT_BOUND_TIME_LIMIT: &str = "placement.bound_time_limit";

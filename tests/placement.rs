@@ -822,3 +822,38 @@ fn synthetic_default_same_plan_on_one_and_two_threads() {
     let g = covering::solve(&p, &opts(Algorithm::Greedy, 5)).unwrap();
     assert!(a.objective >= g.objective);
 }
+
+/// A model too large for the fast local search's tables (candidates × sites > 2^25) still gets
+/// a local search, the plain one, and the plan says so.
+#[test]
+fn plain_local_search_is_noted() {
+    let n = 34_000;
+    // candidate c covers unit c (weight 1 + c % 5) and unit c + 1
+    let weights: Vec<f64> = (0..=n).map(|u| 1.0 + (u % 5) as f64).collect();
+    let sets: Vec<Vec<usize>> = (0..n).map(|c| vec![c, c + 1]).collect();
+    let m = CoverageMatrix::from_sets(weights, &sets).unwrap();
+    let problem = CoveringProblem::new(m, 1_000);
+    let o = SolveOptions {
+        perturbations: 0,
+        max_passes: 1,
+        bound_iterations: 0,
+        ..opts(Algorithm::GreedyLocalSearch, 1)
+    };
+    let s = covering::solve(&problem, &o).unwrap();
+    let codes: Vec<&str> = s.diagnostics.iter().map(|d| d.code).collect();
+    assert!(codes.contains(&"placement.local_search_plain"), "{codes:?}");
+    // and a model within the tables' size does not carry it
+    let small = CoveringProblem::new(
+        CoverageMatrix::from_sets(
+            vec![1.0; 11],
+            &(0..10).map(|c| vec![c, c + 1]).collect::<Vec<_>>(),
+        )
+        .unwrap(),
+        3,
+    );
+    let s = covering::solve(&small, &opts(Algorithm::GreedyLocalSearch, 1)).unwrap();
+    assert!(s
+        .diagnostics
+        .iter()
+        .all(|d| d.code != "placement.local_search_plain"));
+}

@@ -295,6 +295,23 @@ fn solve_model(problem: &CoveringProblem, options: &SolveOptions) -> Result<Solu
     if options.algorithm != Algorithm::Greedy {
         let ls = polish(&chosen, &mut stats);
         stats.passes = ls.passes;
+        if ls.plain {
+            diagnostics.push(Diagnostic::info(
+                codes::PLACEMENT_LOCAL_SEARCH_PLAIN,
+                format!(
+                    "{} candidates × {} sites exceed the fast local search's tables \
+                     ({} entries): the plain swap search ran instead (slower per round, \
+                     same work limits)",
+                    problem.n_candidates(),
+                    problem
+                        .capacities
+                        .iter()
+                        .map(|&c| c as usize)
+                        .sum::<usize>(),
+                    super::interchange::MAX_TABLE_ENTRIES
+                ),
+            ));
+        }
         if ls.hit_deadline {
             diagnostics.push(Diagnostic::warning(
                 codes::PLACEMENT_LOCAL_SEARCH_TIME_LIMIT,

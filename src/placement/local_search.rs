@@ -48,6 +48,10 @@ pub(crate) struct LocalSearchOutcome {
     pub(crate) passes: u32,
     pub(crate) evaluations: u64,
     pub(crate) hit_deadline: bool,
+    /// True when the fast-interchange tables would exceed
+    /// [`MAX_TABLE_ENTRIES`](super::interchange::MAX_TABLE_ENTRIES) and the slower plain
+    /// swap descent and perturbation chains ran instead.
+    pub(crate) plain: bool,
 }
 
 /// True when swapping `i` (chosen) for `c` (same group, unchosen) keeps conflicts, budget and
@@ -458,6 +462,7 @@ fn empty_outcome(value: f64) -> LocalSearchOutcome {
         passes: 0,
         evaluations: 0,
         hit_deadline: false,
+        plain: false,
     }
 }
 
@@ -500,6 +505,7 @@ pub(crate) fn iterated_local_search(
             .sum::<usize>()
             .min(p.n_candidates()),
     );
+    out.plain = !fast;
     if fast {
         let mut tb = Tables::new(best, &search.t);
         out.hit_deadline = search.fast_descent(&mut tb, max_passes, deadline, &mut out);
