@@ -243,7 +243,12 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
     } else {
         presolve(problem)?
     };
-    let mut s = solve_model(&pre.problem, options)?;
+    // the time limit counts from the call, presolve included
+    let rest = SolveOptions {
+        time_limit: options.time_limit.saturating_sub(t0.elapsed()),
+        ..*options
+    };
+    let mut s = solve_model(&pre.problem, &rest)?;
     super::presolve::map_back(problem, &pre, &mut s, t0)?;
     Ok(s)
 }
@@ -635,6 +640,8 @@ pub fn set_covering(
     costs: Option<&[f64]>,
     options: &SolveOptions,
 ) -> Result<SetCoverSolution> {
+    // the time limit counts from the call
+    let t0 = Instant::now();
     let n = matrix.n_candidates();
     let costs: Vec<f64> = match costs {
         Some(c) => {
@@ -668,7 +675,6 @@ pub fn set_covering(
         }
         need.push(r.min(avail));
     }
-    let t0 = Instant::now();
     // a year is the ceiling of any time limit (never an overflow panic)
     let deadline = t0 + options.time_limit.min(MAX_SOLVER_TIME_LIMIT);
     let chosen = greedy_cover(matrix, &costs, &need);
