@@ -1253,94 +1253,75 @@ where
         ))
         .map_err(draw_err)
     };
-    swatch(
-        area,
-        y,
-        RGBColor(90, 120, 200).mix(0.15),
-        RGBColor(40, 60, 140).to_rgba(),
-    )?;
-    line(area, "deployment zone", &mut y)?;
-    if !m.exclusions.is_empty() {
-        swatch(
-            area,
-            y,
-            RGBColor(120, 120, 120).mix(0.3),
-            RGBColor(90, 90, 90).to_rgba(),
-        )?;
-        line(area, "exclusion area", &mut y)?;
-    }
-    if water_shown[0] {
-        swatch(
-            area,
-            y,
-            RGBColor(176, 208, 236).to_rgba(),
-            RGBColor(90, 140, 195).to_rgba(),
-        )?;
-        line(area, "lake, reservoir (NE 1:10m)", &mut y)?;
-    }
-    if water_shown[1] {
-        swatch(
-            area,
-            y,
-            RGBColor(60, 110, 175).mix(0.0),
-            RGBColor(60, 110, 175).to_rgba(),
-        )?;
-        line(area, "coastline (NE 1:10m)", &mut y)?;
-    }
-    if water_shown[3] {
-        swatch(
-            area,
-            y,
-            RGBColor(70, 130, 200).mix(0.0),
-            RGBColor(70, 130, 200).to_rgba(),
-        )?;
-        line(area, "river (NE 1:10m)", &mut y)?;
-    }
-    if water_shown[2] {
-        swatch(
-            area,
-            y,
-            RGBColor(214, 208, 200).to_rgba(),
-            RGBColor(214, 208, 200).to_rgba(),
-        )?;
-        line(area, "urban area (NE 1:50m)", &mut y)?;
-    }
-    if !m.corridors.is_empty() {
-        swatch(
-            area,
-            y,
-            RGBColor(140, 80, 160).mix(0.45),
-            RGBColor(140, 80, 160).mix(0.0),
-        )?;
-        line(area, "corridor", &mut y)?;
-    }
-    if !m.threat_routes.is_empty() {
-        swatch(
-            area,
-            y,
-            RGBColor(30, 30, 30).mix(0.8),
-            RGBColor(30, 30, 30).mix(0.8),
-        )?;
-        line(area, "worst threat route per asset", &mut y)?;
-    }
-    if !m.contact_lines.is_empty() {
-        swatch(
-            area,
-            y,
-            RGBColor(200, 40, 40).mix(0.15),
-            RGBColor(160, 0, 0).to_rgba(),
-        )?;
-        line(area, "contact line, keep-out band", &mut y)?;
-    }
-    if !m.gaps.is_empty() {
-        swatch(
-            area,
-            y,
-            RGBColor(220, 30, 30).mix(0.35),
-            RGBColor(220, 30, 30).mix(0.0),
-        )?;
-        let label = m.gap_label.clone();
-        line(area, &label, &mut y)?;
+    // area layers: (shown, fill, outline, label), in drawing order
+    let c = |r, g, b| RGBColor(r, g, b);
+    let areas: [(bool, RGBAColor, RGBAColor, &str); 10] = [
+        (
+            true,
+            c(90, 120, 200).mix(0.15),
+            c(40, 60, 140).to_rgba(),
+            "deployment zone",
+        ),
+        (
+            !m.exclusions.is_empty(),
+            c(120, 120, 120).mix(0.3),
+            c(90, 90, 90).to_rgba(),
+            "exclusion area",
+        ),
+        (
+            water_shown[0],
+            c(176, 208, 236).to_rgba(),
+            c(90, 140, 195).to_rgba(),
+            "lake, reservoir (NE 1:10m)",
+        ),
+        (
+            water_shown[1],
+            c(60, 110, 175).mix(0.0),
+            c(60, 110, 175).to_rgba(),
+            "coastline (NE 1:10m)",
+        ),
+        (
+            water_shown[3],
+            c(70, 130, 200).mix(0.0),
+            c(70, 130, 200).to_rgba(),
+            "river (NE 1:10m)",
+        ),
+        (
+            water_shown[2],
+            c(214, 208, 200).to_rgba(),
+            c(214, 208, 200).to_rgba(),
+            "urban area (NE 1:50m)",
+        ),
+        (
+            !m.corridors.is_empty(),
+            c(140, 80, 160).mix(0.45),
+            c(140, 80, 160).mix(0.0),
+            "corridor",
+        ),
+        (
+            !m.threat_routes.is_empty(),
+            c(30, 30, 30).mix(0.8),
+            c(30, 30, 30).mix(0.8),
+            "worst threat route per asset",
+        ),
+        (
+            !m.contact_lines.is_empty(),
+            c(200, 40, 40).mix(0.15),
+            c(160, 0, 0).to_rgba(),
+            "contact line, keep-out band",
+        ),
+        (
+            !m.gaps.is_empty(),
+            c(220, 30, 30).mix(0.35),
+            c(220, 30, 30).mix(0.0),
+            &m.gap_label,
+        ),
+    ];
+    for (shown, fill, outline, label) in areas {
+        if shown {
+            swatch(area, y, fill, outline)?;
+            line(area, label, &mut y)?;
+        }
     }
     y += 8;
     area.draw(&Text::new("Systems", (x, y - 8), head.clone()))
