@@ -241,27 +241,15 @@ fn same_result_on_one_and_many_threads() {
     let demand = Demand::with_resolution(&scenario, 500.0).unwrap();
     for path in PATHS {
         let eval = Evaluator::with_path(path);
-        let one = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap()
-            .install(|| eval.evaluate(cat, &demand, &sites).unwrap());
-        let many = rayon::ThreadPoolBuilder::new()
-            .num_threads(4)
-            .build()
-            .unwrap()
-            .install(|| eval.evaluate(cat, &demand, &sites).unwrap());
+        let one = common::on_threads(1, || eval.evaluate(cat, &demand, &sites).unwrap());
+        let many = common::on_threads(4, || eval.evaluate(cat, &demand, &sites).unwrap());
         assert_eq!(one, many, "{path:?}");
         // bit-identical floating-point summaries, not just close
         for (a, b) in one.threats().iter().zip(many.threats()) {
             assert_eq!(a.score.to_bits(), b.score.to_bits());
             assert_eq!(a.covered_weight.to_bits(), b.covered_weight.to_bits());
         }
-        let gaps1 = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap()
-            .install(|| GapMap::new(&one, &demand, scenario.frame()).unwrap());
+        let gaps1 = common::on_threads(1, || GapMap::new(&one, &demand, scenario.frame()).unwrap());
         let gaps4 = GapMap::new(&many, &demand, scenario.frame()).unwrap();
         assert_eq!(gaps1, gaps4);
     }

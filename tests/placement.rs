@@ -1,6 +1,7 @@
 //! Placement: heuristics against brute-force optima on small instances, bounds, constraints on
 //! scenario plans, determinism across thread counts, the generic covering API.
 
+mod common;
 use proptest::prelude::*;
 use skycover::placement::{
     covering, Algorithm, CoverageMatrix, CoveringProblem, Planner, SolveOptions, SupportRule,
@@ -518,18 +519,14 @@ fn scenario_matrix_matches_reference() {
 fn same_seed_same_plan_on_one_and_many_threads() {
     let s = coarse_kyiv();
     let run = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| {
-                Planner::new(&s)
-                    .algorithm(Algorithm::GreedyLocalSearch)
-                    .seed(11)
-                    .bound_iterations(50)
-                    .plan()
-                    .unwrap()
-            })
+        common::on_threads(threads, || {
+            Planner::new(&s)
+                .algorithm(Algorithm::GreedyLocalSearch)
+                .seed(11)
+                .bound_iterations(50)
+                .plan()
+                .unwrap()
+        })
     };
     let a = run(1);
     let b = run(4);
@@ -764,20 +761,16 @@ fn reference_mclp_default_reaches_38_400_deterministically() {
     let r = skycover::placement::synthetic::ReferenceInstance::load(&path).unwrap();
     let p = CoveringProblem::new(r.instance.matrix().unwrap(), r.p.unwrap_or(30));
     let solve = |seed: u64, threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
+        common::on_threads(threads, || {
+            covering::solve(
+                &p,
+                &SolveOptions {
+                    seed,
+                    ..SolveOptions::default()
+                },
+            )
             .unwrap()
-            .install(|| {
-                covering::solve(
-                    &p,
-                    &SolveOptions {
-                        seed,
-                        ..SolveOptions::default()
-                    },
-                )
-                .unwrap()
-            })
+        })
     };
     for seed in [0, 1, 2] {
         let a = solve(seed, 2);
@@ -801,21 +794,17 @@ fn synthetic_default_same_plan_on_one_and_two_threads() {
     );
     let p = CoveringProblem::new(inst.matrix().unwrap(), 15);
     let run = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
+        common::on_threads(threads, || {
+            covering::solve(
+                &p,
+                &SolveOptions {
+                    seed: 5,
+                    bound_iterations: 50,
+                    ..SolveOptions::default()
+                },
+            )
             .unwrap()
-            .install(|| {
-                covering::solve(
-                    &p,
-                    &SolveOptions {
-                        seed: 5,
-                        bound_iterations: 50,
-                        ..SolveOptions::default()
-                    },
-                )
-                .unwrap()
-            })
+        })
     };
     let (a, b) = (run(1), run(2));
     assert_eq!(a.chosen, b.chosen);

@@ -1,5 +1,6 @@
 //! Checks of the raid simulator (issue 13, item 2) and of the resilience analysis.
 
+mod common;
 use skycover::geo::{point, polygon, MultiPolygon};
 use skycover::raid::{
     simulate, simulate_masked, simulate_reference, Arrival, Raid, RaidModel, RaidOptions,
@@ -185,13 +186,7 @@ fn same_seed_same_answer_on_one_and_two_threads() {
         seed: 5,
         ..RaidOptions::default()
     };
-    let run = |threads| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| simulate(&model, &raid, &opts).unwrap())
-    };
+    let run = |threads| common::on_threads(threads, || simulate(&model, &raid, &opts).unwrap());
     let a = run(1);
     assert_eq!(a, run(2));
     assert_eq!(a, run(3));

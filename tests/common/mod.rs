@@ -5,6 +5,15 @@ pub mod fuzz;
 pub mod geotiff;
 
 use skycover::catalogue::SystemClass;
+
+/// Runs `f` on a rayon pool of `threads` threads (determinism checks across thread counts).
+pub fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a rayon pool")
+        .install(f)
+}
 use skycover::{Catalogue, ClassId, LocalFrame, Scenario, Site};
 
 /// The built-in catalogue with the given sector widths (degrees, in (0, 360]) per class.
