@@ -48,8 +48,8 @@ pub enum Algorithm {
     /// Greedy and local search as the incumbent, then skycover's own branch-and-bound
     /// ([`crate::placement::exact`]: Lagrangian bounds, reduced-cost fixing), pure Rust, which
     /// proves the optimum unless a work or time limit stops it (then the bound of the open
-    /// nodes and a diagnostic). Problems with a budget, spacing conflicts or mutual-support
-    /// rules fall back to [`Algorithm::Best`] with a diagnostic.
+    /// nodes and a diagnostic). Every side constraint is handled: capacities, budget,
+    /// spacing conflicts, mutual-support rules and depth k.
     Exact,
 }
 

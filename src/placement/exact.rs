@@ -1,8 +1,9 @@
 //! Exact placement: a pure-Rust branch-and-bound that proves its optimum.
 //!
-//! For problems whose only side constraints are the group capacities (maximal covering,
-//! k-coverage, per-class inventories: no budget, spacing conflicts or mutual-support rules),
-//! on the [presolved](super::presolve) model.
+//! For every [`CoveringProblem`] (maximal covering, k-coverage, per-class inventories), on the
+//! [presolved](super::presolve) model. The budget, spacing conflicts and mutual-support rules
+//! are handled by `exact_side.rs` (budget multiplier in the bound, propagation, feasible
+//! leaves and repaired incumbents; see its docs).
 //!
 //! # Bounds
 //!
@@ -59,6 +60,9 @@ use super::objective::CoveringProblem;
 use rayon::prelude::*;
 use std::time::Instant;
 
+#[path = "exact_side.rs"]
+mod side;
+
 /// Work and time limits of the branch-and-bound.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ExactLimits {
@@ -109,9 +113,10 @@ pub(crate) enum ExactStop {
     Memory,
 }
 
-/// True when the branch-and-bound handles `p` (capacities only).
-pub(crate) fn supported(p: &CoveringProblem) -> bool {
-    p.budget.is_none() && p.conflict_adj.is_empty() && p.rules.is_empty()
+/// True when the branch-and-bound handles `p`: every problem (capacities, budget, spacing
+/// conflicts, support rules, depth k).
+pub(crate) fn supported(_p: &CoveringProblem) -> bool {
+    true
 }
 
 /// Non-zeros below which the per-iteration passes stay on one thread: their work is shorter
@@ -159,6 +164,8 @@ struct Bnb<'p> {
     cnt: Vec<u32>,
     dir: Vec<f64>,
     members: Vec<Vec<u32>>,
+    /// Budget, spacing conflicts and support rules (exact_side.rs).
+    side: side::Side,
 }
 
 /// Per-node Lagrangian evaluation.
@@ -209,6 +216,7 @@ impl<'p> Bnb<'p> {
             cnt: vec![0; nu],
             dir: vec![0.0; nu],
             members,
+            side: side::Side::new(p),
         };
         b.best_plan.sort_unstable();
         b
@@ -296,11 +304,12 @@ impl<'p> Bnb<'p> {
                 .with_min_len(64)
                 .for_each(score);
         }
+        side::price_budget(self);
     }
 
     /// `L(λ)` and the inner maximiser, from the current scores.
     fn evaluate(&self, lam: &[f64], active: &[u32]) -> Eval {
-        let mut l = self.value_in;
+        let mut l = self.value_in + side::budget_constant(self);
         for &u in active {
             let u = u as usize;
             let d = self.cu[u] - lam[u];
@@ -418,7 +427,10 @@ impl<'p> Bnb<'p> {
                     self.cnt[u as usize] = 0;
                 }
             }
-            if value > self.best_value + 1e-9 * self.best_value.abs().max(1.0) {
+            if value > self.best_value + 1e-9 * self.best_value.abs().max(1.0) && !self.side.plain {
+                // side constraints: repair the plan, keep it when feasible and better
+                side::offer(self, &e.x);
+            } else if value > self.best_value + 1e-9 * self.best_value.abs().max(1.0) {
                 let mut plan: Vec<usize> = self.fixed_in.clone();
                 plan.extend(e.x.iter().map(|&c| c as usize));
                 plan.sort_unstable();
@@ -558,6 +570,11 @@ impl<'p> Bnb<'p> {
     fn node(&mut self, lam: &mut Vec<f64>, mut theta: f64, root: bool) {
         self.nodes += 1;
         let mut log: Vec<usize> = Vec::new();
+        if !side::propagate(self, &mut log) {
+            self.undo(&mut log);
+            self.close();
+            return;
+        }
         let mut iterations = if root {
             self.limits.root_iterations
         } else {
@@ -599,12 +616,19 @@ impl<'p> Bnb<'p> {
             if fixed == 0 {
                 break branch;
             }
+            if !side::propagate(self, &mut log) {
+                self.undo(&mut log);
+                self.close();
+                return;
+            }
             iterations = self.limits.node_iterations;
             theta = theta.max(0.05);
         };
         let Some(j) = branch else {
             // nothing free: the forced set is the node's only plan
-            if self.value_in > self.best_value + 1e-9 * self.best_value.abs().max(1.0) {
+            if self.value_in > self.best_value + 1e-9 * self.best_value.abs().max(1.0)
+                && side::leaf_ok(self)
+            {
                 self.best_value = self.value_in;
                 let mut plan = self.fixed_in.clone();
                 plan.sort_unstable();
