@@ -24,11 +24,11 @@
 //! most `4·N·R/step` bytes of horizons (8 MB for 100 km at 250 m), freed on return.
 //!
 //! **Skipping (exact)**: the terrain keeps the minimum and maximum elevation of every block
-//! of 8 × 8 cells (the bilinear surface never leaves the range of its nodes). Rays are walked
-//! in chunks of 32 samples; when the highest terrain under a chunk cannot give a slope above
-//! every lane's running maximum, the chunk is not sampled (its horizons are the running
-//! maxima, unchanged), and when that holds for the rest of the ray block, the block stops
-//! (lookups beyond clamp to its last horizon). Cells are decided by tiles of 32 × 32, then
+//! of 4 × 4 cells (the bilinear surface never leaves the range of its nodes). Rays are walked
+//! in chunks of 16 samples; when the highest terrain under a chunk cannot give a slope above every lane's running maximum, the
+//! chunk is not sampled (its horizons are the running maxima, unchanged), and when that holds
+//! for the rest of the ray block, the block stops (lookups beyond clamp to its last horizon).
+//! Cells are decided by tiles of 32 × 32, then
 //! 8 × 8 cells: from the tile's distance range, the rays that can bracket its bearings, their
 //! horizons at the fewest and most samples before its cells and the ground bounds under it, a
 //! tile is all visible or all hidden for a target when the bounds say so with a margin of
@@ -112,7 +112,7 @@ const SUB_TILE: usize = 8;
 
 /// Rays are walked in chunks of this many samples; a chunk whose terrain cannot raise the
 /// horizon is skipped.
-const CHUNK: usize = 32;
+const CHUNK: usize = 16;
 
 /// Metres added to terrain maxima (and margins of tile decisions) to cover floating-point
 /// rounding in bounds; far larger than any rounding error, far smaller than any terrain.
@@ -823,10 +823,11 @@ impl Viewshed {
                             }
                             // columns of this tile row that can be in range (exact test below)
                             let half = (union.r2 - dy2).sqrt();
-                            let ua =
-                                (((site[0] - half - x0) / c).floor().max(0.0) as usize).max(su0);
-                            let ub = ((((site[0] + half - x0) / c).ceil() + 1.0).max(0.0) as usize)
-                                .min(su1);
+                            // (truncation of a value clamped at 0 is its floor; `+ 2` bounds
+                            // the ceiling plus one: no libm calls in this loop)
+                            let ua = (((site[0] - half - x0) / c).max(0.0) as usize).max(su0);
+                            let ub =
+                                ((((site[0] + half - x0) / c).max(-2.0) + 2.0) as usize).min(su1);
                             if ua >= ub {
                                 continue;
                             }
