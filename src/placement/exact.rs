@@ -576,6 +576,7 @@ impl<'p> Bnb<'p> {
             self.limits.node_iterations
         };
         let mut node_bound;
+        let mut l_final;
         let branch = loop {
             let before = self.best_value;
             let l = self.subgradient(lam, &mut theta, iterations);
@@ -596,6 +597,7 @@ impl<'p> Bnb<'p> {
                 return Step::Closed;
             }
             let (fixed, branch, l2) = self.fix(lam, log);
+            l_final = l2;
             node_bound = node_bound.min(l2);
             if root {
                 self.root_fixed += fixed;
@@ -623,6 +625,7 @@ impl<'p> Bnb<'p> {
         Step::Branch {
             j,
             bound: node_bound,
+            at_lam: l_final,
             theta,
         }
     }
@@ -637,7 +640,9 @@ impl<'p> Bnb<'p> {
                 self.close();
                 return;
             }
-            Step::Branch { j, bound, theta } => (j, bound, theta),
+            Step::Branch {
+                j, bound, theta, ..
+            } => (j, bound, theta),
         };
         if self.out_of_limits() {
             self.open_max = self.open_max.max(node_bound);
@@ -675,8 +680,14 @@ impl<'p> Bnb<'p> {
 enum Step {
     /// Pruned by its bound, or solved (nothing left free).
     Closed,
-    /// Branch on candidate `j`; `bound` is the node's bound, `theta` its final step scale.
-    Branch { j: usize, bound: f64, theta: f64 },
+    /// Branch on candidate `j`; `bound` is the node's bound, `at_lam` the Lagrangian at the
+    /// final multipliers (whose scores [`Bnb::big`] holds), `theta` the final step scale.
+    Branch {
+        j: usize,
+        bound: f64,
+        at_lam: f64,
+        theta: f64,
+    },
 }
 
 /// Branch-and-bound from the incumbent `start` (feasible, value `start_value`). See the

@@ -16,7 +16,7 @@
 //! explored depth first (in best-bound order of their roots), which stores one multiplier
 //! vector per level only; the outcome reports it.
 
-use super::{Bnb, Step, IN, OUT};
+use super::{Bnb, Step, FREE, IN, OUT};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
@@ -57,6 +57,42 @@ impl Ord for Open {
     }
 }
 
+/// Bounds of the children "`j` in" and "`j` out" of the current node from the Lagrangian at
+/// its final multipliers (`at_lam`, scores in [`Bnb::big`]): the same multipliers with `j`
+/// forced in or out only change the top set of `j`'s group. A small margin covers the
+/// different summation order.
+fn child_bounds(b: &Bnb<'_>, j: usize, at_lam: f64) -> (f64, f64) {
+    let g = b.p.groups[j] as usize;
+    let cap = b.cap_left(g) as usize;
+    let mut others: Vec<f64> = b.members[g]
+        .iter()
+        .map(|&c| c as usize)
+        .filter(|&c| c != j && b.status[c] == FREE && b.big[c] > 0.0)
+        .map(|c| b.big[c])
+        .collect();
+    others.sort_unstable_by(|a, c| c.total_cmp(a));
+    let top = |n: usize| -> f64 { others.iter().take(n).sum() };
+    let sj = b.big[j];
+    // the parent's top set: the `cap` largest positive scores including `j`'s
+    let k = others.iter().take_while(|&&v| v >= sj).count();
+    let parent = if sj > 0.0 && k < cap {
+        top(cap - 1) + sj
+    } else {
+        top(cap)
+    };
+    let forced_in = if cap == 0 {
+        f64::INFINITY
+    } else {
+        sj + top(cap - 1)
+    };
+    let forced_out = top(cap);
+    let margin = 1e-9 * at_lam.abs().max(1.0);
+    (
+        at_lam - parent + forced_in + margin,
+        at_lam - parent + forced_out + margin,
+    )
+}
+
 /// Best-bound branch-and-bound from the root with multipliers `lam`; returns `Some(n)` when
 /// the pool's memory cap made it go on depth first after `n` nodes.
 pub(super) fn best_first(b: &mut Bnb<'_>, mut lam: Vec<f64>, max_open_values: u64) -> Option<u64> {
@@ -76,7 +112,13 @@ pub(super) fn best_first(b: &mut Bnb<'_>, mut lam: Vec<f64>, max_open_values: u6
         let step = b.process(&mut lam, theta_in, root, &mut log);
         match step {
             Step::Closed => b.close(),
-            Step::Branch { j, bound, theta } => {
+            Step::Branch {
+                j,
+                bound,
+                at_lam,
+                theta,
+            } => {
+                let (bound_in, bound_out) = child_bounds(b, j, at_lam);
                 if b.out_of_limits() {
                     b.open_max = b.open_max.max(bound);
                 } else {
@@ -89,8 +131,9 @@ pub(super) fn best_first(b: &mut Bnb<'_>, mut lam: Vec<f64>, max_open_values: u6
                         let mut f = fixings.clone();
                         f.push(((j as u32) << 1) | u32::from(dir == IN));
                         seq += 1;
+                        let child = if dir == IN { bound_in } else { bound_out };
                         pool.push(Open {
-                            bound,
+                            bound: bound.min(child),
                             seq,
                             depth: depth + 1,
                             fixings: f,
