@@ -97,6 +97,7 @@ fn child_bounds(b: &Bnb<'_>, j: usize, at_lam: f64) -> (f64, f64) {
 /// the pool's memory cap made it go on depth first after `n` nodes.
 pub(super) fn best_first(b: &mut Bnb<'_>, mut lam: Vec<f64>, max_open_values: u64) -> Option<u64> {
     let nu = lam.len() as u64;
+
     let mut log: Vec<usize> = Vec::new();
     let mut pool: BinaryHeap<Open> = BinaryHeap::new();
     let mut seq = 0u64;
