@@ -68,6 +68,15 @@
 //! Best-bound search with 150 subgradient iterations per node pass instead of 60 (measured on
 //! `mclp_10k_1k` in 60 s, load 8–9 on 2 cores): 262 nodes, bound 38 765.8, against 618 nodes
 //! and 38 754.0 with 60.
+//! A Polyak target a quarter of the way from the best bound down to the incumbent (instead of
+//! the incumbent): root bound 38 843.0 instead of 38 796.3 after the same 1 000 iterations,
+//! and 38 795.6 instead of 38 787.7 after 100 best-bound nodes.
+//!
+//! What stops the proof (measured, load 8–10): after 100 / 300 best-bound nodes the bound is
+//! 38 787.7 / 38 772.1, while a best-first search on the exact LP bound of every node (HiGHS,
+//! the lead's experiment) reaches 38 608 / 38 570: the node Lagrangians stay 150–200 above the
+//! node LPs. Converging them (bundle or Volume method, an LP warm start) is the next lever;
+//! spatial cardinality branching was measured worse than single-candidate branching there.
 
 use super::objective::CoveringProblem;
 use rayon::prelude::*;
