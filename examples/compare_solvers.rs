@@ -5,7 +5,7 @@
 //! (flat terrain, whole `plan` including the model build) and set covering.
 //!
 //! ```text
-//! cargo run --release --example compare_solvers [bench-folder] [time-limit-s] [bound-iterations] [only]
+//! cargo run --release --example compare_solvers [bench-folder] [time-limit-s] [bound-iterations] [only] [max-nodes]
 //! cargo run --release --example compare_solvers --features highs
 //! ```
 //!
@@ -30,6 +30,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(SolveOptions::default().bound_iterations);
     let only: Option<String> = std::env::args().nth(4);
+    // a node limit makes the exact solver's figures independent of the machine's load
+    let max_nodes: u64 = std::env::args()
+        .nth(5)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SolveOptions::default().max_nodes);
     let mut algorithms = vec![Algorithm::GreedyLocalSearch, Algorithm::Exact];
     if cfg!(feature = "highs") {
         algorithms.push(Algorithm::Milp);
@@ -55,6 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 algorithm: alg,
                 time_limit: Duration::from_secs(limit),
                 bound_iterations,
+                max_nodes,
                 ..SolveOptions::default()
             };
             let s = covering::solve(&problem, &opts)?;

@@ -191,6 +191,9 @@ pub mod codes {
     pub const PLACEMENT_EXACT_TIME_LIMIT: &str = "placement.exact_time_limit";
     /// The exact branch-and-bound does not handle the problem's side constraints.
     pub const PLACEMENT_EXACT_UNSUPPORTED: &str = "placement.exact_unsupported";
+    /// The exact branch-and-bound's best-bound pool of open nodes reached its memory cap: the
+    /// rest of the search ran depth first (a search then cut short keeps a weaker bound).
+    pub const PLACEMENT_EXACT_DEPTH_FIRST: &str = "placement.exact_depth_first";
     /// A solver claimed optimality that its own numbers do not support; not claimed.
     pub const PLACEMENT_PROOF_REJECTED: &str = "placement.proof_rejected";
     /// Set covering: the lower bound's subgradient stopped at the time limit.

@@ -403,6 +403,7 @@ fn solve_model(problem: &CoveringProblem, options: &SolveOptions) -> Result<Solu
             if let Some(d) = super::exact::stop_diagnostic(&o) {
                 diagnostics.push(d);
             }
+            diagnostics.extend(super::exact::order_diagnostic(&o));
         } else {
             diagnostics.push(Diagnostic::info(
                 codes::PLACEMENT_EXACT_UNSUPPORTED,
