@@ -2,7 +2,7 @@
 //!
 //! For every [`CoveringProblem`] (maximal covering, k-coverage, per-class inventories), on the
 //! [presolved](super::presolve) model. The budget, spacing conflicts and mutual-support rules
-//! are handled by `exact_side.rs` (budget multiplier in the bound, propagation, feasible
+//! are handled by [`side`](self::side) (budget multiplier in the bound, propagation, feasible
 //! leaves and repaired incumbents; see its docs).
 //!
 //! # Bounds
@@ -83,7 +83,6 @@ use super::objective::CoveringProblem;
 use rayon::prelude::*;
 use std::time::Instant;
 
-#[path = "exact_side.rs"]
 mod side;
 mod tree;
 
@@ -191,7 +190,7 @@ struct Bnb<'p> {
     cnt: Vec<u32>,
     dir: Vec<f64>,
     members: Vec<Vec<u32>>,
-    /// Budget, spacing conflicts and support rules (exact_side.rs).
+    /// Budget, spacing conflicts and support rules ([`side`]).
     side: side::Side,
 }
 
