@@ -18,6 +18,7 @@
 //!   dropped, which keeps the relaxation valid.
 
 use super::greedy::gain_for;
+use super::matrix::CoverageMatrix;
 use super::objective::CoveringProblem;
 use crate::diagnostic::{codes, Diagnostic};
 use rayon::prelude::*;
@@ -250,19 +251,98 @@ fn chunked_sum(n: usize, parallel: bool, f: impl Fn(usize) -> f64 + Sync) -> f64
 /// deterministic) so that the additions overlap instead of waiting for each other; the gather
 /// is the bound's hot loop (one pass over the matrix per iteration).
 #[inline]
-fn row_sum(row: &[u32], values: &[f64]) -> f64 {
+fn row_sum(row: &[u32], values: &[f32]) -> f64 {
     let mut acc = [0.0f64; 4];
     let mut quads = row.chunks_exact(4);
     for q in &mut quads {
-        acc[0] += values[q[0] as usize];
-        acc[1] += values[q[1] as usize];
-        acc[2] += values[q[2] as usize];
-        acc[3] += values[q[3] as usize];
+        acc[0] += f64::from(values[q[0] as usize]);
+        acc[1] += f64::from(values[q[1] as usize]);
+        acc[2] += f64::from(values[q[2] as usize]);
+        acc[3] += f64::from(values[q[3] as usize]);
     }
     for (a, &u) in acc.iter_mut().zip(quads.remainder()) {
-        *a += values[u as usize];
+        *a += f64::from(values[u as usize]);
     }
     (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
+/// The matrix's rows with the units renumbered for locality: units are ordered by the first
+/// candidate covering them (counting sort), so that a row's units sit in a few contiguous
+/// runs of the per-unit arrays instead of being scattered over them; the gather `Λ_c` then
+/// mostly hits the cache. Rows are re-sorted in the new numbering.
+struct LocalRows {
+    /// Row `c` is `units[offsets[c]..offsets[c + 1]]`.
+    offsets: Vec<usize>,
+    /// Renumbered units.
+    units: Vec<u32>,
+    /// `old_of_new[v]`: the matrix's unit numbered `v` here.
+    old_of_new: Vec<u32>,
+}
+
+impl LocalRows {
+    /// Builds the renumbered rows (memory: 4 bytes per non-zero and 8 per unit).
+    fn new(m: &CoverageMatrix, parallel: bool) -> LocalRows {
+        let (nu, n) = (m.n_units(), m.n_candidates());
+        // first candidate covering each unit (n: none)
+        let mut first = vec![n as u32; nu];
+        for c in (0..n).rev() {
+            for &u in m.units_of(c) {
+                first[u as usize] = c as u32;
+            }
+        }
+        // counting sort of the units by first candidate, ties by unit (stable)
+        let mut start = vec![0usize; n + 2];
+        for &f in &first {
+            start[f as usize + 1] += 1;
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut old_of_new = vec![0u32; nu];
+        let mut new_of_old = vec![0u32; nu];
+        for (u, &f) in first.iter().enumerate() {
+            let v = start[f as usize];
+            start[f as usize] += 1;
+            old_of_new[v] = u as u32;
+            new_of_old[u] = v as u32;
+        }
+        drop(first);
+        drop(start);
+        let mut offsets = Vec::with_capacity(n + 1);
+        offsets.push(0usize);
+        for c in 0..n {
+            offsets.push(offsets[c] + m.units_of(c).len());
+        }
+        let mut units = vec![0u32; offsets[n]];
+        let mut slices: Vec<(usize, &mut [u32])> = Vec::with_capacity(n);
+        let mut rest: &mut [u32] = &mut units;
+        for c in 0..n {
+            let (row, tail) = rest.split_at_mut(offsets[c + 1] - offsets[c]);
+            slices.push((c, row));
+            rest = tail;
+        }
+        let fill = |(c, row): (usize, &mut [u32])| {
+            for (v, &u) in row.iter_mut().zip(m.units_of(c)) {
+                *v = new_of_old[u as usize];
+            }
+            row.sort_unstable();
+        };
+        if parallel {
+            slices.into_par_iter().with_min_len(16).for_each(fill);
+        } else {
+            slices.into_iter().for_each(fill);
+        }
+        LocalRows {
+            offsets,
+            units,
+            old_of_new,
+        }
+    }
+
+    #[inline]
+    fn of(&self, c: usize) -> &[u32] {
+        &self.units[self.offsets[c]..self.offsets[c + 1]]
+    }
 }
 
 /// The Lagrangian bound by deflected subgradient optimisation, started from the multipliers
@@ -271,13 +351,40 @@ fn row_sum(row: &[u32], values: &[f64]) -> f64 {
 ///
 /// Every pass is parallel and deterministic: `Λ_c` is gathered per candidate (each sum in the
 /// row's order), the per-unit passes reduce over fixed chunks added in order, so the bound
-/// and the plan are the same on any number of threads. Memory: a few `f64` per unit, no
-/// transpose.
+/// and the plan are the same on any number of threads. Above
+/// [`super::exact::PARALLEL_MIN_NNZ`] non-zeros the units are renumbered for locality
+/// ([`LocalRows`], one extra copy of the rows) and the multipliers are stored as `f32`, which
+/// halves the gathered memory: every `L(λ)` is still evaluated exactly (in `f64`) for the
+/// stored multipliers, so each reported value is a valid bound. Memory: a few `f64` per unit,
+/// no transpose.
 pub(crate) fn lagrangian_bound(
     p: &CoveringProblem,
     chosen: &[usize],
     lower: f64,
     limits: Limits,
+) -> LagrangianOutcome {
+    let m = &p.matrix;
+    // small problems stay on one thread (see PARALLEL_MIN_NNZ); the results are identical
+    let parallel = m.nnz() >= super::exact::PARALLEL_MIN_NNZ;
+    if parallel {
+        let local = LocalRows::new(m, parallel);
+        let rows = |c: usize| local.of(c);
+        lagrangian_loop(p, chosen, lower, limits, parallel, rows, Some(&local.old_of_new))
+    } else {
+        lagrangian_loop(p, chosen, lower, limits, parallel, |c| m.units_of(c), None)
+    }
+}
+
+/// The subgradient loop of [`lagrangian_bound`] over the rows `rows(c)` in a unit numbering
+/// whose unit `v` is the matrix's `old_of_new[v]` (identity when `None`).
+fn lagrangian_loop<'r>(
+    p: &CoveringProblem,
+    chosen: &[usize],
+    lower: f64,
+    limits: Limits,
+    parallel: bool,
+    rows: impl Fn(usize) -> &'r [u32] + Sync,
+    old_of_new: Option<&[u32]>,
 ) -> LagrangianOutcome {
     let Limits {
         max_iterations,
@@ -288,19 +395,21 @@ pub(crate) fn lagrangian_bound(
     let m = &p.matrix;
     let nu = m.n_units();
     let n = p.n_candidates();
+    let old = |v: usize| old_of_new.map_or(v, |o| o[v] as usize);
     let (w, k, init) = (m.weights(), m.required(), m.initial());
     let constant: f64 = m.initial_objective();
     let mut coverable = vec![false; nu];
     for c in 0..n {
-        for &u in m.units_of(c) {
+        for &u in rows(c) {
             coverable[u as usize] = true;
         }
     }
     // active units (coverable, not yet satisfied) have multipliers in [0, w/k]; the others
     // have range 0 (multiplier 0, no contribution)
     let cu: Vec<f64> = (0..nu)
-        .map(|u| {
-            if coverable[u] && k[u] > init[u] && w[u] > 0.0 {
+        .map(|v| {
+            let u = old(v);
+            if coverable[v] && k[u] > init[u] && w[u] > 0.0 {
                 w[u] / f64::from(k[u])
             } else {
                 0.0
@@ -309,25 +418,26 @@ pub(crate) fn lagrangian_bound(
         .collect();
     drop(coverable);
     let ru: Vec<f64> = (0..nu)
-        .map(|u| {
-            if cu[u] > 0.0 {
+        .map(|v| {
+            let u = old(v);
+            if cu[v] > 0.0 {
                 f64::from(k[u] - init[u])
             } else {
                 0.0
             }
         })
         .collect();
+    // the multipliers' upper ends in storage precision (λ above w/k is still a valid point)
+    let cu_s: Vec<f32> = cu.iter().map(|&c| c as f32).collect();
     let mut big_lambda = vec![0.0f64; n];
-    // small problems stay on one thread (see PARALLEL_MIN_NNZ); the results are identical
-    let parallel = m.nnz() >= super::exact::PARALLEL_MIN_NNZ;
     let members = group_members(p);
     let mut x: Vec<u32> = Vec::new();
     // starting multipliers from `chosen`: w/k on the units it leaves short, 0 on the others
     // (the online bound's point). Giving the units it covers exactly a share of w/k instead
     // was tried and starts far higher at scale (the chosen sites are not the top scores).
     let depth = m.depths_of(chosen);
-    let mut lambda: Vec<f64> = (0..nu)
-        .map(|u| if depth[u] < k[u] { cu[u] } else { 0.0 })
+    let mut lambda: Vec<f32> = (0..nu)
+        .map(|v| if depth[old(v)] < k[old(v)] { cu_s[v] } else { 0.0 })
         .collect();
     drop(depth);
     let mut mu = 0.0f64;
@@ -357,7 +467,7 @@ pub(crate) fn lagrangian_bound(
         iterations += 1;
         // Λ_c = Σ_{u ∈ c} λ_u, gathered in parallel (no drift, no transpose)
         let gather = |(c, b): (usize, &mut f64)| {
-            *b = row_sum(m.units_of(c), &lambda);
+            *b = row_sum(rows(c), &lambda);
         };
         if parallel {
             big_lambda
@@ -373,7 +483,7 @@ pub(crate) fn lagrangian_bound(
         }
         let inner = top_capacity_choice(p, &scores, &members, &mut x);
         let dual = chunked_sum(nu, parallel, |u| {
-            let d = cu[u] - lambda[u];
+            let d = cu[u] - f64::from(lambda[u]);
             if d > 0.0 {
                 ru[u] * d
             } else {
@@ -393,7 +503,7 @@ pub(crate) fn lagrangian_bound(
         }
         // subgradient s_u = Σ x − y, and the inner maximiser's own objective
         for &c in &x {
-            for &u in m.units_of(c as usize) {
+            for &u in rows(c as usize) {
                 cover[u as usize] += 1;
             }
         }
@@ -407,7 +517,11 @@ pub(crate) fn lagrangian_bound(
                 }
                 let cov = f64::from(cover[u]);
                 value += cu[u] * cov.min(ru[u]);
-                let y = if lambda[u] < cu[u] { ru[u] } else { 0.0 };
+                let y = if f64::from(lambda[u]) < cu[u] {
+                    ru[u]
+                } else {
+                    0.0
+                };
                 // deflection (Camerini–Fratta–Maffioli style) damps zig-zagging
                 *d = (cov - y) + 0.5 * *d;
                 // diagonal scaling by the multiplier's range w/k
@@ -430,7 +544,7 @@ pub(crate) fn lagrangian_bound(
             norm += q;
         }
         for &c in &x {
-            for &u in m.units_of(c as usize) {
+            for &u in rows(c as usize) {
                 cover[u as usize] = 0;
             }
         }
@@ -466,11 +580,12 @@ pub(crate) fn lagrangian_bound(
             break;
         }
         let step = theta * (l - lower).max(1e-12 * l.abs()) / norm;
-        let update = |(i, chunk): (usize, &mut [f64])| {
+        let update = |(i, chunk): (usize, &mut [f32])| {
             for (j, lam) in chunk.iter_mut().enumerate() {
                 let u = i * CHUNK + j;
                 if dir[u] != 0.0 {
-                    *lam = (*lam - step * cu[u] * dir[u]).clamp(0.0, cu[u]);
+                    let next = (f64::from(*lam) - step * cu[u] * dir[u]).clamp(0.0, cu[u]);
+                    *lam = (next as f32).clamp(0.0, cu_s[u]);
                 }
             }
         };
