@@ -55,6 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         time_limit: Duration::from_secs(limit),
         bound_target_gap_percent: target_gap,
         perturbations,
+        bound_iterations: arg(9, SolveOptions::default().bound_iterations),
         ..SolveOptions::default()
     };
     let t = Instant::now();
