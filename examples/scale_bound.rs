@@ -4,7 +4,7 @@
 //! `/usr/bin/time -v` for the peak memory.
 //!
 //! ```text
-//! cargo run --release --example scale_bound -- [n_demand] [n_candidates] [p] [radius_km] [time_limit_s] [greedy|ls] [target_gap_%] [perturbations]
+//! cargo run --release --example scale_bound -- [n_demand] [n_candidates] [p] [radius_km] [time_limit_s] [greedy|ls] [target_gap_%] [perturbations] [bound_iterations]
 //! /usr/bin/time -v target/release/examples/scale_bound 1000000 20000 200 6.5 30
 //! ```
 //!
@@ -12,7 +12,9 @@
 //! seed 42, 30 s limit, the default planner; `greedy` as the sixth argument skips the local
 //! search (greedy + bound), `ls` keeps it; the seventh sets
 //! [`SolveOptions::bound_target_gap_percent`] (default 0: off), the eighth the local search's
-//! perturbation rounds (default 64).
+//! perturbation rounds (default 64), the ninth [`SolveOptions::bound_iterations`] (default
+//! 1000; with a long time limit, a fixed iteration count compares bound quality independently
+//! of the machine's load).
 
 use skycover::placement::synthetic::SyntheticInstance;
 use skycover::placement::{covering, Algorithm, CoveringProblem, SolveOptions};
@@ -55,6 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         time_limit: Duration::from_secs(limit),
         bound_target_gap_percent: target_gap,
         perturbations,
+        bound_iterations: arg(9, SolveOptions::default().bound_iterations),
         ..SolveOptions::default()
     };
     let t = Instant::now();
