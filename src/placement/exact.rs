@@ -869,44 +869,26 @@ pub(crate) fn order_diagnostic(o: &ExactOutcome) -> Option<crate::diagnostic::Di
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::matrix::CoverageMatrix;
     use proptest::prelude::*;
 
     fn instance(seed: u64, groups: bool, depth: bool) -> CoveringProblem {
-        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
+        let shape = RandomShape {
+            units: (8, 30),
+            candidates: (4, 10),
+            weight: (1, 9),
+            set_size: (1, 8),
+            depth: (1, 3),
+            initial_one_in: 4,
+            sites: (1, 4),
+            capacities: [(1, 3), (0, 3)],
+            cost: (1, 1),
+            budget: (1, 1),
         };
-        let nu = 8 + next(30) as usize;
-        let nc = 4 + next(10) as usize;
-        let w: Vec<f64> = (0..nu).map(|_| 1.0 + next(9) as f64).collect();
-        let sets: Vec<Vec<usize>> = (0..nc)
-            .map(|_| (0..1 + next(8)).map(|_| next(nu as u64) as usize).collect())
-            .collect();
-        let mut m = CoverageMatrix::from_sets(w, &sets).unwrap();
-        if depth {
-            let k = (0..nu).map(|_| 1 + next(3) as u8).collect();
-            let init = (0..nu).map(|_| u8::from(next(4) == 0)).collect();
-            m = m
-                .with_required_depth(k)
-                .unwrap()
-                .with_initial_depth(init)
-                .unwrap();
-        }
-        let mut p = CoveringProblem::new(m, 1 + next(4) as usize);
-        if groups {
-            let g = (0..nc).map(|_| next(2) as usize).collect();
-            p = p
-                .with_groups(g, vec![1 + next(3) as u32, next(3) as u32])
-                .unwrap();
-        }
-        p
+        random_problem(seed, &shape, groups, false, depth)
     }
 
     use crate::placement::objective::brute_force_optimum as optimum;
+    use crate::placement::objective::{random_problem, RandomShape};
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(160))]

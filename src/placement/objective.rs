@@ -559,6 +559,93 @@ pub(crate) fn brute_force_optimum(p: &CoveringProblem) -> f64 {
         .fold(f64::NEG_INFINITY, f64::max)
 }
 
+/// Shape of the random small problems of the property tests: every count is
+/// `base + draw(range)` (`(base, range)` pairs, `range ≥ 1`).
+#[cfg(test)]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RandomShape {
+    pub(crate) units: (u64, u64),
+    pub(crate) candidates: (u64, u64),
+    pub(crate) weight: (u64, u64),
+    pub(crate) set_size: (u64, u64),
+    /// Required depth per unit, when depths are drawn.
+    pub(crate) depth: (u64, u64),
+    /// A unit starts at depth 1 with probability `1 / initial_one_in`.
+    pub(crate) initial_one_in: u64,
+    pub(crate) sites: (u64, u64),
+    /// Capacities of the two groups, when groups are drawn.
+    pub(crate) capacities: [(u64, u64); 2],
+    pub(crate) cost: (u64, u64),
+    pub(crate) budget: (u64, u64),
+}
+
+/// Small models with zero weights and empty coverage sets (the presolve's edge cases).
+#[cfg(test)]
+pub(crate) const SHAPE_WITH_ZEROS: RandomShape = RandomShape {
+    units: (4, 14),
+    candidates: (3, 8),
+    weight: (0, 5),
+    set_size: (0, 5),
+    depth: (1, 2),
+    initial_one_in: 3,
+    sites: (1, 3),
+    capacities: [(1, 2), (1, 2)],
+    cost: (1, 3),
+    budget: (1, 6),
+};
+
+/// A random small problem of `shape` from `seed` (xorshift draws), with two groups, costs and
+/// a budget, required and initial depths when asked.
+#[cfg(test)]
+pub(crate) fn random_problem(
+    seed: u64,
+    shape: &RandomShape,
+    groups: bool,
+    budget: bool,
+    depth: bool,
+) -> CoveringProblem {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move |(base, range): (u64, u64)| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        base + x % range
+    };
+    let nu = next(shape.units) as usize;
+    let nc = next(shape.candidates) as usize;
+    let w: Vec<f64> = (0..nu).map(|_| next(shape.weight) as f64).collect();
+    let sets: Vec<Vec<usize>> = (0..nc)
+        .map(|_| {
+            (0..next(shape.set_size))
+                .map(|_| next((0, nu as u64)) as usize)
+                .collect()
+        })
+        .collect();
+    let mut m = CoverageMatrix::from_sets(w, &sets).expect("valid sets");
+    if depth {
+        let k = (0..nu).map(|_| next(shape.depth) as u8).collect();
+        let init = (0..nu)
+            .map(|_| u8::from(next((0, shape.initial_one_in)) == 0))
+            .collect();
+        m = m
+            .with_required_depth(k)
+            .and_then(|m| m.with_initial_depth(init))
+            .expect("valid depths");
+    }
+    let mut p = CoveringProblem::new(m, next(shape.sites) as usize);
+    if groups {
+        let g = (0..nc).map(|_| next((0, 2)) as usize).collect();
+        let caps = shape.capacities.map(|c| next(c) as u32).to_vec();
+        p = p.with_groups(g, caps).expect("valid groups");
+    }
+    if budget {
+        let costs = (0..nc).map(|_| next(shape.cost) as f64).collect();
+        let b = next(shape.budget) as f64;
+        p = p.with_costs(costs, Some(b)).expect("valid costs");
+    }
+    p
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

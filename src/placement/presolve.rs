@@ -346,44 +346,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn instance(seed: u64, groups: bool, budget: bool, depth: bool) -> CoveringProblem {
-        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
-        let nu = 4 + next(14) as usize;
-        let nc = 3 + next(8) as usize;
-        let w: Vec<f64> = (0..nu).map(|_| next(5) as f64).collect();
-        let sets: Vec<Vec<usize>> = (0..nc)
-            .map(|_| (0..next(5)).map(|_| next(nu as u64) as usize).collect())
-            .collect();
-        let mut m = CoverageMatrix::from_sets(w, &sets).unwrap();
-        if depth {
-            let k = (0..nu).map(|_| 1 + next(2) as u8).collect();
-            let init = (0..nu).map(|_| u8::from(next(3) == 0)).collect();
-            m = m
-                .with_required_depth(k)
-                .unwrap()
-                .with_initial_depth(init)
-                .unwrap();
-        }
-        let mut p = CoveringProblem::new(m, 1 + next(3) as usize);
-        if groups {
-            let g = (0..nc).map(|_| next(2) as usize).collect();
-            p = p
-                .with_groups(g, vec![1 + next(2) as u32, 1 + next(2) as u32])
-                .unwrap();
-        }
-        if budget {
-            let costs = (0..nc).map(|_| 1.0 + next(3) as f64).collect();
-            p = p.with_costs(costs, Some(1.0 + next(6) as f64)).unwrap();
-        }
-        p
+        random_problem(seed, &SHAPE_WITH_ZEROS, groups, budget, depth)
     }
 
     use crate::placement::objective::brute_force_optimum as optimum;
+    use crate::placement::objective::{random_problem, SHAPE_WITH_ZEROS};
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(128))]

@@ -316,6 +316,7 @@ fn dominance_keep(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::placement::objective::{random_problem, RandomShape, SHAPE_WITH_ZEROS};
     use crate::placement::presolve::presolve;
     use proptest::prelude::*;
 
@@ -376,34 +377,13 @@ mod tests {
         /// budgets, depths and initial coverage.
         #[test]
         fn same_reductions_as_presolve(seed in 0u64..1_000_000, g: bool, b: bool, d: bool) {
-            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-            let mut next = move |n: u64| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x % n
+            let shape = RandomShape {
+                units: (4, 30),
+                candidates: (3, 12),
+                set_size: (0, 6),
+                ..SHAPE_WITH_ZEROS
             };
-            let nu = 4 + next(30) as usize;
-            let nc = 3 + next(12) as usize;
-            let w: Vec<f64> = (0..nu).map(|_| next(5) as f64).collect();
-            let sets: Vec<Vec<usize>> = (0..nc)
-                .map(|_| (0..next(6)).map(|_| next(nu as u64) as usize).collect())
-                .collect();
-            let mut m = CoverageMatrix::from_sets(w, &sets).unwrap();
-            if d {
-                let k = (0..nu).map(|_| 1 + next(2) as u8).collect();
-                let init = (0..nu).map(|_| u8::from(next(3) == 0)).collect();
-                m = m.with_required_depth(k).unwrap().with_initial_depth(init).unwrap();
-            }
-            let mut p = CoveringProblem::new(m, 1 + next(3) as usize);
-            if g {
-                let gr = (0..nc).map(|_| next(2) as usize).collect();
-                p = p.with_groups(gr, vec![1 + next(2) as u32, 1 + next(2) as u32]).unwrap();
-            }
-            if b {
-                let costs = (0..nc).map(|_| 1.0 + next(3) as f64).collect();
-                p = p.with_costs(costs, Some(1.0 + next(6) as f64)).unwrap();
-            }
+            let p = random_problem(seed, &shape, g, b, d);
             same(&p);
         }
     }
