@@ -189,7 +189,9 @@ pub mod codes {
     pub const PLACEMENT_EXACT_NODE_LIMIT: &str = "placement.exact_node_limit";
     /// The branch-and-bound stopped at the time limit unproven.
     pub const PLACEMENT_EXACT_TIME_LIMIT: &str = "placement.exact_time_limit";
-    /// The exact branch-and-bound does not handle the problem's side constraints.
+    /// The exact branch-and-bound does not handle the problem's side constraints. No longer
+    /// emitted: the branch-and-bound handles every side constraint (kept so that code matching
+    /// on it still compiles).
     pub const PLACEMENT_EXACT_UNSUPPORTED: &str = "placement.exact_unsupported";
     /// The exact branch-and-bound's best-bound pool of open nodes reached its memory cap: the
     /// rest of the search ran depth first (a search then cut short keeps a weaker bound).

@@ -372,45 +372,37 @@ fn solve_model(problem: &CoveringProblem, options: &SolveOptions) -> Result<Solu
         exact_done = true;
     }
     if options.algorithm == Algorithm::Exact && !exact_done {
-        if super::exact::supported(problem) {
-            exact_done = true;
-            let t = Instant::now();
-            let o = super::exact::run_exact(
-                problem,
-                &chosen,
-                value,
-                options,
-                deadline.unwrap_or_else(|| t0 + MAX_SOLVER_TIME_LIMIT),
-            );
-            stats.milp_s = t.elapsed().as_secs_f64();
-            stats.nodes = o.nodes;
-            stats.root_fixed = o.root_fixed as u32;
-            stats.root_bound = o.root_bound;
-            stats.bound_iterations = stats
-                .bound_iterations
-                .saturating_add(o.iterations.min(u64::from(u32::MAX)) as u32);
-            if o.value > value && problem.check(&o.chosen).is_ok() {
-                let v = problem.evaluate(&o.chosen);
-                if v > value {
-                    value = v;
-                    chosen = o.chosen.clone();
-                }
+        exact_done = true;
+        let t = Instant::now();
+        let o = super::exact::run_exact(
+            problem,
+            &chosen,
+            value,
+            options,
+            deadline.unwrap_or_else(|| t0 + MAX_SOLVER_TIME_LIMIT),
+        );
+        stats.milp_s = t.elapsed().as_secs_f64();
+        stats.nodes = o.nodes;
+        stats.root_fixed = o.root_fixed as u32;
+        stats.root_bound = o.root_bound;
+        stats.bound_iterations = stats
+            .bound_iterations
+            .saturating_add(o.iterations.min(u64::from(u32::MAX)) as u32);
+        if o.value > value && problem.check(&o.chosen).is_ok() {
+            let v = problem.evaluate(&o.chosen);
+            if v > value {
+                value = v;
+                chosen = o.chosen.clone();
             }
-            bound = bound.min(o.bound).max(value);
-            // a proof needs the returned plan's recomputed value to meet the bound (the
-            // branch-and-bound's bound carries a 1e-9 relative safety margin: compare at 1e-8)
-            proven = o.proven && value >= bound - 1e-8 * bound.abs().max(1.0);
-            if let Some(d) = super::exact::stop_diagnostic(&o) {
-                diagnostics.push(d);
-            }
-            diagnostics.extend(super::exact::order_diagnostic(&o));
-        } else {
-            diagnostics.push(Diagnostic::info(
-                codes::PLACEMENT_EXACT_UNSUPPORTED,
-                "the branch-and-bound handles capacities only; with a budget, spacing \
-                 conflicts or support rules the exact solve falls back to the MILP",
-            ));
         }
+        bound = bound.min(o.bound).max(value);
+        // a proof needs the returned plan's recomputed value to meet the bound (the
+        // branch-and-bound's bound carries a 1e-9 relative safety margin: compare at 1e-8)
+        proven = o.proven && value >= bound - 1e-8 * bound.abs().max(1.0);
+        if let Some(d) = super::exact::stop_diagnostic(&o) {
+            diagnostics.push(d);
+        }
+        diagnostics.extend(super::exact::order_diagnostic(&o));
     }
 
     let want_milp = match options.algorithm {

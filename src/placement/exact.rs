@@ -139,12 +139,6 @@ pub(crate) enum ExactStop {
     Memory,
 }
 
-/// True when the branch-and-bound handles `p`: every problem (capacities, budget, spacing
-/// conflicts, support rules, depth k).
-pub(crate) fn supported(_p: &CoveringProblem) -> bool {
-    true
-}
-
 /// Non-zeros below which the per-iteration passes stay on one thread: their work is shorter
 /// than a hand-off to the thread pool (and on a loaded machine a parallel pass waits for a
 /// descheduled worker).
