@@ -2,6 +2,7 @@
 //! scenario plans, determinism across thread counts, the generic covering API.
 
 mod common;
+use common::problems::{brute_force, random_sets, with_depths, Lcg};
 use proptest::prelude::*;
 use skycover::placement::{
     covering, Algorithm, CoverageMatrix, CoveringProblem, Planner, SolveOptions, SupportRule,
@@ -11,21 +12,6 @@ use std::time::Duration;
 
 // ---------------------------------------------------------------------------------------------
 // random small instances
-
-/// A tiny deterministic generator (the tests need no RNG crate).
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 #[derive(Debug, Clone, Copy)]
 struct Variant {
@@ -41,23 +27,9 @@ fn random_problem(seed: u64, v: Variant) -> CoveringProblem {
     let mut r = Lcg(seed ^ 0x9E37_79B9_7F4A_7C15);
     let n_units = 8 + r.below(20) as usize;
     let n_cand = 4 + r.below(9) as usize; // ≤ 12
-    let weights: Vec<f64> = (0..n_units).map(|_| 1.0 + r.below(9) as f64).collect();
-    let sets: Vec<Vec<usize>> = (0..n_cand)
-        .map(|_| {
-            (0..1 + r.below(6))
-                .map(|_| r.below(n_units as u64) as usize)
-                .collect()
-        })
-        .collect();
-    let mut m = CoverageMatrix::from_sets(weights, &sets).unwrap();
-    if v.depth {
-        let req = (0..n_units).map(|_| 1 + r.below(3) as u8).collect();
-        m = m.with_required_depth(req).unwrap();
-    }
-    if v.initial {
-        let init = (0..n_units).map(|_| u8::from(r.below(4) == 0)).collect();
-        m = m.with_initial_depth(init).unwrap();
-    }
+    let (weights, sets) = random_sets(&mut r, n_units, n_cand, 6);
+    let m = CoverageMatrix::from_sets(weights, &sets).unwrap();
+    let m = with_depths(m, &mut r, v.depth, v.initial);
     let p_total = 1 + r.below(4) as usize;
     let mut p = CoveringProblem::new(m, p_total);
     if v.groups {
@@ -103,23 +75,6 @@ fn random_problem(seed: u64, v: Variant) -> CoveringProblem {
         p = p.with_support_rules(rules).unwrap();
     }
     p
-}
-
-/// The exact optimum by enumerating every subset.
-fn brute_force(p: &CoveringProblem) -> (f64, Vec<usize>) {
-    let n = p.n_candidates();
-    assert!(n <= 16);
-    let mut best = (f64::NEG_INFINITY, vec![]);
-    for mask in 0u32..(1 << n) {
-        let chosen: Vec<usize> = (0..n).filter(|&c| mask & (1 << c) != 0).collect();
-        if p.check(&chosen).is_ok() {
-            let v = p.evaluate(&chosen);
-            if v > best.0 {
-                best = (v, chosen);
-            }
-        }
-    }
-    best
 }
 
 fn opts(algorithm: Algorithm, seed: u64) -> SolveOptions {

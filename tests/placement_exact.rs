@@ -2,6 +2,8 @@
 //! unreduced model, set-covering bounds and proofs, the reference instances (skipped with a
 //! message when `../shared/bench/` is absent), the HiGHS false-proof regression.
 
+mod common;
+use common::problems::{self, random_sets, with_depths, Lcg};
 use proptest::prelude::*;
 use skycover::diagnostic::codes;
 use skycover::placement::synthetic::ReferenceInstance;
@@ -9,46 +11,20 @@ use skycover::placement::{covering, Algorithm, CoverageMatrix, CoveringProblem, 
 use std::path::PathBuf;
 use std::time::Duration;
 
-struct Lcg(u64);
-impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
-}
-
 /// A random capacity-only problem (groups, depths, initial depth), ≤ 13 candidates.
 fn random_problem(seed: u64, groups: bool, depth: bool, dup: bool) -> CoveringProblem {
     let mut r = Lcg(seed ^ 0x5DEE_CE66_D1CE_4E5B);
     let n_units = 10 + r.below(30) as usize;
     let n_cand = 4 + r.below(10) as usize;
-    let w: Vec<f64> = (0..n_units).map(|_| 1.0 + r.below(9) as f64).collect();
-    let mut sets: Vec<Vec<usize>> = (0..n_cand)
-        .map(|_| {
-            (0..1 + r.below(8))
-                .map(|_| r.below(n_units as u64) as usize)
-                .collect()
-        })
-        .collect();
+    let (w, mut sets) = random_sets(&mut r, n_units, n_cand, 8);
     if dup {
         // duplicated and nested candidates exercise the dominance test
         let a = sets[0].clone();
         sets[1] = a.clone();
         sets[2] = a.into_iter().take(2).collect();
     }
-    let mut m = CoverageMatrix::from_sets(w, &sets).unwrap();
-    if depth {
-        let k = (0..n_units).map(|_| 1 + r.below(3) as u8).collect();
-        let init = (0..n_units).map(|_| u8::from(r.below(4) == 0)).collect();
-        m = m
-            .with_required_depth(k)
-            .unwrap()
-            .with_initial_depth(init)
-            .unwrap();
-    }
+    let m = CoverageMatrix::from_sets(w, &sets).unwrap();
+    let m = with_depths(m, &mut r, depth, depth);
     let mut p = CoveringProblem::new(m, 1 + r.below(5) as usize);
     if groups {
         let g = (0..n_cand).map(|_| r.below(2) as usize).collect();
@@ -60,12 +36,7 @@ fn random_problem(seed: u64, groups: bool, depth: bool, dup: bool) -> CoveringPr
 }
 
 fn brute_force(p: &CoveringProblem) -> f64 {
-    let n = p.n_candidates();
-    (0u32..1 << n)
-        .map(|mask| (0..n).filter(|&c| mask & (1 << c) != 0).collect::<Vec<_>>())
-        .filter(|s| p.check(s).is_ok())
-        .map(|s| p.evaluate(&s))
-        .fold(f64::NEG_INFINITY, f64::max)
+    problems::brute_force(p).0
 }
 
 fn opts(algorithm: Algorithm, presolve: bool) -> SolveOptions {

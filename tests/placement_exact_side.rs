@@ -2,23 +2,14 @@
 //! spacing conflicts, mutual-support rules (protected and unconditional), groups and depth k,
 //! against brute force, through [`covering::solve`] with and without presolve.
 
+mod common;
+use common::problems::{self, random_sets, with_depths, Lcg};
 use proptest::prelude::*;
 use skycover::diagnostic::codes;
 use skycover::placement::{
     covering, Algorithm, CoverageMatrix, CoveringProblem, SolveOptions, SupportRule,
 };
 use std::time::Duration;
-
-struct Lcg(u64);
-impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
-}
 
 /// A random problem with ≤ 13 candidates, three groups and the side constraints asked for.
 fn side_problem(
@@ -31,24 +22,9 @@ fn side_problem(
     let mut r = Lcg(seed ^ 0x0005_1DE5_EED5);
     let n_units = 10 + r.below(30) as usize;
     let n_cand = 4 + r.below(10) as usize;
-    let w: Vec<f64> = (0..n_units).map(|_| 1.0 + r.below(9) as f64).collect();
-    let sets: Vec<Vec<usize>> = (0..n_cand)
-        .map(|_| {
-            (0..1 + r.below(8))
-                .map(|_| r.below(n_units as u64) as usize)
-                .collect()
-        })
-        .collect();
-    let mut m = CoverageMatrix::from_sets(w, &sets).unwrap();
-    if depth {
-        let k = (0..n_units).map(|_| 1 + r.below(3) as u8).collect();
-        let init = (0..n_units).map(|_| u8::from(r.below(4) == 0)).collect();
-        m = m
-            .with_required_depth(k)
-            .unwrap()
-            .with_initial_depth(init)
-            .unwrap();
-    }
+    let (w, sets) = random_sets(&mut r, n_units, n_cand, 8);
+    let m = CoverageMatrix::from_sets(w, &sets).unwrap();
+    let m = with_depths(m, &mut r, depth, depth);
     let groups = (0..n_cand).map(|_| r.below(3) as usize).collect();
     let caps = vec![
         1 + r.below(4) as u32,
@@ -104,12 +80,7 @@ fn side_problem(
 }
 
 fn brute_force(p: &CoveringProblem) -> f64 {
-    let n = p.n_candidates();
-    (0u32..1 << n)
-        .map(|mask| (0..n).filter(|&c| mask & (1 << c) != 0).collect::<Vec<_>>())
-        .filter(|s| p.check(s).is_ok())
-        .map(|s| p.evaluate(&s))
-        .fold(f64::NEG_INFINITY, f64::max)
+    problems::brute_force(p).0
 }
 
 fn exact(presolve: bool) -> SolveOptions {

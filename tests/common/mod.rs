@@ -3,6 +3,7 @@
 
 pub mod fuzz;
 pub mod geotiff;
+pub mod problems;
 
 use skycover::catalogue::SystemClass;
 
