@@ -53,6 +53,7 @@ pub mod local_search;
 pub mod matrix;
 pub mod milp;
 pub mod objective;
+mod pipeline;
 pub mod presolve;
 pub(crate) mod presolve_fast;
 pub(crate) mod setcover;
