@@ -39,6 +39,8 @@ pub(crate) struct BoundOutcome {
     pub(crate) primal: Option<(f64, Vec<usize>)>,
     /// Why the subgradient loop stopped ([`Stop::NotRun`] without iterations).
     pub(crate) stop: Stop,
+    /// A lower estimate of the LP relaxation's value (see [`LagrangianOutcome::lp_floor`]).
+    pub(crate) lp_floor: Option<f64>,
 }
 
 /// Why the Lagrangian's subgradient loop stopped.
@@ -204,6 +206,16 @@ pub(crate) struct LagrangianOutcome {
     pub(crate) primal: Option<(f64, Vec<usize>)>,
     /// Why it stopped.
     pub(crate) stop: Stop,
+    /// The objective of the fractional plan `x̄` (the average of the inner maximisers, the one
+    /// of iteration `t` weighted by `t`: an ergodic primal sequence, which the Volume
+    /// algorithm of Barahona and Anbil also builds) in the LP relaxation without
+    /// side constraints: every `x` meets the capacities, so `x̄` does and its value is at most
+    /// the LP's, hence at most **any** bound of this relaxation (`L(λ) ≥ LP` for every `λ`).
+    /// It says how far the Lagrangian could still go: `(lp_floor − plan) / lp_floor` is a
+    /// floor on the certified gap any LP-level bound can reach for that plan. `None` with a
+    /// budget (the average may exceed it) or without iterations. Up to rounding of the
+    /// average (about 1e-15 relative).
+    pub(crate) lp_floor: Option<f64>,
 }
 
 /// When the subgradient loop stops (besides convergence).
@@ -629,6 +641,12 @@ fn lagrangian_loop<'r>(
     let mut dir = vec![0.0f64; nu];
     let mut dir_mu = 0.0f64;
     let mut scores = vec![0.0f64; n];
+    // the averaged primal x̄ (no budget: the average of capacity-feasible x is LP-feasible)
+    let mut xbar: Vec<f64> = if budget.is_none() {
+        vec![0.0; n]
+    } else {
+        Vec::new()
+    };
     let mut iterations = 0u32;
     let mut stop = if max_iterations == 0 {
         Stop::NotRun
@@ -658,6 +676,13 @@ fn lagrangian_loop<'r>(
             scores[c] = big_lambda[c] - mu * p.cost(c);
         }
         let inner = top_capacity_choice(p, &scores, &members, &mut x);
+        if !xbar.is_empty() {
+            let a = 2.0 / (f64::from(iterations) + 1.0);
+            xbar.iter_mut().for_each(|v| *v *= 1.0 - a);
+            for &c in &x {
+                xbar[c as usize] += a;
+            }
+        }
         let dual = chunked_sum(nu, parallel, |u| {
             let d = cu[u] - f64::from(lambda[u]);
             if d > 0.0 {
@@ -774,11 +799,31 @@ fn lagrangian_loop<'r>(
             mu = (mu - step * dir_mu).max(0.0);
         }
     }
+    let lp_floor = (iterations > 0 && !xbar.is_empty()).then(|| {
+        // Σ_u (w_u/k_u)·min(r_u, Σ_{c ∋ u} x̄_c), plus the constant
+        let mut cover_f = vec![0.0f64; nu];
+        for (c, &v) in xbar.iter().enumerate() {
+            if v > 0.0 {
+                for &u in rows(c) {
+                    cover_f[u as usize] += v;
+                }
+            }
+        }
+        constant
+            + chunked_sum(nu, parallel, |u| {
+                if cu[u] > 0.0 {
+                    cu[u] * cover_f[u].min(ru[u])
+                } else {
+                    0.0
+                }
+            })
+    });
     LagrangianOutcome {
         bound: best,
         iterations,
         primal,
         stop,
+        lp_floor,
     }
 }
 
@@ -790,15 +835,15 @@ pub(crate) fn upper_bound(
     limits: Limits,
 ) -> BoundOutcome {
     let online = online_bound(p, chosen);
-    let (lagrangian, iterations, primal, stop) = if limits.max_iterations > 0 {
+    let (lagrangian, iterations, primal, stop, lp_floor) = if limits.max_iterations > 0 {
         let limits = Limits {
             known_bound: online.min(limits.known_bound),
             ..limits
         };
         let o = lagrangian_bound(p, chosen, value, limits);
-        (o.bound, o.iterations, o.primal, o.stop)
+        (o.bound, o.iterations, o.primal, o.stop, o.lp_floor)
     } else {
-        (f64::INFINITY, 0, None, Stop::NotRun)
+        (f64::INFINITY, 0, None, Stop::NotRun, None)
     };
     let value = primal.as_ref().map_or(value, |(v, _)| v.max(value));
     // guard against rounding: a bound is never below a feasible plan's value
@@ -813,6 +858,7 @@ pub(crate) fn upper_bound(
         iterations,
         primal,
         stop,
+        lp_floor,
     }
 }
 
@@ -927,7 +973,11 @@ mod tests {
             assert_eq!(a.bound.to_bits(), o.bound.to_bits());
             assert_eq!(a.iterations, o.iterations);
             assert_eq!(a.primal, o.primal);
+            assert_eq!(a.lp_floor.map(f64::to_bits), o.lp_floor.map(f64::to_bits));
         }
+        // the averaged fractional plan is below every bound of the relaxation
+        let floor = a.lp_floor.unwrap();
+        assert!(floor <= a.bound && floor > 0.0);
         assert!(a.bound >= start.value);
         // the renumbered rows hold the same units per candidate
         let local = LocalRows::new(&p.matrix, true);
@@ -1041,6 +1091,11 @@ mod tests {
             prop_assert!(online_bound(&p, &chosen) >= opt - tol);
             let l = lagrangian_bound(&p, &chosen, 0.0, Limits::new(iters, None));
             prop_assert!(l.bound >= opt - tol, "lagrangian {} < optimum {}", l.bound, opt);
+            // the LP floor (averaged fractional plan) is below every L(λ), hence the bound
+            prop_assert_eq!(l.lp_floor.is_some(), p.budget.filter(|_| p.costs.is_some()).is_none());
+            if let Some(f) = l.lp_floor {
+                prop_assert!(f <= l.bound + tol, "LP floor {} above the bound {}", f, l.bound);
+            }
             if let Some((v, plan)) = l.primal {
                 prop_assert!(p.check(&plan).is_ok());
                 prop_assert!((p.evaluate(&plan) - v).abs() < 1e-9);

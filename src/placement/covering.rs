@@ -151,6 +151,11 @@ pub struct SolveStats {
     pub lagrangian_bound: f64,
     /// Subgradient iterations.
     pub bound_iterations: u32,
+    /// A lower estimate of the LP relaxation's value from the bound's averaged fractional plan
+    /// (`None` with a budget or without bound iterations): no LP-level bound (Lagrangian, LP)
+    /// can go below it, so `(lp_floor − objective) / lp_floor` is the smallest gap such a
+    /// bound could certify for this plan.
+    pub lp_floor: Option<f64>,
     /// The MILP solver used, if any.
     pub milp_solver: Option<String>,
     /// The MILP solver's own bound, if it reported one.
@@ -344,6 +349,7 @@ fn solve_model(problem: &CoveringProblem, options: &SolveOptions) -> Result<Solu
     stats.online_bound = b.online;
     stats.lagrangian_bound = b.lagrangian;
     stats.bound_iterations = b.iterations;
+    stats.lp_floor = b.lp_floor;
     let mut bound = b.bound;
     let mut proven = false;
     if let Some((pv, plan)) = b.primal {
