@@ -378,7 +378,7 @@ const ASCENT_MIN_GAIN: f64 = 1e-3;
 /// O(nnz) each, plus one transpose of the rows), each step at most a quarter, half, three
 /// quarters of the unit's range in the first three sweeps (sharing the room between units);
 /// stops when a sweep gains less than [`ASCENT_MIN_GAIN`] of the first one, or at the
-/// deadline. Only the multipliers are returned: the
+/// deadline. Only the multipliers are returned (with the number of sweeps made): the
 /// caller evaluates `L(λ)` exactly, so the bound never depends on this heuristic's arithmetic.
 /// Without a budget only (the budget's multiplier is left to the subgradient).
 #[allow(clippy::too_many_arguments)]
@@ -391,7 +391,7 @@ fn dual_ascent<'r>(
     cu_s: &[f32],
     lambda: &mut [f32],
     deadline: Option<Instant>,
-) {
+) -> u32 {
     let nu = lambda.len();
     let n = p.n_candidates();
     // transpose: candidates of each unit
@@ -419,10 +419,12 @@ fn dual_ascent<'r>(
     let mut cov = vec![0u32; nu];
     let ng = p.capacities.len();
     let mut first_gain = 0.0f64;
+    let mut sweeps = 0u32;
     for sweep in 0..ASCENT_SWEEPS {
         if deadline.is_some_and(|d| Instant::now() >= d) {
             break;
         }
+        sweeps += 1;
         let share = (f64::from(sweep + 1) / 4.0).min(1.0);
         top_capacity_choice(p, &big, members, &mut x);
         top.iter_mut().for_each(|t| *t = false);
@@ -512,6 +514,7 @@ fn dual_ascent<'r>(
             break;
         }
     }
+    sweeps
 }
 
 /// The Lagrangian bound by deflected subgradient optimisation, started from the multipliers
@@ -626,9 +629,11 @@ fn lagrangian_loop<'r>(
     let budget = p.budget.filter(|_| p.costs.is_some());
     // a dual ascent first: monotone coordinate steps that take the multipliers from the
     // online bound's point most of the way the subgradient's first hundred iterations go
-    if budget.is_none() && max_iterations > 0 {
-        dual_ascent(p, &rows, &members, &cu, &ru, &cu_s, &mut lambda, deadline);
-    }
+    let ascended = if budget.is_none() && max_iterations > 0 {
+        dual_ascent(p, &rows, &members, &cu, &ru, &cu_s, &mut lambda, deadline)
+    } else {
+        0
+    };
     let mut mu = 0.0f64;
     let capacity_only = p.rules.is_empty() && p.conflict_adj.is_empty();
     let mut best = f64::INFINITY;
@@ -654,7 +659,11 @@ fn lagrangian_loop<'r>(
         Stop::IterationLimit
     };
     while iterations < max_iterations {
-        if deadline.is_some_and(|d| Instant::now() >= d) {
+        // once the ascent has moved the multipliers, they are evaluated at least once (one
+        // pass over the matrix past the deadline at most): at scale the ascent's point is
+        // most of the bound, and dropping it would leave only the far looser online bound
+        let evaluate_ascent = iterations == 0 && ascended > 0;
+        if !evaluate_ascent && deadline.is_some_and(|d| Instant::now() >= d) {
             stop = Stop::TimeLimit;
             break;
         }
