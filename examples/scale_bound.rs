@@ -77,6 +77,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         st.bound_s,
         st.bound_iterations
     );
+    if let Some(f) = st.lp_floor {
+        // the averaged fractional plan's LP value: no LP-level bound goes below it
+        println!(
+            "LP floor {:.1} (averaged fractional plan): no LP-level bound certifies less than \
+             {:.3} % for this plan",
+            f,
+            100.0 * (f - s.objective).max(0.0) / f
+        );
+    }
     let ps = st.presolve;
     println!(
         "presolve: units {} -> {}, candidates {} -> {}, non-zeros {} -> {}",

@@ -39,6 +39,8 @@ pub(crate) struct BoundOutcome {
     pub(crate) primal: Option<(f64, Vec<usize>)>,
     /// Why the subgradient loop stopped ([`Stop::NotRun`] without iterations).
     pub(crate) stop: Stop,
+    /// A lower estimate of the LP relaxation's value (see [`LagrangianOutcome::lp_floor`]).
+    pub(crate) lp_floor: Option<f64>,
 }
 
 /// Why the Lagrangian's subgradient loop stopped.
@@ -204,6 +206,16 @@ pub(crate) struct LagrangianOutcome {
     pub(crate) primal: Option<(f64, Vec<usize>)>,
     /// Why it stopped.
     pub(crate) stop: Stop,
+    /// The objective of the fractional plan `x̄` (the average of the inner maximisers, the one
+    /// of iteration `t` weighted by `t`: an ergodic primal sequence, which the Volume
+    /// algorithm of Barahona and Anbil also builds) in the LP relaxation without
+    /// side constraints: every `x` meets the capacities, so `x̄` does and its value is at most
+    /// the LP's, hence at most **any** bound of this relaxation (`L(λ) ≥ LP` for every `λ`).
+    /// It says how far the Lagrangian could still go: `(lp_floor − plan) / lp_floor` is a
+    /// floor on the certified gap any LP-level bound can reach for that plan. `None` with a
+    /// budget (the average may exceed it) or without iterations. Up to rounding of the
+    /// average (about 1e-15 relative).
+    pub(crate) lp_floor: Option<f64>,
 }
 
 /// When the subgradient loop stops (besides convergence).
@@ -266,10 +278,50 @@ fn row_sum(row: &[u32], values: &[f32]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
+/// The candidates of each unit (the rows' transpose), each list in increasing candidate order.
+struct Transpose {
+    /// Unit `u`'s candidates are `cands[start[u]..start[u + 1]]`.
+    start: Vec<usize>,
+    /// Candidates.
+    cands: Vec<u32>,
+}
+
+impl Transpose {
+    /// The transpose of the rows `rows(c)`, `c < n`, over `nu` units (memory: 4 bytes per
+    /// non-zero and 8 per unit; two serial passes over the rows).
+    fn of_rows<'r>(nu: usize, n: usize, rows: impl Fn(usize) -> &'r [u32]) -> Transpose {
+        let mut start = vec![0usize; nu + 1];
+        for c in 0..n {
+            for &u in rows(c) {
+                start[u as usize + 1] += 1;
+            }
+        }
+        for i in 1..=nu {
+            start[i] += start[i - 1];
+        }
+        let mut fill = start.clone();
+        let mut cands = vec![0u32; start[nu]];
+        for c in 0..n {
+            for &u in rows(c) {
+                cands[fill[u as usize]] = c as u32;
+                fill[u as usize] += 1;
+            }
+        }
+        Transpose { start, cands }
+    }
+
+    #[inline]
+    fn of(&self, u: usize) -> &[u32] {
+        &self.cands[self.start[u]..self.start[u + 1]]
+    }
+}
+
 /// The matrix's rows with the units renumbered for locality: units are ordered by the first
 /// candidate covering them (counting sort), so that a row's units sit in a few contiguous
 /// runs of the per-unit arrays instead of being scattered over them; the gather `Λ_c` then
-/// mostly hits the cache. Rows are re-sorted in the new numbering.
+/// mostly hits the cache. The rows are built from the matrix's transpose, unit after unit in
+/// the new order, so they come out sorted (no per-row sort), and that transpose is kept for
+/// [`dual_ascent`] (which would otherwise build its own), then dropped.
 struct LocalRows {
     /// Row `c` is `units[offsets[c]..offsets[c + 1]]`.
     offsets: Vec<usize>,
@@ -277,65 +329,53 @@ struct LocalRows {
     units: Vec<u32>,
     /// `old_of_new[v]`: the matrix's unit numbered `v` here.
     old_of_new: Vec<u32>,
+    /// The matrix's transpose (matrix numbering), until [`dual_ascent`] takes it.
+    transpose: std::sync::Mutex<Option<Transpose>>,
 }
 
 impl LocalRows {
-    /// Builds the renumbered rows (memory: 4 bytes per non-zero and 8 per unit).
-    fn new(m: &CoverageMatrix, parallel: bool) -> LocalRows {
+    /// Builds the renumbered rows (memory: 4 bytes per non-zero and 8 per unit, plus the
+    /// transpose's 4 bytes per non-zero until the ascent drops it). The result does not
+    /// depend on `parallel` (kept for the callers; the passes are serial).
+    fn new(m: &CoverageMatrix, _parallel: bool) -> LocalRows {
         let (nu, n) = (m.n_units(), m.n_candidates());
-        // first candidate covering each unit (n: none)
-        let mut first = vec![n as u32; nu];
-        for c in (0..n).rev() {
-            for &u in m.units_of(c) {
-                first[u as usize] = c as u32;
-            }
-        }
-        // counting sort of the units by first candidate, ties by unit (stable)
+        let t = Transpose::of_rows(nu, n, |c| m.units_of(c));
+        // counting sort of the units by first candidate covering them (n: none), ties by
+        // unit (stable)
+        let first = |u: usize| t.of(u).first().map_or(n, |&c| c as usize);
         let mut start = vec![0usize; n + 2];
-        for &f in &first {
-            start[f as usize + 1] += 1;
+        for u in 0..nu {
+            start[first(u) + 1] += 1;
         }
         for i in 1..start.len() {
             start[i] += start[i - 1];
         }
         let mut old_of_new = vec![0u32; nu];
-        let mut new_of_old = vec![0u32; nu];
-        for (u, &f) in first.iter().enumerate() {
-            let v = start[f as usize];
-            start[f as usize] += 1;
-            old_of_new[v] = u as u32;
-            new_of_old[u] = v as u32;
+        for u in 0..nu {
+            let f = first(u);
+            old_of_new[start[f]] = u as u32;
+            start[f] += 1;
         }
-        drop(first);
         drop(start);
         let mut offsets = Vec::with_capacity(n + 1);
         offsets.push(0usize);
         for c in 0..n {
             offsets.push(offsets[c] + m.units_of(c).len());
         }
+        // units in increasing new number, appended to each of their rows: sorted rows
+        let mut fill: Vec<usize> = offsets[..n].to_vec();
         let mut units = vec![0u32; offsets[n]];
-        let mut slices: Vec<(usize, &mut [u32])> = Vec::with_capacity(n);
-        let mut rest: &mut [u32] = &mut units;
-        for c in 0..n {
-            let (row, tail) = rest.split_at_mut(offsets[c + 1] - offsets[c]);
-            slices.push((c, row));
-            rest = tail;
-        }
-        let fill = |(c, row): (usize, &mut [u32])| {
-            for (v, &u) in row.iter_mut().zip(m.units_of(c)) {
-                *v = new_of_old[u as usize];
+        for (v, &u) in old_of_new.iter().enumerate() {
+            for &c in t.of(u as usize) {
+                units[fill[c as usize]] = v as u32;
+                fill[c as usize] += 1;
             }
-            row.sort_unstable();
-        };
-        if parallel {
-            slices.into_par_iter().with_min_len(16).for_each(fill);
-        } else {
-            slices.into_iter().for_each(fill);
         }
         LocalRows {
             offsets,
             units,
             old_of_new,
+            transpose: std::sync::Mutex::new(Some(t)),
         }
     }
 
@@ -366,7 +406,7 @@ const ASCENT_MIN_GAIN: f64 = 1e-3;
 /// O(nnz) each, plus one transpose of the rows), each step at most a quarter, half, three
 /// quarters of the unit's range in the first three sweeps (sharing the room between units);
 /// stops when a sweep gains less than [`ASCENT_MIN_GAIN`] of the first one, or at the
-/// deadline. Only the multipliers are returned: the
+/// deadline. Only the multipliers are returned (with the number of sweeps made): the
 /// caller evaluates `L(λ)` exactly, so the bound never depends on this heuristic's arithmetic.
 /// Without a budget only (the budget's multiplier is left to the subgradient).
 #[allow(clippy::too_many_arguments)]
@@ -379,38 +419,29 @@ fn dual_ascent<'r>(
     cu_s: &[f32],
     lambda: &mut [f32],
     deadline: Option<Instant>,
-) {
+    prebuilt: Option<(Transpose, &[u32])>,
+) -> u32 {
     let nu = lambda.len();
     let n = p.n_candidates();
-    // transpose: candidates of each unit
-    let mut start = vec![0usize; nu + 1];
-    for c in 0..n {
-        for &u in rows(c) {
-            start[u as usize + 1] += 1;
-        }
-    }
-    for i in 1..=nu {
-        start[i] += start[i - 1];
-    }
-    let mut fill = start.clone();
-    let mut cands = vec![0u32; start[nu]];
-    for c in 0..n {
-        for &u in rows(c) {
-            cands[fill[u as usize]] = c as u32;
-            fill[u as usize] += 1;
-        }
-    }
-    drop(fill);
+    // transpose: candidates of each unit (a prebuilt one is in the matrix's numbering, unit
+    // `v` here being its `old_of_new[v]`; the candidate lists are the same)
+    let (t, old_of_new) = match prebuilt {
+        Some((t, o)) => (t, Some(o)),
+        None => (Transpose::of_rows(nu, n, rows), None),
+    };
+    let cands_of = |u: usize| t.of(old_of_new.map_or(u, |o| o[u] as usize));
     let mut big: Vec<f64> = (0..n).map(|c| row_sum(rows(c), lambda)).collect();
     let mut x: Vec<u32> = Vec::new();
     let mut top = vec![false; n];
     let mut cov = vec![0u32; nu];
     let ng = p.capacities.len();
     let mut first_gain = 0.0f64;
+    let mut sweeps = 0u32;
     for sweep in 0..ASCENT_SWEEPS {
         if deadline.is_some_and(|d| Instant::now() >= d) {
             break;
         }
+        sweeps += 1;
         let share = (f64::from(sweep + 1) / 4.0).min(1.0);
         top_capacity_choice(p, &big, members, &mut x);
         top.iter_mut().for_each(|t| *t = false);
@@ -446,7 +477,7 @@ fn dual_ascent<'r>(
                 continue;
             }
             let (r, k) = (ru[u], f64::from(cov[u]));
-            let cs = &cands[start[u]..start[u + 1]];
+            let cs = cands_of(u);
             let lam = f64::from(lambda[u]);
             if k < r && lam < cu[u] {
                 let mut room = (cu[u] - lam).min(share * cu[u]);
@@ -500,6 +531,7 @@ fn dual_ascent<'r>(
             break;
         }
     }
+    sweeps
 }
 
 /// The Lagrangian bound by deflected subgradient optimisation, started from the multipliers
@@ -526,15 +558,7 @@ pub(crate) fn lagrangian_bound(
     if parallel {
         let local = LocalRows::new(m, parallel);
         let rows = |c: usize| local.of(c);
-        lagrangian_loop(
-            p,
-            chosen,
-            lower,
-            limits,
-            parallel,
-            rows,
-            Some(&local.old_of_new),
-        )
+        lagrangian_loop(p, chosen, lower, limits, parallel, rows, Some(&local))
     } else {
         lagrangian_loop(p, chosen, lower, limits, parallel, |c| m.units_of(c), None)
     }
@@ -549,8 +573,9 @@ fn lagrangian_loop<'r>(
     limits: Limits,
     parallel: bool,
     rows: impl Fn(usize) -> &'r [u32] + Sync,
-    old_of_new: Option<&[u32]>,
+    local: Option<&LocalRows>,
 ) -> LagrangianOutcome {
+    let old_of_new = local.map(|l| l.old_of_new.as_slice());
     let Limits {
         max_iterations,
         deadline,
@@ -614,9 +639,32 @@ fn lagrangian_loop<'r>(
     let budget = p.budget.filter(|_| p.costs.is_some());
     // a dual ascent first: monotone coordinate steps that take the multipliers from the
     // online bound's point most of the way the subgradient's first hundred iterations go
-    if budget.is_none() && max_iterations > 0 {
-        dual_ascent(p, &rows, &members, &cu, &ru, &cu_s, &mut lambda, deadline);
-    }
+    // the renumbered rows' transpose, taken (and dropped after the ascent, or now) either way
+    let prebuilt = match (local, old_of_new) {
+        (Some(l), Some(o)) => l
+            .transpose
+            .lock()
+            .ok()
+            .and_then(|mut t| t.take())
+            .map(|t| (t, o)),
+        _ => None,
+    };
+    let ascended = if budget.is_none() && max_iterations > 0 {
+        dual_ascent(
+            p,
+            &rows,
+            &members,
+            &cu,
+            &ru,
+            &cu_s,
+            &mut lambda,
+            deadline,
+            prebuilt,
+        )
+    } else {
+        drop(prebuilt);
+        0
+    };
     let mut mu = 0.0f64;
     let capacity_only = p.rules.is_empty() && p.conflict_adj.is_empty();
     let mut best = f64::INFINITY;
@@ -629,6 +677,12 @@ fn lagrangian_loop<'r>(
     let mut dir = vec![0.0f64; nu];
     let mut dir_mu = 0.0f64;
     let mut scores = vec![0.0f64; n];
+    // the averaged primal x̄ (no budget: the average of capacity-feasible x is LP-feasible)
+    let mut xbar: Vec<f64> = if budget.is_none() {
+        vec![0.0; n]
+    } else {
+        Vec::new()
+    };
     let mut iterations = 0u32;
     let mut stop = if max_iterations == 0 {
         Stop::NotRun
@@ -636,7 +690,11 @@ fn lagrangian_loop<'r>(
         Stop::IterationLimit
     };
     while iterations < max_iterations {
-        if deadline.is_some_and(|d| Instant::now() >= d) {
+        // once the ascent has moved the multipliers, they are evaluated at least once (one
+        // pass over the matrix past the deadline at most): at scale the ascent's point is
+        // most of the bound, and dropping it would leave only the far looser online bound
+        let evaluate_ascent = iterations == 0 && ascended > 0;
+        if !evaluate_ascent && deadline.is_some_and(|d| Instant::now() >= d) {
             stop = Stop::TimeLimit;
             break;
         }
@@ -658,6 +716,13 @@ fn lagrangian_loop<'r>(
             scores[c] = big_lambda[c] - mu * p.cost(c);
         }
         let inner = top_capacity_choice(p, &scores, &members, &mut x);
+        if !xbar.is_empty() {
+            let a = 2.0 / (f64::from(iterations) + 1.0);
+            xbar.iter_mut().for_each(|v| *v *= 1.0 - a);
+            for &c in &x {
+                xbar[c as usize] += a;
+            }
+        }
         let dual = chunked_sum(nu, parallel, |u| {
             let d = cu[u] - f64::from(lambda[u]);
             if d > 0.0 {
@@ -774,11 +839,31 @@ fn lagrangian_loop<'r>(
             mu = (mu - step * dir_mu).max(0.0);
         }
     }
+    let lp_floor = (iterations > 0 && !xbar.is_empty()).then(|| {
+        // Σ_u (w_u/k_u)·min(r_u, Σ_{c ∋ u} x̄_c), plus the constant
+        let mut cover_f = vec![0.0f64; nu];
+        for (c, &v) in xbar.iter().enumerate() {
+            if v > 0.0 {
+                for &u in rows(c) {
+                    cover_f[u as usize] += v;
+                }
+            }
+        }
+        constant
+            + chunked_sum(nu, parallel, |u| {
+                if cu[u] > 0.0 {
+                    cu[u] * cover_f[u].min(ru[u])
+                } else {
+                    0.0
+                }
+            })
+    });
     LagrangianOutcome {
         bound: best,
         iterations,
         primal,
         stop,
+        lp_floor,
     }
 }
 
@@ -790,15 +875,15 @@ pub(crate) fn upper_bound(
     limits: Limits,
 ) -> BoundOutcome {
     let online = online_bound(p, chosen);
-    let (lagrangian, iterations, primal, stop) = if limits.max_iterations > 0 {
+    let (lagrangian, iterations, primal, stop, lp_floor) = if limits.max_iterations > 0 {
         let limits = Limits {
             known_bound: online.min(limits.known_bound),
             ..limits
         };
         let o = lagrangian_bound(p, chosen, value, limits);
-        (o.bound, o.iterations, o.primal, o.stop)
+        (o.bound, o.iterations, o.primal, o.stop, o.lp_floor)
     } else {
-        (f64::INFINITY, 0, None, Stop::NotRun)
+        (f64::INFINITY, 0, None, Stop::NotRun, None)
     };
     let value = primal.as_ref().map_or(value, |(v, _)| v.max(value));
     // guard against rounding: a bound is never below a feasible plan's value
@@ -813,6 +898,7 @@ pub(crate) fn upper_bound(
         iterations,
         primal,
         stop,
+        lp_floor,
     }
 }
 
@@ -927,7 +1013,11 @@ mod tests {
             assert_eq!(a.bound.to_bits(), o.bound.to_bits());
             assert_eq!(a.iterations, o.iterations);
             assert_eq!(a.primal, o.primal);
+            assert_eq!(a.lp_floor.map(f64::to_bits), o.lp_floor.map(f64::to_bits));
         }
+        // the averaged fractional plan is below every bound of the relaxation
+        let floor = a.lp_floor.unwrap();
+        assert!(floor <= a.bound && floor > 0.0);
         assert!(a.bound >= start.value);
         // the renumbered rows hold the same units per candidate
         let local = LocalRows::new(&p.matrix, true);
@@ -941,6 +1031,40 @@ mod tests {
             assert_eq!(back, p.matrix.units_of(cand));
             assert!(local.of(cand).windows(2).all(|w| w[0] < w[1]));
         }
+    }
+
+    /// The transpose kept by [`LocalRows`] for the dual ascent (matrix numbering, mapped)
+    /// gives bit-identical multipliers and bounds to the ascent's own transpose of the
+    /// renumbered rows.
+    #[test]
+    fn prebuilt_transpose_gives_the_same_ascent() {
+        let inst = crate::placement::synthetic::SyntheticInstance::clustered(
+            20_000, 600, 300_000.0, 12_000.0, 9,
+        );
+        let p = CoveringProblem::new(inst.matrix().unwrap(), 20);
+        let start = crate::placement::greedy::greedy(&p).unwrap();
+        let run = |keep: bool| {
+            let local = LocalRows::new(&p.matrix, false);
+            if !keep {
+                // the ascent then transposes the renumbered rows itself
+                assert!(local.transpose.lock().unwrap().take().is_some());
+            }
+            let o = lagrangian_loop(
+                &p,
+                &start.chosen,
+                start.value,
+                Limits::new(5, None),
+                false,
+                |c| local.of(c),
+                Some(&local),
+            );
+            assert!(local.transpose.lock().unwrap().is_none());
+            o
+        };
+        let (a, b) = (run(true), run(false));
+        assert_eq!(a.bound.to_bits(), b.bound.to_bits());
+        assert_eq!(a.primal, b.primal);
+        assert!(a.bound >= start.value);
     }
 
     /// The dual ascent (then one evaluation) closes most of the gap of its starting point, the
@@ -1041,6 +1165,11 @@ mod tests {
             prop_assert!(online_bound(&p, &chosen) >= opt - tol);
             let l = lagrangian_bound(&p, &chosen, 0.0, Limits::new(iters, None));
             prop_assert!(l.bound >= opt - tol, "lagrangian {} < optimum {}", l.bound, opt);
+            // the LP floor (averaged fractional plan) is below every L(λ), hence the bound
+            prop_assert_eq!(l.lp_floor.is_some(), p.budget.filter(|_| p.costs.is_some()).is_none());
+            if let Some(f) = l.lp_floor {
+                prop_assert!(f <= l.bound + tol, "LP floor {} above the bound {}", f, l.bound);
+            }
             if let Some((v, plan)) = l.primal {
                 prop_assert!(p.check(&plan).is_ok());
                 prop_assert!((p.evaluate(&plan) - v).abs() < 1e-9);
@@ -1048,7 +1177,7 @@ mod tests {
             // the large-model path (renumbered rows, f32 multipliers) forced on small models
             let local = LocalRows::new(&p.matrix, false);
             let l = lagrangian_loop(&p, &chosen, 0.0, Limits::new(iters, None), false,
-                                    |c| local.of(c), Some(&local.old_of_new));
+                                    |c| local.of(c), Some(&local));
             prop_assert!(l.bound >= opt - tol, "renumbered {} < optimum {}", l.bound, opt);
             if let Some((v, plan)) = l.primal {
                 prop_assert!(p.check(&plan).is_ok());

@@ -5,8 +5,8 @@
 //! or lowers the bound, and a proof is claimed only when the returned plan meets the bound.
 
 use super::bound::{upper_bound, Limits};
-use super::covering::MAX_SOLVER_TIME_LIMIT;
 use super::covering::{gap_percent, Algorithm, Solution, SolveOptions, SolveStats};
+use super::covering::{LS_TIME_SHARE, MAX_SOLVER_TIME_LIMIT};
 use super::greedy::greedy;
 use super::local_search::{iterated_local_search, LocalSearchOutcome};
 use super::milp::{self, MilpOutcome, MICROLP_MAX_VARIABLES};
@@ -100,8 +100,9 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// The local search from the incumbent, its time and counters added to the statistics.
-    fn polish(&mut self) -> LocalSearchOutcome {
+    /// The local search from the incumbent until `until`, its time and counters added to the
+    /// statistics.
+    fn polish(&mut self, until: Option<Instant>) -> LocalSearchOutcome {
         let t = Instant::now();
         let ls = iterated_local_search(
             self.problem,
@@ -109,7 +110,7 @@ impl<'a> Run<'a> {
             self.options.seed,
             self.options.max_passes,
             self.options.perturbations,
-            self.deadline,
+            until,
         );
         self.stats.local_search_s += t.elapsed().as_secs_f64();
         self.stats.evaluations += ls.evaluations;
@@ -120,7 +121,14 @@ impl<'a> Run<'a> {
     /// The default local search, with a diagnostic when it ran the plain search or stopped at
     /// the time limit.
     fn local_search(&mut self) {
-        let ls = self.polish();
+        // the first local search leaves part of a time limit to the bound (see LS_TIME_SHARE)
+        let until = match self.deadline {
+            Some(_) if self.options.bound_iterations > 0 => self
+                .t0
+                .checked_add(self.options.time_limit.mul_f64(LS_TIME_SHARE)),
+            d => d,
+        };
+        let ls = self.polish(until);
         self.stats.passes = ls.passes;
         if ls.plain {
             let sites: usize = self.problem.capacities.iter().map(|&c| c as usize).sum();
@@ -139,9 +147,11 @@ impl<'a> Run<'a> {
             self.diagnostics.push(Diagnostic::warning(
                 codes::PLACEMENT_LOCAL_SEARCH_TIME_LIMIT,
                 format!(
-                    "local search stopped at the time limit ({:?}) before its work limits \
-                     (max_passes, perturbations): the plan depends on the machine's speed",
-                    self.options.time_limit
+                    "local search stopped at the time limit ({:?}; {} % of it when a bound \
+                     follows) before its work limits (max_passes, perturbations): the plan \
+                     depends on the machine's speed",
+                    self.options.time_limit,
+                    LS_TIME_SHARE * 100.0
                 ),
             ));
         }
@@ -163,6 +173,7 @@ impl<'a> Run<'a> {
         self.stats.online_bound = b.online;
         self.stats.lagrangian_bound = b.lagrangian;
         self.stats.bound_iterations = b.iterations;
+        self.stats.lp_floor = b.lp_floor;
         self.bound = b.bound;
         let Some((pv, plan)) = b.primal else { return };
         if pv <= self.value {
@@ -171,7 +182,7 @@ impl<'a> Run<'a> {
         self.value = pv;
         self.chosen = plan;
         if self.options.algorithm != Algorithm::Greedy {
-            let ls = self.polish();
+            let ls = self.polish(self.deadline);
             self.adopt(ls.value, ls.chosen);
         }
         self.diagnostics.push(Diagnostic::info(
