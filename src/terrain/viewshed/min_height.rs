@@ -20,7 +20,7 @@
 
 use super::{
     fast_atan2, ground_at, invalid, samples_before, sweep_rays, to_fixed_cell, CellGround,
-    ViewshedSector, Window, FLAT_NEAR2,
+    ViewshedSector, ViewshedTarget, Window, FLAT_NEAR2,
 };
 use crate::catalogue::EARTH_RADIUS_M;
 use crate::demand::Grid;
@@ -334,6 +334,58 @@ impl MinHeightMap {
     /// Heap size in bytes (for cache accounting).
     pub fn heap_bytes(&self) -> usize {
         self.z.len() * 4
+    }
+}
+
+impl super::Viewshed {
+    /// The viewshed of `target` read from `map` (one comparison per cell): the cells within
+    /// the target's range (the viewshed's own range test) whose stored minimum height is at
+    /// most the target's height. Conservative against the computed viewshed (see the
+    /// [module docs](self)); the same rays when the map's range is the largest target range
+    /// of the request (as [`Viewshed::compute_many`](super::Viewshed::compute_many) sweeps).
+    ///
+    /// Complexity: O(cells of the target's window).
+    pub fn from_min_heights(map: &MinHeightMap, target: ViewshedTarget) -> super::Viewshed {
+        let grid = map.grid;
+        let win = Window::new(&grid, map.site, target.max_range_m);
+        let (w, h) = if win.is_empty() {
+            (0, 0)
+        } else {
+            (win.i1 - win.i0, win.j1 - win.j0)
+        };
+        let stride = w.div_ceil(64);
+        let mut bits = vec![0u64; stride * h];
+        if stride > 0 {
+            bits.par_chunks_mut(stride)
+                .enumerate()
+                .for_each(|(b, row)| {
+                    let j = win.j0 + b;
+                    let dy = grid.y(j) - map.site[1];
+                    let dy2 = dy * dy;
+                    if dy2 > win.r2 {
+                        return;
+                    }
+                    for a in 0..w {
+                        let i = win.i0 + a;
+                        let dx = grid.x(i) - map.site[0];
+                        if dx * dx + dy2 <= win.r2 && map.visible(i, j, target.height_agl_m) {
+                            row[a / 64] |= 1u64 << (a % 64);
+                        }
+                    }
+                });
+        }
+        super::Viewshed {
+            grid,
+            site: map.site,
+            max_range_m: target.max_range_m,
+            i0: win.i0,
+            j0: win.j0,
+            w,
+            h,
+            stride,
+            bits,
+            rays: map.rays,
+        }
     }
 }
 
