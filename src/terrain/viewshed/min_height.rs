@@ -19,8 +19,8 @@
 //! a second evaluation of the same sites costs one comparison per cell and altitude.
 
 use super::{
-    fast_atan2, ground_at, invalid, samples_before, sweep_rays, to_fixed_cell, CellGround,
-    ViewshedSector, ViewshedTarget, Window, FLAT_NEAR2,
+    disc_run, fast_atan2, ground_at, invalid, samples_before, sweep_rays, to_fixed_cell,
+    CellGround, ViewshedSector, ViewshedTarget, Window, FLAT_NEAR2,
 };
 use crate::catalogue::EARTH_RADIUS_M;
 use crate::demand::Grid;
@@ -355,22 +355,41 @@ impl super::Viewshed {
         };
         let stride = w.div_ceil(64);
         let mut bits = vec![0u64; stride * h];
-        if stride > 0 {
+        // `z ≤ t` on f32 is exactly `height ≥ f64::from(z)`: t is the largest f32 ≤ height
+        let mut t = target.height_agl_m as f32;
+        if f64::from(t) > target.height_agl_m {
+            t = t.next_down();
+        }
+        if stride > 0 && !target.height_agl_m.is_nan() {
+            let xs: Vec<f64> = (win.i0..win.i1).map(|i| grid.x(i)).collect();
             bits.par_chunks_mut(stride)
                 .enumerate()
                 .for_each(|(b, row)| {
                     let j = win.j0 + b;
                     let dy = grid.y(j) - map.site[1];
                     let dy2 = dy * dy;
-                    if dy2 > win.r2 {
+                    if dy2 > win.r2 || j < map.j0 || j >= map.j0 + map.h {
                         return;
                     }
-                    for a in 0..w {
-                        let i = win.i0 + a;
-                        let dx = grid.x(i) - map.site[0];
-                        if dx * dx + dy2 <= win.r2 && map.visible(i, j, target.height_agl_m) {
-                            row[a / 64] |= 1u64 << (a % 64);
+                    // the cells of this row within the target's range: the viewshed's own test
+                    let (ra, rb) = disc_run(&xs, map.site[0], dy2, win.r2, 0, w);
+                    // the map's row, from the target window's column 0 (the target window lies
+                    // within the map's: same site, range at most the map's)
+                    let off = win.i0.wrapping_sub(map.i0);
+                    let base = (j - map.j0) * map.w;
+                    let Some(zrow) = map.z.get(base + off.min(map.w)..base + map.w) else {
+                        return;
+                    };
+                    let rb = rb.min(zrow.len());
+                    let mut a = ra;
+                    while a < rb {
+                        let e = ((a / 64 + 1) * 64).min(rb);
+                        let mut m = 0u64;
+                        for (k, &v) in zrow[a..e].iter().enumerate() {
+                            m |= u64::from(v <= t) << ((a + k) % 64);
                         }
+                        row[a / 64] |= m;
+                        a = e;
                     }
                 });
         }
