@@ -87,9 +87,21 @@ fn round_up(need: f64, h_dist: f64, base: f64) -> f32 {
     }
     let f = v as f32;
     if f64::from(f) < v {
-        f.next_up()
+        // the next f32 up (f is positive and finite here; `f32::next_up` needs Rust 1.86)
+        f32::from_bits(f.to_bits() + 1)
     } else {
         f
+    }
+}
+
+/// The next `f32` below a finite `t` (`f32::next_down` needs Rust 1.86).
+fn next_down(t: f32) -> f32 {
+    if t > 0.0 {
+        f32::from_bits(t.to_bits() - 1)
+    } else if t == 0.0 {
+        -f32::from_bits(1)
+    } else {
+        f32::from_bits(t.to_bits() + 1)
     }
 }
 
@@ -358,7 +370,7 @@ impl super::Viewshed {
         // `z ≤ t` on f32 is exactly `height ≥ f64::from(z)`: t is the largest f32 ≤ height
         let mut t = target.height_agl_m as f32;
         if f64::from(t) > target.height_agl_m {
-            t = t.next_down();
+            t = next_down(t);
         }
         if stride > 0 && !target.height_agl_m.is_nan() {
             let xs: Vec<f64> = (win.i0..win.i1).map(|i| grid.x(i)).collect();
@@ -752,5 +764,31 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(*b, direct);
+    }
+
+    /// The conservative rounding: the stored value is never below `need + slack`, and the
+    /// f32 threshold of a height is the largest f32 not above it.
+    #[test]
+    fn rounding_is_conservative() {
+        for need in [
+            -5.0,
+            0.0,
+            1e-9,
+            0.1,
+            1.0 / 3.0,
+            12.345_678_9,
+            8_191.999_9,
+            1e7,
+            3e38,
+        ] {
+            let f = round_up(need, need, 0.0);
+            assert!(f64::from(f) >= need + MIN_HEIGHT_SLACK_M || need + MIN_HEIGHT_SLACK_M <= 0.0);
+            assert!(f >= 0.0);
+        }
+        assert_eq!(round_up(f64::NAN, 0.0, 0.0), f32::INFINITY);
+        for t in [-2.5f32, -0.0, 0.0, 1e-40, 0.3, 1.0, 7e37] {
+            let d = next_down(t);
+            assert!(d < t, "{t}");
+        }
     }
 }
