@@ -61,6 +61,8 @@ impl<'a> Masks<'a> {
     /// # Errors
     /// As [`Viewshed::compute_many`] (a sweep beyond
     /// [`MAX_VIEWSHED_SAMPLES`](crate::terrain::MAX_VIEWSHED_SAMPLES)).
+    // the library's builders call `compute_with`; kept for callers without a height cache
+    #[allow(dead_code)]
     pub(crate) fn compute(
         terrain: &'a Terrain,
         catalogue: &Catalogue,
