@@ -631,3 +631,91 @@ fn cached_viewsheds_do_not_depend_on_request_history() {
         assert!(**a == *b, "cached = direct, whatever was asked before");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// One minimum-height cache shared by placement and evaluation
+
+#[test]
+fn a_shared_min_height_cache_gives_placement_and_evaluation_the_same_depths() {
+    use skycover::placement::matrix::{
+        build_scenario_matrix_min_heights, build_scenario_matrix_with_terrain,
+    };
+    use skycover::terrain::MinHeightCache;
+    use std::sync::Arc;
+    let cat = Catalogue::builtin();
+    let demand = demand_grid(1_000.0);
+    let (_, terrain) = terrains().remove(2);
+    let candidates = random_sites(&cat, 12, 31);
+    let fixed = random_sites(&cat, 2, 32);
+    let heights = Arc::new(MinHeightCache::new(terrain.clone(), *demand.grid()));
+    let (plain, _) =
+        build_scenario_matrix_with_terrain(&cat, &demand, &candidates, &fixed, 1 << 30, &terrain)
+            .unwrap();
+    let (read, layout) = build_scenario_matrix_min_heights(
+        &cat,
+        &demand,
+        &candidates,
+        &fixed,
+        1 << 30,
+        &terrain,
+        &heights,
+    )
+    .unwrap();
+    // one sweep per site (12 candidates + 2 fixed), none served yet
+    assert_eq!(heights.stats(), (0, 14, 0));
+    // conservative against the swept matrix: a subset of every row, knife-edge losses only
+    let (mut kept, mut lost) = (0usize, 0usize);
+    for c in 0..plain.n_candidates() {
+        let a = plain.try_units_of(c).unwrap();
+        let b = read.try_units_of(c).unwrap();
+        assert!(
+            b.iter().all(|u| a.binary_search(u).is_ok()),
+            "candidate {c}"
+        );
+        kept += b.len();
+        lost += a.len() - b.len();
+    }
+    assert!(kept > 1_000, "{kept}");
+    assert!(lost * 10_000 <= kept, "{lost} of {kept}");
+    assert!(read
+        .initial()
+        .iter()
+        .zip(plain.initial())
+        .all(|(r, p)| r <= p));
+    // a second build reads the maps only and gives the same matrix
+    let (again, _) = build_scenario_matrix_min_heights(
+        &cat,
+        &demand,
+        &candidates,
+        &fixed,
+        1 << 30,
+        &terrain,
+        &heights,
+    )
+    .unwrap();
+    assert_eq!(again, read);
+    assert_eq!(heights.stats(), (14, 14, 0));
+    // evaluating chosen candidates (and the fixed sites) with the same cache: no sweep, and the
+    // depths of the matrix, unit by unit, on every path
+    let chosen: Vec<usize> = (0..candidates.len()).step_by(3).collect();
+    let depths = read.depths_of(&chosen);
+    let sites: Vec<Site> = fixed
+        .iter()
+        .chain(chosen.iter().map(|&c| &candidates[c]))
+        .cloned()
+        .collect();
+    for path in PATHS {
+        let before = heights.stats();
+        let cov = Evaluator::with_path(path)
+            .with_terrain(terrain.clone())
+            .with_min_height_cache(heights.clone())
+            .evaluate(&cat, &demand, &sites)
+            .unwrap();
+        let after = heights.stats();
+        assert_eq!(after.1, before.1, "{path:?}: no new sweep");
+        for (u, &d) in depths.iter().enumerate() {
+            let (layer, sample) = layout.split(u);
+            assert_eq!(cov.depth(sample, layer), d, "{path:?} unit {u}");
+        }
+    }
+}

@@ -25,7 +25,8 @@ use crate::error::Result;
 use crate::site::Site;
 use crate::terrain::viewshed::CellGround;
 use crate::terrain::{
-    line_of_sight, site_viewshed_sector, site_viewshed_targets, Terrain, Viewshed, ViewshedCache,
+    line_of_sight, site_viewshed_sector, site_viewshed_targets, MinHeightCache, Terrain, Viewshed,
+    ViewshedCache,
 };
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -60,12 +61,33 @@ impl<'a> Masks<'a> {
     /// # Errors
     /// As [`Viewshed::compute_many`] (a sweep beyond
     /// [`MAX_VIEWSHED_SAMPLES`](crate::terrain::MAX_VIEWSHED_SAMPLES)).
+    // the library's builders call `compute_with`; kept for callers without a height cache
+    #[allow(dead_code)]
     pub(crate) fn compute(
         terrain: &'a Terrain,
         catalogue: &Catalogue,
         demand: &'a Demand,
         sites: &[Site],
         cache: Option<&ViewshedCache>,
+    ) -> Result<Option<Masks<'a>>> {
+        Masks::compute_with(terrain, catalogue, demand, sites, cache, None)
+    }
+
+    /// [`compute`](Self::compute), reading every site's viewsheds from its
+    /// [`MinHeightMap`](crate::terrain::MinHeightMap) in `heights` (computed into it on first
+    /// use, over the site's largest range and its sector: the same rays) when that cache
+    /// serves this terrain and grid; it then takes precedence over `cache`. The bits are
+    /// conservative against the swept ones (see [`MinHeightMap`](crate::terrain::MinHeightMap)).
+    ///
+    /// # Errors
+    /// As [`compute`](Self::compute) and [`MinHeightMap::compute`](crate::terrain::MinHeightMap::compute).
+    pub(crate) fn compute_with(
+        terrain: &'a Terrain,
+        catalogue: &Catalogue,
+        demand: &'a Demand,
+        sites: &[Site],
+        cache: Option<&ViewshedCache>,
+        heights: Option<&MinHeightCache>,
     ) -> Result<Option<Masks<'a>>> {
         if terrain.is_flat() {
             return Ok(None);
@@ -74,6 +96,7 @@ impl<'a> Masks<'a> {
         let has_grid = demand.grid_samples() > 0 && grid.nx > 0 && grid.ny > 0;
         let layers = catalogue.layers();
         let cache = cache.filter(|c| c.serves(terrain, &grid));
+        let heights = heights.filter(|c| c.serves(terrain, &grid));
         // the ground under the grid's cells, shared by the sites' sweeps (same bits as
         // interpolating it per cell): worth building for several sites
         let own_ground = match (terrain, cache, has_grid && sites.len() > 1) {
@@ -100,7 +123,14 @@ impl<'a> Masks<'a> {
                 // a sector radar's viewsheds only over its (padded) sector
                 let sector = site_viewshed_sector(catalogue, site, terrain);
                 sv.layer = index;
-                if !targets.is_empty() {
+                if let (Some(hc), false) = (heights, targets.is_empty()) {
+                    let range = targets.iter().fold(0.0f64, |r, t| r.max(t.max_range_m));
+                    let map = hc.get(site.position, sv.antenna_h, sv.k, range, sector)?;
+                    sv.views = targets
+                        .iter()
+                        .map(|t| Arc::new(Viewshed::from_min_heights(&map, *t)))
+                        .collect();
+                } else if !targets.is_empty() {
                     sv.views = match cache {
                         Some(c) => c.get_many_in_sector(
                             site.position,
@@ -241,5 +271,60 @@ mod tests {
             "{visible} of {covered}"
         );
         assert!(cut > 10_000, "{cut}");
+    }
+
+    /// Masks read from minimum-height maps: a subset of the swept bits (conservative), equal
+    /// but for a handful of knife-edge cells, and served from the cache the second time.
+    #[test]
+    fn min_height_masks_are_the_swept_ones() {
+        let cat = Catalogue::builtin();
+        let zone = Grid::covering([-50_000.0, -50_000.0, 50_000.0, 50_000.0], 500.0, 1 << 20)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let demand = Demand::from_grid(zone, &vec![true; zone.len()], &[1, 1, 2, 2])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let ext = Grid::covering([-51_000.0, -51_000.0, 51_000.0, 51_000.0], 250.0, 1 << 20)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let terrain = Terrain::from_local_dem(
+            &synth::fractal(&ext, 5, 300.0, 0.7).unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let class = |n: &str| cat.class_id(n).unwrap_or_else(|e| panic!("{e}"));
+        let sites: Vec<Site> = [
+            ("patriot_class", [0.0, 0.0], 30.0),
+            ("medium_range", [-10_000.0, -20_000.0], 45.0),
+            ("medium_range", [12_000.0, 9_000.0], 0.0),
+        ]
+        .iter()
+        .map(|&(c, p, f)| Site::new(class(c), p, f))
+        .collect();
+        let cache = MinHeightCache::new(terrain.clone(), zone);
+        let swept = Masks::compute(&terrain, &cat, &demand, &sites, None)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("terrain is not flat"));
+        for round in 0..2 {
+            let read = Masks::compute_with(&terrain, &cat, &demand, &sites, None, Some(&cache))
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("terrain is not flat"));
+            let (mut vis, mut lost) = (0usize, 0usize);
+            for n in 0..sites.len() {
+                for l in 0..cat.layers().len() {
+                    let (a, b) = (read.view(n, l), swept.view(n, l));
+                    assert_eq!(a.is_some(), b.is_some());
+                    let (Some(a), Some(b)) = (a, b) else { continue };
+                    assert_eq!(a.ray_count(), b.ray_count());
+                    for j in 0..zone.ny {
+                        for i in 0..zone.nx {
+                            let (x, y) = (a.visible(i, j), b.visible(i, j));
+                            assert!(!x || y, "site {n} layer {l} cell {i},{j}");
+                            vis += usize::from(y);
+                            lost += usize::from(y && !x);
+                        }
+                    }
+                }
+            }
+            assert!(vis > 50_000, "{vis}");
+            assert!(lost * 100_000 <= vis, "{lost} of {vis}");
+            assert_eq!(cache.stats(), (round * 3, 3, 0));
+        }
     }
 }

@@ -152,6 +152,22 @@ pub struct Evaluator {
     terrain: Terrain,
     cache: SharedCache,
     netting: bool,
+    heights: SharedHeights,
+}
+
+/// An optional shared [`MinHeightCache`](crate::terrain::MinHeightCache); equal when both are
+/// absent or both are the same cache.
+#[derive(Debug, Clone, Default)]
+struct SharedHeights(Option<std::sync::Arc<crate::terrain::MinHeightCache>>);
+
+impl PartialEq for SharedHeights {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (None, None) => true,
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
 }
 
 /// An optional shared [`ViewshedCache`](crate::terrain::ViewshedCache); equal when both are
@@ -188,6 +204,7 @@ impl Evaluator {
             terrain: Terrain::Flat,
             cache: SharedCache::default(),
             netting: false,
+            heights: SharedHeights::default(),
         }
     }
 
@@ -268,6 +285,47 @@ impl Evaluator {
         cache: std::sync::Arc<crate::terrain::ViewshedCache>,
     ) -> Evaluator {
         self.cache = SharedCache(Some(cache));
+        self
+    }
+
+    /// This evaluator reading its terrain masks from the per-cell minimum visible heights in
+    /// `cache` ([`MinHeightMap`](crate::terrain::MinHeightMap): one sweep per site, keyed only
+    /// by the site, the terrain and the grid) when the cache
+    /// [serves](crate::terrain::MinHeightCache::serves) its terrain and the demand grid; it
+    /// takes precedence over a [viewshed cache](Self::with_viewshed_cache). A second
+    /// evaluation of the same sites then costs one comparison per cell and altitude. The masks
+    /// are **conservative** against the swept ones: a cell may be called hidden where the
+    /// sweep says visible only when its margin is below
+    /// [`MIN_HEIGHT_SLACK_M`](crate::terrain::MIN_HEIGHT_SLACK_M) plus the `f32` rounding of
+    /// its minimum height (never the reverse).
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::evaluate::Evaluator;
+    /// use skycover::terrain::{synth, MinHeightCache, Terrain};
+    /// use skycover::{Catalogue, Demand, Grid, Site};
+    /// use std::sync::Arc;
+    /// let cat = Catalogue::builtin();
+    /// let grid = Grid::covering([-8_000.0, -8_000.0, 8_000.0, 8_000.0], 250.0, 1 << 20)?;
+    /// let demand = Demand::from_grid(grid, &vec![true; grid.len()], &[1; 4])?;
+    /// let extent = Grid::covering([-9_000.0, -9_000.0, 9_000.0, 9_000.0], 100.0, 1 << 20)?;
+    /// let terrain = Terrain::from_local_dem(&synth::fractal(&extent, 1, 200.0, 0.7)?)?;
+    /// let cache = Arc::new(MinHeightCache::new(terrain.clone(), grid));
+    /// let sites = [Site::new(cat.class_id("medium_range")?, [0.0, 0.0], 0.0)];
+    /// let eval = Evaluator::new().with_terrain(terrain.clone()).with_min_height_cache(cache.clone());
+    /// let a = eval.evaluate(&cat, &demand, &sites)?;
+    /// let b = eval.evaluate(&cat, &demand, &sites)?; // comparisons only
+    /// assert_eq!(a, b);
+    /// assert_eq!(cache.stats(), (1, 1, 0));
+    /// let swept = Evaluator::new().with_terrain(terrain).evaluate(&cat, &demand, &sites)?;
+    /// assert!(a.overall().fraction <= swept.overall().fraction);
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn with_min_height_cache(
+        mut self,
+        cache: std::sync::Arc<crate::terrain::MinHeightCache>,
+    ) -> Evaluator {
+        self.heights = SharedHeights(Some(cache));
         self
     }
 
@@ -353,7 +411,14 @@ impl Evaluator {
         if demand.is_empty() || layers.is_empty() || sites.is_empty() {
             return Ok(map);
         }
-        let masks = Masks::compute(&self.terrain, catalogue, demand, sites, self.cache.get())?;
+        let masks = Masks::compute_with(
+            &self.terrain,
+            catalogue,
+            demand,
+            sites,
+            self.cache.get(),
+            self.heights.0.as_deref(),
+        )?;
         let masks = masks.as_ref();
         match self.path {
             EvalPath::Reference => reference(catalogue, demand, sites, masks, &mut map, 0),

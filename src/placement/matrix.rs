@@ -488,6 +488,67 @@ pub fn build_scenario_matrix_cached(
     terrain: &Terrain,
     cache: Option<&crate::terrain::ViewshedCache>,
 ) -> Result<(CoverageMatrix, UnitLayout)> {
+    build_masked(
+        catalogue,
+        demand,
+        candidates,
+        fixed,
+        max_nonzeros,
+        terrain,
+        cache,
+        None,
+    )
+}
+
+/// [`build_scenario_matrix_with_terrain`] reading every site's masks from its per-cell
+/// minimum visible heights in `heights` ([`MinHeightMap`](crate::terrain::MinHeightMap): one
+/// sweep per site, keyed only by the site, the terrain and the grid; computed into the cache on
+/// first use) when the cache [serves](crate::terrain::MinHeightCache::serves) `terrain` and the
+/// demand grid (otherwise exactly [`build_scenario_matrix_with_terrain`]). Share the cache with
+/// [`Evaluator::with_min_height_cache`](crate::evaluate::Evaluator::with_min_height_cache):
+/// the evaluation of the chosen sites then costs comparisons only and gives the objective the
+/// matrix gives. The grid masks are **conservative** against the swept viewsheds (a unit may
+/// be missing only for a cell whose sight margin is below
+/// [`MIN_HEIGHT_SLACK_M`](crate::terrain::MIN_HEIGHT_SLACK_M) plus the `f32` rounding of its
+/// minimum height; never an extra unit).
+///
+/// # Errors
+/// As [`build_scenario_matrix_with_terrain`] and
+/// [`MinHeightMap::compute`](crate::terrain::MinHeightMap::compute).
+pub fn build_scenario_matrix_min_heights(
+    catalogue: &Catalogue,
+    demand: &Demand,
+    candidates: &[Site],
+    fixed: &[Site],
+    max_nonzeros: u64,
+    terrain: &Terrain,
+    heights: &crate::terrain::MinHeightCache,
+) -> Result<(CoverageMatrix, UnitLayout)> {
+    build_masked(
+        catalogue,
+        demand,
+        candidates,
+        fixed,
+        max_nonzeros,
+        terrain,
+        None,
+        Some(heights),
+    )
+}
+
+/// The matrix builder behind [`build_scenario_matrix_cached`] and
+/// [`build_scenario_matrix_min_heights`].
+#[allow(clippy::too_many_arguments)]
+fn build_masked(
+    catalogue: &Catalogue,
+    demand: &Demand,
+    candidates: &[Site],
+    fixed: &[Site],
+    max_nonzeros: u64,
+    terrain: &Terrain,
+    cache: Option<&crate::terrain::ViewshedCache>,
+    heights: Option<&crate::terrain::MinHeightCache>,
+) -> Result<(CoverageMatrix, UnitLayout)> {
     let layers = catalogue.layers();
     let layout = UnitLayout {
         n_samples: demand.len(),
@@ -533,7 +594,7 @@ pub fn build_scenario_matrix_cached(
     }
     let mut initial = vec![0u8; n_units as usize];
     let mut row = Vec::new();
-    let fixed_masks = Masks::compute(terrain, catalogue, demand, fixed, cache)?;
+    let fixed_masks = Masks::compute_with(terrain, catalogue, demand, fixed, cache, heights)?;
     for (i, site) in fixed.iter().enumerate() {
         row.clear();
         let masks = fixed_masks.as_ref().map(|m| (m, i));
@@ -552,12 +613,13 @@ pub fn build_scenario_matrix_cached(
                 return Ok(None);
             }
             // this candidate's viewsheds only (dropped with its row built)
-            let site_masks = Masks::compute(
+            let site_masks = Masks::compute_with(
                 terrain,
                 catalogue,
                 demand,
                 std::slice::from_ref(site),
                 cache,
+                heights,
             )?;
             let masks = site_masks.as_ref().map(|m| (m, 0));
             let mut out = Vec::new();

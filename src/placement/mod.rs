@@ -244,6 +244,7 @@ pub struct Planner<'a> {
     /// Remarks on the scenario's own terrain, carried into the plan while it is used.
     terrain_notes: Vec<crate::diagnostic::Diagnostic>,
     viewshed_cache: Option<std::sync::Arc<crate::terrain::ViewshedCache>>,
+    min_height_cache: Option<std::sync::Arc<crate::terrain::MinHeightCache>>,
 }
 
 impl<'a> Planner<'a> {
@@ -257,6 +258,7 @@ impl<'a> Planner<'a> {
             terrain: scenario.terrain().clone(),
             terrain_notes: scenario.terrain_diagnostics(scenario.sites()),
             viewshed_cache: None,
+            min_height_cache: None,
         }
     }
 
@@ -302,6 +304,24 @@ impl<'a> Planner<'a> {
     /// evaluate the plan without sweeping its sites again.
     pub fn viewshed_cache(mut self, cache: std::sync::Arc<crate::terrain::ViewshedCache>) -> Self {
         self.viewshed_cache = Some(cache);
+        self
+    }
+
+    /// Reads the candidates' (and fixed sites') terrain masks from the per-cell minimum visible
+    /// heights in `cache` (one sweep per site, keyed only by the site, the terrain and the
+    /// grid; see [`matrix::build_scenario_matrix_min_heights`]) when it serves the planner's
+    /// terrain and the scenario's demand grid; it takes precedence over a
+    /// [viewshed cache](Self::viewshed_cache) (not used with sensor netting). Give the same
+    /// cache to
+    /// [`Evaluator::with_min_height_cache`](crate::evaluate::Evaluator::with_min_height_cache)
+    /// to evaluate the plan with comparisons only and the same objective. Masks are
+    /// conservative against the swept ones (knife-edge cells only; see
+    /// [`MinHeightMap`](crate::terrain::MinHeightMap)).
+    pub fn min_height_cache(
+        mut self,
+        cache: std::sync::Arc<crate::terrain::MinHeightCache>,
+    ) -> Self {
+        self.min_height_cache = Some(cache);
         self
     }
 
@@ -393,15 +413,26 @@ impl<'a> Planner<'a> {
         } else {
             matrix::build_scenario_matrix_cached
         };
-        let (matrix, layout) = build(
-            cat,
-            &demand,
-            &sites,
-            &fixed,
-            limits.max_matrix_nonzeros,
-            &self.terrain,
-            self.viewshed_cache.as_deref(),
-        )?;
+        let (matrix, layout) = match (&self.min_height_cache, s.threat_setup().netting) {
+            (Some(h), false) => matrix::build_scenario_matrix_min_heights(
+                cat,
+                &demand,
+                &sites,
+                &fixed,
+                limits.max_matrix_nonzeros,
+                &self.terrain,
+                h,
+            )?,
+            _ => build(
+                cat,
+                &demand,
+                &sites,
+                &fixed,
+                limits.max_matrix_nonzeros,
+                &self.terrain,
+                self.viewshed_cache.as_deref(),
+            )?,
+        };
         let matrix_s = t.elapsed().as_secs_f64();
         let n_classes = cat.systems().len();
         let mut capacities = vec![0u32; n_classes];

@@ -81,6 +81,10 @@ pub use los::{line_of_sight, sight_margin};
 pub use resample::{OutsidePolicy, TerrainModel};
 pub use source::TerrainSource;
 pub use viewshed::{
+    MinHeightCache, MinHeightKey, MinHeightMap, DEFAULT_MIN_HEIGHT_CACHE_BYTES,
+    MAX_MIN_HEIGHT_CELLS, MIN_HEIGHT_SLACK_M,
+};
+pub use viewshed::{
     Viewshed, ViewshedCache, ViewshedKey, ViewshedSector, ViewshedTarget, BEARING_ERROR_RAD,
     DEFAULT_CACHE_BYTES, MAX_VIEWSHED_SAMPLES, RANGE_TOLERANCE,
 };

@@ -79,6 +79,12 @@ use std::collections::{HashMap, VecDeque};
 use std::f64::consts::TAU;
 use std::sync::{Arc, Mutex};
 
+mod min_height;
+pub use min_height::{
+    MinHeightCache, MinHeightKey, MinHeightMap, DEFAULT_MIN_HEIGHT_CACHE_BYTES,
+    MAX_MIN_HEIGHT_CELLS, MIN_HEIGHT_SLACK_M,
+};
+
 /// Largest number of horizon samples (rays × samples per ray) one viewshed computation may
 /// hold (4 bytes each); checked before allocating.
 pub const MAX_VIEWSHED_SAMPLES: u64 = 1 << 28;
