@@ -78,6 +78,27 @@
 //! the lead's experiment) reaches 38 608 / 38 570: the node Lagrangians stay 150–200 above the
 //! node LPs. Converging them (bundle or Volume method, an LP warm start) is the next lever;
 //! spatial cardinality branching was measured worse than single-candidate branching there.
+//!
+//! What stops the Kyiv proof (placement model, flat; measured 2026-12-01 with a temporary
+//! trace, load 1–5 on 2 cores): the presolved model has 14 130 units, 1 926 candidates
+//! (groups of capacity 2 / 6 / 16: Patriot-class, medium-range, counter-UAS), 1.07 M
+//! non-zeros, a budget of 2 000, 3 407 conflicts and 610 support rules. The root bound is
+//! 62 881.6 against the incumbent 62 838.1 (gap 43.5). At the root's final multipliers every
+//! counter-UAS score is 0: those sites cover almost nothing and matter only as protectors,
+//! but the support rules are dropped from the relaxation, so its inner maximiser (24 sites,
+//! cost 2 020 > 2 000 at `μ ≈ 0.085`) leaves 7 rules unmet (2 fixed sites and 5 chosen
+//! Patriot-class and medium-range sites, each needing 1 of 10–14 protectors). Pair conflicts
+//! are nearly never violated there (0–1 pairs). Branching on single candidates therefore
+//! barely moves the bound: each best-first node lowers the pool's best bound by about
+//! 0.003 (62 881.51 after 10 nodes, 62 880.77 after 250, no node pruned, the pool growing
+//! by one per node), about 70 ms per node at 60 iterations, so the 43.5 gap is out of reach
+//! by orders of magnitude. The lever is a relaxation that charges the protectors: the
+//! protectors a chosen site needs consume capacity of the counter-UAS group and budget, which
+//! `L(λ, μ)` ignores. Dualising the rules was measured slow (see [`side`]); not tried yet:
+//! keeping the rules in the inner maximiser (a protected candidate's score paired with its
+//! cheapest protector's budget and capacity, valid only where protectors cannot be shared,
+//! or a rule-aware knapsack per group), and branching on an unmet rule (protected site out /
+//! one of its protectors in).
 
 use super::objective::CoveringProblem;
 use rayon::prelude::*;
