@@ -230,18 +230,19 @@ pub(super) fn propagate(b: &mut Bnb, log: &mut Vec<usize>) -> bool {
                 Some(q) => b.status[q] == IN,
             };
             let mut have = 0u32;
-            let mut avail = 0u32;
+            let mut avail: Vec<usize> = Vec::new();
             for &q in &rule.protectors {
                 match b.status[q] {
                     IN => have += 1,
-                    FREE if b.cap_left(p.groups[q] as usize) > 0 => avail += 1,
+                    FREE if b.cap_left(p.groups[q] as usize) > 0 => avail.push(q),
                     _ => {}
                 }
             }
             if have >= rule.need {
                 continue;
             }
-            if have + avail < rule.need {
+            let avail_n = avail.len() as u32;
+            if have + avail_n < rule.need {
                 if active {
                     return false;
                 }
@@ -251,8 +252,10 @@ pub(super) fn propagate(b: &mut Bnb, log: &mut Vec<usize>) -> bool {
                 }
                 continue;
             }
-            if active && have + avail == rule.need {
-                for &q in &rule.protectors {
+            if active && have + avail_n == rule.need {
+                // every available protector is needed; protectors in full groups are not
+                // available and stay free (they cannot be chosen anyway)
+                for q in avail {
                     if b.status[q] == FREE {
                         if b.cap_left(p.groups[q] as usize) == 0 {
                             return false;
@@ -485,6 +488,29 @@ mod tests {
             prop_assert!(o1.bound >= opt - 1e-6, "bound {} < optimum {}", o1.bound, opt);
             prop_assert!(p.check(&o1.chosen).is_ok());
             prop_assert!(o1.value <= opt + 1e-9);
+        }
+    }
+
+    /// Regression: a needed rule whose other protectors sit in full groups closed feasible
+    /// nodes (propagation tried to force the unavailable protectors in), so the search
+    /// "proved" a plan below the optimum (79 for 87, 87 for 89).
+    #[test]
+    fn unavailable_protectors_do_not_close_feasible_nodes() {
+        for (seed, conflicts) in [(229_697u64, true), (547_468, false)] {
+            let p = instance(seed, false, false, conflicts, true);
+            let opt = brute_force_optimum(&p);
+            let g = crate::placement::greedy::greedy(&p).unwrap();
+            let v0 = p.evaluate(&g.chosen);
+            let limits = ExactLimits {
+                max_nodes: u64::MAX,
+                root_iterations: 300,
+                node_iterations: 40,
+                deadline: None,
+            };
+            let o = branch_and_bound(&p, &g.chosen, v0, limits);
+            assert!(o.proven);
+            assert_eq!(o.value, opt, "seed {seed}");
+            assert!(p.check(&o.chosen).is_ok());
         }
     }
 }
