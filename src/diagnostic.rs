@@ -161,6 +161,13 @@ pub mod codes {
     /// candidate gains per chosen site, capped at 2^25 entries): the slower plain swap descent
     /// and perturbation chains ran instead, with the same work limits (information).
     pub const PLACEMENT_LOCAL_SEARCH_PLAIN: &str = "placement.local_search_plain";
+    /// The placement model read its terrain masks from minimum-visible-height maps
+    /// (`Planner::min_height_cache`): conservative against the swept viewsheds, a unit may be
+    /// missing at knife-edge cells whose sight margin is within the maps' slack (information).
+    pub const PLACEMENT_MIN_HEIGHT_MASKS: &str = "placement.min_height_masks";
+    /// A minimum-height cache was given but not used: sensor netting builds its own model from
+    /// swept viewsheds (information).
+    pub const PLACEMENT_MIN_HEIGHT_CACHE_UNUSED: &str = "placement.min_height_cache_unused";
     /// The bound's subgradient loop stopped at the time limit before its iteration limit: the
     /// certified bound is valid but looser and depends on the machine's speed.
     pub const PLACEMENT_BOUND_TIME_LIMIT: &str = "placement.bound_time_limit";

@@ -316,7 +316,9 @@ impl<'a> Planner<'a> {
     /// [`Evaluator::with_min_height_cache`](crate::evaluate::Evaluator::with_min_height_cache)
     /// to evaluate the plan with comparisons only and the same objective. Masks are
     /// conservative against the swept ones (knife-edge cells only; see
-    /// [`MinHeightMap`](crate::terrain::MinHeightMap)).
+    /// [`MinHeightMap`](crate::terrain::MinHeightMap)): the plan says so with
+    /// `placement.min_height_masks`, and with `placement.min_height_cache_unused` when
+    /// netting keeps the cache out.
     pub fn min_height_cache(
         mut self,
         cache: std::sync::Arc<crate::terrain::MinHeightCache>,
@@ -414,24 +416,40 @@ impl<'a> Planner<'a> {
             matrix::build_scenario_matrix_cached
         };
         let (matrix, layout) = match (&self.min_height_cache, s.threat_setup().netting) {
-            (Some(h), false) => matrix::build_scenario_matrix_min_heights(
-                cat,
-                &demand,
-                &sites,
-                &fixed,
-                limits.max_matrix_nonzeros,
-                &self.terrain,
-                h,
-            )?,
-            _ => build(
-                cat,
-                &demand,
-                &sites,
-                &fixed,
-                limits.max_matrix_nonzeros,
-                &self.terrain,
-                self.viewshed_cache.as_deref(),
-            )?,
+            (Some(h), false) => {
+                notes.push(Diagnostic::info(
+                    crate::diagnostic::codes::PLACEMENT_MIN_HEIGHT_MASKS,
+                    "terrain masks from the minimum-height cache: conservative at knife-edge \
+                     cells (a unit within the maps' slack of the sight line may be left out)",
+                ));
+                matrix::build_scenario_matrix_min_heights(
+                    cat,
+                    &demand,
+                    &sites,
+                    &fixed,
+                    limits.max_matrix_nonzeros,
+                    &self.terrain,
+                    h,
+                )?
+            }
+            (cache, netting) => {
+                if cache.is_some() && netting {
+                    notes.push(Diagnostic::info(
+                        crate::diagnostic::codes::PLACEMENT_MIN_HEIGHT_CACHE_UNUSED,
+                        "the minimum-height cache is not used with sensor netting: the netted \
+                         model sweeps its own viewsheds",
+                    ));
+                }
+                build(
+                    cat,
+                    &demand,
+                    &sites,
+                    &fixed,
+                    limits.max_matrix_nonzeros,
+                    &self.terrain,
+                    self.viewshed_cache.as_deref(),
+                )?
+            }
         };
         let matrix_s = t.elapsed().as_secs_f64();
         let n_classes = cat.systems().len();
