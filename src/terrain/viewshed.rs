@@ -486,6 +486,54 @@ fn invalid(what: &str, reason: String) -> Error {
     }
 }
 
+/// Checks the inputs every sweep shares (sector, site, antenna height, refraction factor, grid
+/// cell size); `what` ("viewshed", "minimum-height") names the sector and site in the error.
+pub(crate) fn check_sweep_inputs(
+    what: &str,
+    site: [f64; 2],
+    antenna_h: f64,
+    k: f64,
+    grid: &Grid,
+    sector: Option<&ViewshedSector>,
+) -> Result<()> {
+    if let Some(sec) = sector {
+        if !(sec.start_rad.is_finite() && sec.width_rad >= 0.0 && sec.width_rad < TAU) {
+            return Err(invalid(
+                &format!("{what} sector"),
+                format!(
+                    "start {} must be finite and width {} in [0, 2π)",
+                    sec.start_rad, sec.width_rad
+                ),
+            ));
+        }
+    }
+    if !site[0].is_finite() || !site[1].is_finite() {
+        return Err(invalid(
+            &format!("{what} site"),
+            format!("{site:?} is not finite"),
+        ));
+    }
+    if !(antenna_h.is_finite() && antenna_h >= 0.0) {
+        return Err(invalid(
+            "antenna height",
+            format!("{antenna_h} must be finite and ≥ 0"),
+        ));
+    }
+    if !(k.is_finite() && k > 0.0) {
+        return Err(invalid(
+            "refraction factor k",
+            format!("{k} must be finite and > 0"),
+        ));
+    }
+    if !(grid.cell_m.is_finite() && grid.cell_m > 0.0) {
+        return Err(invalid(
+            "grid cell size",
+            format!("{} must be finite and > 0", grid.cell_m),
+        ));
+    }
+    Ok(())
+}
+
 impl Viewshed {
     /// The viewshed of an antenna at `site` (local metres), `antenna_h` m above ground, for
     /// targets `target_h_agl` m above the ground below them, out to `max_range_m` of ground
@@ -602,38 +650,7 @@ impl Viewshed {
     ) -> Result<Vec<Viewshed>> {
         // (only a ground built for this grid; the caller vouches for the terrain)
         let ground = ground.filter(|g| g.grid == *grid && g.z.len() == grid.len());
-        if let Some(sec) = &sector {
-            if !(sec.start_rad.is_finite() && sec.width_rad >= 0.0 && sec.width_rad < TAU) {
-                return Err(invalid(
-                    "viewshed sector",
-                    format!(
-                        "start {} must be finite and width {} in [0, 2π)",
-                        sec.start_rad, sec.width_rad
-                    ),
-                ));
-            }
-        }
-        if !site[0].is_finite() || !site[1].is_finite() {
-            return Err(invalid("viewshed site", format!("{site:?} is not finite")));
-        }
-        if !(antenna_h.is_finite() && antenna_h >= 0.0) {
-            return Err(invalid(
-                "antenna height",
-                format!("{antenna_h} must be finite and ≥ 0"),
-            ));
-        }
-        if !(k.is_finite() && k > 0.0) {
-            return Err(invalid(
-                "refraction factor k",
-                format!("{k} must be finite and > 0"),
-            ));
-        }
-        if !(grid.cell_m.is_finite() && grid.cell_m > 0.0) {
-            return Err(invalid(
-                "grid cell size",
-                format!("{} must be finite and > 0", grid.cell_m),
-            ));
-        }
+        check_sweep_inputs("viewshed", site, antenna_h, k, grid, sector.as_ref())?;
         for t in targets {
             if !(t.height_agl_m.is_finite() && t.height_agl_m >= 0.0) {
                 return Err(invalid(

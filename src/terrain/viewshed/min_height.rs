@@ -28,7 +28,6 @@ use crate::error::{Error, Result};
 use crate::terrain::Terrain;
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::f64::consts::TAU;
 use std::sync::{Arc, Mutex};
 
 /// Absolute slack, metres, added to every stored minimum height before rounding it up to
@@ -153,41 +152,7 @@ impl MinHeightMap {
         ground: Option<&CellGround>,
     ) -> Result<MinHeightMap> {
         let ground = ground.filter(|g| g.grid == *grid && g.z.len() == grid.len());
-        if let Some(sec) = &sector {
-            if !(sec.start_rad.is_finite() && sec.width_rad >= 0.0 && sec.width_rad < TAU) {
-                return Err(invalid(
-                    "minimum-height sector",
-                    format!(
-                        "start {} must be finite and width {} in [0, 2π)",
-                        sec.start_rad, sec.width_rad
-                    ),
-                ));
-            }
-        }
-        if !(site[0].is_finite() && site[1].is_finite()) {
-            return Err(invalid(
-                "minimum-height site",
-                format!("{site:?} is not finite"),
-            ));
-        }
-        if !(antenna_h.is_finite() && antenna_h >= 0.0) {
-            return Err(invalid(
-                "antenna height",
-                format!("{antenna_h} must be finite and ≥ 0"),
-            ));
-        }
-        if !(k.is_finite() && k > 0.0) {
-            return Err(invalid(
-                "refraction factor k",
-                format!("{k} must be finite and > 0"),
-            ));
-        }
-        if !(grid.cell_m.is_finite() && grid.cell_m > 0.0) {
-            return Err(invalid(
-                "grid cell size",
-                format!("{} must be finite and > 0", grid.cell_m),
-            ));
-        }
+        super::check_sweep_inputs("minimum-height", site, antenna_h, k, grid, sector.as_ref())?;
         if !(max_range_m.is_finite() && max_range_m >= 0.0) {
             return Err(invalid(
                 "minimum-height range",
