@@ -2,9 +2,13 @@
 //! visibility rule (so matrix objectives equal terrain-aware evaluations), placement moves to
 //! high ground by itself, and flat terrain changes nothing.
 
+use skycover::diagnostic::codes;
+use skycover::evaluate::Evaluator;
 use skycover::placement::matrix::{build_scenario_matrix, build_scenario_matrix_with_terrain};
 use skycover::placement::{Algorithm, Plan, Planner};
-use skycover::terrain::{line_of_sight, site_viewshed_targets, synth, Terrain, Viewshed};
+use skycover::terrain::{
+    line_of_sight, site_viewshed_targets, synth, MinHeightCache, Terrain, Viewshed,
+};
 use skycover::{Catalogue, Coverage, Demand, Footprint, Grid, LocalFrame, Scenario, Site};
 use std::time::Duration;
 
@@ -147,8 +151,13 @@ fn reference_rows(
 
 /// `Σ w·min(d, k)/k` from a terrain-aware evaluation of `sites`.
 fn evaluated_objective(s: &Scenario, demand: &Demand, sites: &[Site], terrain: &Terrain) -> f64 {
+    let cov = Coverage::evaluate_with_terrain(s.catalogue(), demand, sites, terrain).unwrap();
+    objective_of(s, demand, &cov)
+}
+
+/// The placement objective `Σ w·min(d, k)/k` of an evaluated coverage.
+fn objective_of(s: &Scenario, demand: &Demand, cov: &Coverage) -> f64 {
     let cat = s.catalogue();
-    let cov = Coverage::evaluate_with_terrain(cat, demand, sites, terrain).unwrap();
     let mut total = 0.0;
     for layer in cat.layers() {
         let lw = cat.layer_weight(layer);
@@ -386,4 +395,55 @@ fn terrain_matrix_does_not_depend_on_thread_count() {
         })
     };
     assert_eq!(build(1), build(3));
+}
+
+#[test]
+fn min_height_cache_plan_says_so_and_matches_its_evaluation() {
+    let s = mixed_scenario();
+    let demand = Demand::from_scenario(&s).unwrap();
+    let has = |p: &Plan, code: &str| p.diagnostics.iter().any(|d| d.code == code);
+    for (name, terrain) in terrains(&s) {
+        let cache = std::sync::Arc::new(MinHeightCache::new(terrain.clone(), *demand.grid()));
+        let plan = Planner::new(&s)
+            .terrain(terrain.clone())
+            .min_height_cache(cache.clone())
+            .time_limit(Duration::from_secs(5))
+            .seed(3)
+            .plan()
+            .unwrap();
+        assert!(has(&plan, codes::PLACEMENT_MIN_HEIGHT_MASKS), "{name}");
+        assert!(
+            !has(&plan, codes::PLACEMENT_MIN_HEIGHT_CACHE_UNUSED),
+            "{name}"
+        );
+        // the evaluation reading the same cache gives the plan's objective, with no new sweep
+        let (_, swept_before, _) = cache.stats();
+        assert!(swept_before > 0, "{name}: the cache was not read");
+        let eval = Evaluator::new()
+            .with_terrain(terrain.clone())
+            .with_min_height_cache(cache.clone());
+        let cov = eval.evaluate(s.catalogue(), &demand, &plan.sites).unwrap();
+        let (hits, swept, _) = cache.stats();
+        assert!(hits > 0 && swept == swept_before, "{name}: swept again");
+        let read = objective_of(&s, &demand, &cov);
+        let rel = (plan.objective - read).abs() / read.max(1e-300);
+        assert!(rel < 1e-9, "{name}: plan {} vs {read}", plan.objective);
+        // conservative: never above the swept evaluation of the same sites
+        let swept = evaluated_objective(&s, &demand, &plan.sites, &terrain);
+        assert!(read <= swept + 1e-9 * swept, "{name}: {read} > {swept}");
+    }
+    // sensor netting keeps the cache out, and the plan says so
+    let mut netted = s.clone();
+    netted.threat_setup_mut().netting = true;
+    let (_, terrain) = terrains(&s).remove(1);
+    let cache = std::sync::Arc::new(MinHeightCache::new(terrain.clone(), *demand.grid()));
+    let plan = Planner::new(&netted)
+        .terrain(terrain)
+        .min_height_cache(cache.clone())
+        .algorithm(Algorithm::Greedy)
+        .plan()
+        .unwrap();
+    assert!(has(&plan, codes::PLACEMENT_MIN_HEIGHT_CACHE_UNUSED));
+    assert!(!has(&plan, codes::PLACEMENT_MIN_HEIGHT_MASKS));
+    assert_eq!(cache.stats(), (0, 0, 0));
 }
