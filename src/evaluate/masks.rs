@@ -56,31 +56,16 @@ impl<'a> Masks<'a> {
     /// The masks of validated `sites` over `demand`; `None` on flat terrain (no masking).
     /// With a `cache` that [serves](ViewshedCache::serves) this terrain and the demand grid,
     /// viewsheds are taken from it (and computed into it): the same bits, since a viewshed is
-    /// a pure function of its key.
+    /// a pure function of its key. With `heights` serving them, every site's viewsheds are
+    /// read from its [`MinHeightMap`](crate::terrain::MinHeightMap) instead (computed into it
+    /// on first use, over the site's largest range and its sector: the same rays); it then
+    /// takes precedence over `cache`. Those bits are conservative against the swept ones (see
+    /// [`MinHeightMap`](crate::terrain::MinHeightMap)).
     ///
     /// # Errors
     /// As [`Viewshed::compute_many`] (a sweep beyond
-    /// [`MAX_VIEWSHED_SAMPLES`](crate::terrain::MAX_VIEWSHED_SAMPLES)).
-    // the library's builders call `compute_with`; kept for callers without a height cache
-    #[allow(dead_code)]
-    pub(crate) fn compute(
-        terrain: &'a Terrain,
-        catalogue: &Catalogue,
-        demand: &'a Demand,
-        sites: &[Site],
-        cache: Option<&ViewshedCache>,
-    ) -> Result<Option<Masks<'a>>> {
-        Masks::compute_with(terrain, catalogue, demand, sites, cache, None)
-    }
-
-    /// [`compute`](Self::compute), reading every site's viewsheds from its
-    /// [`MinHeightMap`](crate::terrain::MinHeightMap) in `heights` (computed into it on first
-    /// use, over the site's largest range and its sector: the same rays) when that cache
-    /// serves this terrain and grid; it then takes precedence over `cache`. The bits are
-    /// conservative against the swept ones (see [`MinHeightMap`](crate::terrain::MinHeightMap)).
-    ///
-    /// # Errors
-    /// As [`compute`](Self::compute) and [`MinHeightMap::compute`](crate::terrain::MinHeightMap::compute).
+    /// [`MAX_VIEWSHED_SAMPLES`](crate::terrain::MAX_VIEWSHED_SAMPLES)) and
+    /// [`MinHeightMap::compute`](crate::terrain::MinHeightMap::compute).
     pub(crate) fn compute_with(
         terrain: &'a Terrain,
         catalogue: &Catalogue,
@@ -226,7 +211,7 @@ mod tests {
         .iter()
         .map(|&(c, p, f)| Site::new(class(c), p, f))
         .collect();
-        let masks = Masks::compute(&terrain, &cat, &demand, &sites, None)
+        let masks = Masks::compute_with(&terrain, &cat, &demand, &sites, None, None)
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|| panic!("terrain is not flat"));
         let (mut covered, mut visible, mut cut) = (0usize, 0usize, 0usize);
@@ -298,7 +283,7 @@ mod tests {
         .map(|&(c, p, f)| Site::new(class(c), p, f))
         .collect();
         let cache = MinHeightCache::new(terrain.clone(), zone);
-        let swept = Masks::compute(&terrain, &cat, &demand, &sites, None)
+        let swept = Masks::compute_with(&terrain, &cat, &demand, &sites, None, None)
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|| panic!("terrain is not flat"));
         for round in 0..2 {

@@ -328,6 +328,14 @@ impl BilinearView<'_> {
         }
     }
 
+    /// The patch `(i, j)` that [`at_fixed`](Self::at_fixed) interpolates in for fixed-point
+    /// cell coordinates strictly inside the lattice of cell centres; `None` elsewhere.
+    #[inline(always)]
+    pub(crate) fn patch_of_fixed(&self, px: i64, py: i64) -> Option<(usize, usize)> {
+        ((px as u64) < self.lim_x && (py as u64) < self.lim_y)
+            .then_some(((px >> 32) as usize, (py >> 32) as usize))
+    }
+
     /// Elevation at cell coordinates `(fx, fy)`: bilinear between cell centres, clamped to
     /// the edge cells within the outer half cell, 0 outside (and for NaN).
     #[inline(always)]

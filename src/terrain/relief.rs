@@ -85,6 +85,16 @@ impl Relief {
         }
     }
 
+    /// The per-patch view of the block maxima ([`PatchTop`]); `None` when the block side is
+    /// not a power of two.
+    pub(crate) fn patch_top(&self) -> Option<PatchTop<'_>> {
+        self.block.is_power_of_two().then(|| PatchTop {
+            hi: &self.hi,
+            nbx: self.nbx,
+            shift: self.block.trailing_zeros(),
+        })
+    }
+
     /// Lowest node elevation.
     pub(crate) fn min(&self) -> f64 {
         self.min
@@ -123,6 +133,26 @@ impl Relief {
             }
         }
         (l, h)
+    }
+}
+
+/// The highest node of the block holding a patch, by shifts: an upper bound on the bilinear
+/// surface over that patch, one load instead of the four nodes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PatchTop<'a> {
+    hi: &'a [f32],
+    nbx: usize,
+    shift: u32,
+}
+
+impl PatchTop<'_> {
+    /// Highest node of the block holding patch `(i, j)` (`i < nx − 1`, `j < ny − 1`);
+    /// `+∞` for a patch outside the grid.
+    #[inline(always)]
+    pub(crate) fn at(&self, i: usize, j: usize) -> f64 {
+        self.hi
+            .get((j >> self.shift) * self.nbx + (i >> self.shift))
+            .map_or(f64::INFINITY, |&v| f64::from(v))
     }
 }
 

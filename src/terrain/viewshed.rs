@@ -28,6 +28,10 @@
 //! in chunks of 16 samples; when the highest terrain under a chunk cannot give a slope above every lane's running maximum, the
 //! chunk is not sampled (its horizons are the running maxima, unchanged), and when that holds
 //! for the rest of the ray block, the block stops (lookups beyond clamp to its last horizon).
+//! Within a sampled chunk, each lane skips the samples that cannot raise its own running
+//! maximum: first against the chunk's highest terrain at that sample's distance, then against
+//! the highest node of the 4 × 4-patch block under the sample (one load instead of the
+//! bilinear's four); on fractal test terrain this leaves about two thirds of the samples.
 //! Cells are decided by tiles of 32 × 32, then
 //! 8 × 8 cells: from the tile's distance range, the rays that can bracket its bearings, their
 //! horizons at the fewest and most samples before its cells and the ground bounds under it, a
@@ -773,6 +777,9 @@ impl Viewshed {
                 let mut sub_state = state.clone();
                 let mut vis: Vec<usize> = Vec::with_capacity(nt);
                 let mut mixed: Vec<usize> = Vec::with_capacity(nt);
+                let mut whole: Vec<usize> = Vec::with_capacity(nt);
+                let mut part: Vec<usize> = Vec::with_capacity(nt);
+                let mut row_mixed: Vec<usize> = Vec::with_capacity(nt);
                 for t0 in (0..uw).step_by(TILE) {
                     let t1 = (t0 + TILE).min(uw);
                     state.fill(Decision::Mixed);
@@ -837,6 +844,42 @@ impl Viewshed {
                         if vis.is_empty() && mixed.is_empty() {
                             continue;
                         }
+                        // targets decided visible whose range and window hold the whole
+                        // piece: every row gets the run `su0..su1` (the per-cell range test
+                        // is largest at a corner: the computed `dx`, `dy` are monotone in the
+                        // cell position and the sum of squares in `|dx|`, `|dy|`), which is
+                        // what the row-by-row runs would give
+                        let runs: &[usize] = if horizons.is_some() { &vis } else { &all_slots };
+                        whole.clear();
+                        part.clear();
+                        for &slot in runs {
+                            let t = &lives[slot];
+                            let inside = sj0 >= t.j0
+                                && sj1 <= t.j1
+                                && su0 >= t.u0
+                                && su1 <= t.u1
+                                && [sj0, sj1 - 1].iter().all(|&j| {
+                                    let dy = grid.y(j) - site[1];
+                                    [su0, su1 - 1].iter().all(|&u| {
+                                        let dx = xs[u] - site[0];
+                                        dx * dx + dy * dy <= t.r2
+                                    })
+                                });
+                            if inside {
+                                whole.push(slot);
+                            } else {
+                                part.push(slot);
+                            }
+                        }
+                        for &slot in &whole {
+                            for j in sj0..sj1 {
+                                let w = (j - jb0) * nt * ustride + slot * ustride;
+                                set_bits(&mut chunk[w..w + ustride], su0, su1);
+                            }
+                        }
+                        if part.is_empty() && mixed.is_empty() {
+                            continue;
+                        }
                         for j in sj0..sj1 {
                             let y = grid.y(j);
                             let dy = y - site[1];
@@ -855,10 +898,9 @@ impl Viewshed {
                                 continue;
                             }
                             let row_base = (j - jb0) * nt * ustride;
-                            // targets decided visible here (all of them on flat terrain): the
-                            // run of cells of this row within their range
-                            let runs: &[usize] = if horizons.is_some() { &vis } else { &all_slots };
-                            for &slot in runs {
+                            // the other targets decided visible here (all of them on flat
+                            // terrain): the run of cells of this row within their range
+                            for &slot in &part {
                                 let t = &lives[slot];
                                 if j < t.j0 || j >= t.j1 {
                                     continue;
@@ -877,9 +919,19 @@ impl Viewshed {
                             let mut set = |slot: usize, u: usize| {
                                 chunk[row_base + slot * ustride + u / 64] |= 1u64 << (u % 64);
                             };
-                            let in_target = |t: &Live, d2: f64, u: usize| {
-                                d2 <= t.r2 && j >= t.j0 && j < t.j1 && u >= t.u0 && u < t.u1
-                            };
+                            // the mixed targets whose window holds this row
+                            row_mixed.clear();
+                            row_mixed.extend(
+                                mixed
+                                    .iter()
+                                    .copied()
+                                    .filter(|&s| j >= lives[s].j0 && j < lives[s].j1),
+                            );
+                            if row_mixed.is_empty() {
+                                continue;
+                            }
+                            let in_target =
+                                |t: &Live, d2: f64, u: usize| d2 <= t.r2 && u >= t.u0 && u < t.u1;
                             let view = hz.view;
                             let py = hz.fixed((y - hz.origin[1]) * hz.inv_cell);
                             // the ground of this row's cells, precomputed or not
@@ -907,7 +959,7 @@ impl Viewshed {
                                     hz.at(fast_atan2(dy, dx) * hz.rays_per_radian, m) * dist
                                 };
                                 let base = ground - d2 * inv_two_kr - za;
-                                for &slot in &mixed {
+                                for &slot in &row_mixed {
                                     let t = &lives[slot];
                                     if in_target(t, d2, u) && base + t.height >= h_dist {
                                         set(slot, u);
@@ -1390,6 +1442,7 @@ fn sweep_rays<'g>(
     let inv_cell = 1.0 / g.cell_m();
     let view = g.view();
     let relief = g.relief();
+    let patch_top = relief.patch_top();
     let (mx, my) = ((g.nx() - 1) as f64, (g.ny() - 1) as f64);
     let fx0 = (site[0] - g.origin()[0]) * inv_cell;
     let fy0 = (site[1] - g.origin()[1]) * inv_cell;
@@ -1446,6 +1499,15 @@ fn sweep_rays<'g>(
             }
             // per chunk: the highest terrain under the lanes' samples of that chunk
             let n_chunks = len.div_ceil(CHUNK);
+            // the lanes' extreme steps: for a sample count n > 0, `f0 + n·d` is monotone in
+            // `d`, so the box of every lane's chunk ends is that of the extreme lanes' (the
+            // same floating-point values)
+            let ext = |d: &[f64; LANES]| {
+                d.iter().fold([f64::INFINITY, f64::NEG_INFINITY], |a, &v| {
+                    [a[0].min(v), a[1].max(v)]
+                })
+            };
+            let (ex, ey) = (ext(&dfx), ext(&dfy));
             let chunk_top: Vec<f64> = (0..n_chunks)
                 .map(|c| {
                     let (n0, n1) = ((c * CHUNK + 1) as f64, ((c + 1) * CHUNK).min(len) as f64);
@@ -1453,12 +1515,11 @@ fn sweep_rays<'g>(
                         [f64::INFINITY, f64::NEG_INFINITY],
                         [f64::INFINITY, f64::NEG_INFINITY],
                     );
-                    for l in 0..LANES {
-                        for n in [n0, n1] {
-                            let (px, py) = (fx0 + n * dfx[l], fy0 + n * dfy[l]);
-                            x = [x[0].min(px), x[1].max(px)];
-                            y = [y[0].min(py), y[1].max(py)];
-                        }
+                    for n in [n0, n1] {
+                        let (xa, xb) = (fx0 + n * ex[0], fx0 + n * ex[1]);
+                        let (ya, yb) = (fy0 + n * ey[0], fy0 + n * ey[1]);
+                        x = [x[0].min(xa), x[1].max(xb)];
+                        y = [y[0].min(ya), y[1].max(yb)];
                     }
                     // a little margin for the rounding of the walk's positions
                     let e = 1e-6 * (1.0 + x[1].abs().max(x[0].abs()) + y[1].abs().max(y[0].abs()));
@@ -1502,26 +1563,45 @@ fn sweep_rays<'g>(
                     }
                     continue;
                 }
+                // the highest terrain under the chunk bounds every sample's slope: a lane
+                // whose running maximum is already at that bound keeps it without sampling
+                // (the bound is rounded the way the slope is, so the skip is exact)
+                let top = chunk_top[c] + RELIEF_SLACK;
                 for m in m0..m1 {
                     let (dr, iv) = (drop[m], inv[m]);
+                    let bound = (top - dr) * iv;
                     let mut row = [0f32; LANES];
                     if fixed_ok {
                         for l in 0..LANES {
                             px[l] += dpx[l];
                             py[l] += dpy[l];
-                            let slope = (view.at_fixed(px[l], py[l]) - dr) * iv;
-                            if slope > best[l] {
-                                best[l] = slope;
+                            if bound > best[l] {
+                                // the highest node of the patch's relief block bounds the
+                                // sample the same way, tighter
+                                let near = match (&patch_top, view.patch_of_fixed(px[l], py[l])) {
+                                    (Some(t), Some((i, j))) => {
+                                        (t.at(i, j) + RELIEF_SLACK - dr) * iv > best[l]
+                                    }
+                                    _ => true,
+                                };
+                                if near {
+                                    let slope = (view.at_fixed(px[l], py[l]) - dr) * iv;
+                                    if slope > best[l] {
+                                        best[l] = slope;
+                                    }
+                                }
                             }
                             row[l] = best[l] as f32;
                         }
                     } else {
                         let n = (m + 1) as f64; // sample m is at distance (m + 1)·step
                         for l in 0..LANES {
-                            let z = view.at(fx0 + n * dfx[l], fy0 + n * dfy[l]);
-                            let slope = (z - dr) * iv;
-                            if slope > best[l] {
-                                best[l] = slope;
+                            if bound > best[l] {
+                                let z = view.at(fx0 + n * dfx[l], fy0 + n * dfy[l]);
+                                let slope = (z - dr) * iv;
+                                if slope > best[l] {
+                                    best[l] = slope;
+                                }
                             }
                             row[l] = best[l] as f32;
                         }
@@ -1999,6 +2079,55 @@ mod tests {
             "{differ} of {cells} cells differ"
         );
         assert!(cells > 100_000);
+    }
+
+    /// The per-sample skip bound of the sweep: the highest node of a patch's relief block is
+    /// never below the interpolated terrain anywhere in that patch (fixed-point positions, as
+    /// the sweep walks), and is tight enough to matter (within the block's relief).
+    #[test]
+    fn patch_tops_bound_every_sample() {
+        let ext = Grid::covering([-8_000.0, -8_000.0, 8_000.0, 8_000.0], 200.0, 1 << 20).unwrap();
+        let t =
+            Terrain::from_local_dem(&crate::terrain::synth::fractal(&ext, 5, 400.0, 0.7).unwrap())
+                .unwrap();
+        let Some(g) = t.grid() else { panic!("raster") };
+        let (view, relief) = (g.view(), g.relief());
+        let Some(top) = relief.patch_top() else {
+            panic!("power-of-two blocks")
+        };
+        let (mut n, mut slack_sum) = (0usize, 0.0f64);
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..200_000 {
+            let px = (next() % (((g.nx() - 1) as u64) << 32)) as i64;
+            let py = (next() % (((g.ny() - 1) as u64) << 32)) as i64;
+            let Some((i, j)) = view.patch_of_fixed(px, py) else {
+                panic!("inside")
+            };
+            let z = view.at_fixed(px, py);
+            let hi = top.at(i, j);
+            assert!(z <= hi + RELIEF_SLACK, "{z} > {hi} at patch {i},{j}");
+            assert!(hi <= relief.max());
+            slack_sum += hi - z;
+            n += 1;
+        }
+        // tighter than the global maximum on average (the bound is local)
+        let global = relief.max() - relief.min();
+        assert!(
+            slack_sum / (n as f64) < global / 2.0,
+            "{} vs {global}",
+            slack_sum / n as f64
+        );
+        // outside the lattice: no patch (the sweep then samples)
+        assert!(view.patch_of_fixed(-1, 0).is_none());
+        assert!(view
+            .patch_of_fixed(((g.nx() - 1) as i64) << 32, 0)
+            .is_none());
     }
 
     #[test]
