@@ -24,6 +24,8 @@ use crate::diagnostic::{codes, Diagnostic};
 use rayon::prelude::*;
 use std::time::Instant;
 
+pub mod pdhg;
+
 /// Bound results.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct BoundOutcome {
