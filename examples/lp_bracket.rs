@@ -25,7 +25,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some("ref") => {
             let path: String = arg(2, "../shared/bench/mclp_10k_1k.json".to_string());
             let r = ReferenceInstance::load(std::path::Path::new(&path))?;
-            (CoveringProblem::new(r.instance.matrix()?, r.p.unwrap_or(10)), 3)
+            (
+                CoveringProblem::new(r.instance.matrix()?, r.p.unwrap_or(10)),
+                3,
+            )
         }
         _ => {
             let inst = SyntheticInstance::clustered(
@@ -57,7 +60,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         b.iterations,
         b.restarts,
         t.elapsed().as_secs_f64(),
-        if b.hit_time_limit { " (time limit)" } else { "" }
+        if b.hit_time_limit {
+            " (time limit)"
+        } else {
+            ""
+        }
     );
     Ok(())
 }

@@ -66,6 +66,8 @@ pub(crate) struct PdhgOutcome {
     pub(crate) restarts: u32,
     /// Why it stopped.
     pub(crate) stop: Stop,
+    /// The last primal iterate (in `X`).
+    pub(crate) x: Vec<f64>,
 }
 
 /// When [`pdhg`] stops.
@@ -84,10 +86,10 @@ pub(crate) struct PdhgLimits {
     pub(crate) known_bound: f64,
 }
 
-impl<'a, R, C> LpModel<'a, R, C>
+impl<'a, 'r, 's, R, C> LpModel<'a, R, C>
 where
-    R: Fn(usize) -> &'a [u32] + Sync,
-    C: Fn(usize) -> &'a [u32] + Sync,
+    R: Fn(usize) -> &'r [u32] + Sync,
+    C: Fn(usize) -> &'s [u32] + Sync,
 {
     fn n_units(&self) -> usize {
         self.cu.len()
@@ -211,15 +213,15 @@ fn dist2(a: &[f64], b: &[f64]) -> f64 {
 
 /// Restarted PDHG from `(x0, lambda0)` (`x0` is projected onto `X`, `lambda0` clamped to the
 /// box). See the [module docs](self). Returns the best bound and floor met.
-pub(crate) fn pdhg<'a, R, C>(
-    lp: &LpModel<'a, R, C>,
+pub(crate) fn pdhg<'r, 's, R, C>(
+    lp: &LpModel<'_, R, C>,
     x0: &[f64],
     lambda0: &[f64],
     limits: PdhgLimits,
 ) -> PdhgOutcome
 where
-    R: Fn(usize) -> &'a [u32] + Sync,
-    C: Fn(usize) -> &'a [u32] + Sync,
+    R: Fn(usize) -> &'r [u32] + Sync,
+    C: Fn(usize) -> &'s [u32] + Sync,
 {
     let nu = lp.n_units();
     let n = lp.p.n_candidates();
@@ -245,8 +247,6 @@ where
     // primal weight: the mean multiplier range (λ and x on comparable scales)
     let active = cu.iter().filter(|&&c| c > 0.0).count().max(1) as f64;
     let mut omega = (cu.iter().sum::<f64>() / active).max(1e-9);
-    let fixed: Option<f64> = std::env::var("PDHG_OMEGA").ok().and_then(|s| s.parse().ok());
-    if let Some(f) = fixed { omega = f; }
     let mut tau: Vec<f64> = deg_c.iter().map(|&d| 1.0 / (omega * d)).collect();
     let mut iterations = 0u32;
     let mut restarts = 0u32;
@@ -311,10 +311,6 @@ where
         lp.gather_rows(&lam, &mut big);
         let l_now = lp.dual_value(&lam, &big);
         bound = bound.min(l_now);
-        if std::env::var("PDHG_DEBUG").is_ok() && (iterations < 20 || iterations % 100 == 0) {
-            let xs: f64 = x.iter().sum();
-            eprintln!("it {iterations} L {l_now:.1} f {:.1} omega {omega:.3} sum x {xs:.2}", lp.primal_value(&z));
-        }
         // running averages
         n_avg += 1;
         let a = 1.0 / f64::from(n_avg);
@@ -334,12 +330,11 @@ where
         floor = floor.max(fa);
         bound = bound.min(la);
         let gap_now = l_now - lp.primal_value(&z);
-        if std::env::var("PDHG_DEBUG").is_ok() { eprintln!("check {iterations}: avg L {la:.1} f {fa:.1}"); }
         let gap_avg = la - fa;
         let use_avg = gap_avg < gap_now;
         let gap_cand = gap_avg.min(gap_now);
         let long = since_restart >= (iterations / 3).max(4 * RESTART_CHECK);
-        if std::env::var("PDHG_NORESTART").is_err() && (gap_cand <= RESTART_DECAY * gap_restart || long) {
+        if gap_cand <= RESTART_DECAY * gap_restart || long {
             if use_avg {
                 x.copy_from_slice(&x_avg);
                 lam.copy_from_slice(&l_avg);
@@ -348,7 +343,7 @@ where
             }
             // primal weight: balance the distances moved since the last restart
             let (dx, dl) = (dist2(&x, &x_restart).sqrt(), dist2(&lam, &l_restart).sqrt());
-            if dx > 1e-10 && dl > 1e-10 && fixed.is_none() {
+            if dx > 1e-10 && dl > 1e-10 {
                 omega = (0.5 * (dl / dx).ln() + 0.5 * omega.ln()).exp();
                 for (t, &d) in tau.iter_mut().zip(&deg_c) {
                     *t = 1.0 / (omega * d);
@@ -370,6 +365,7 @@ where
         iterations,
         restarts,
         stop,
+        x,
     }
 }
 
@@ -397,7 +393,8 @@ pub struct LpBracket {
 /// # Parameters
 /// * `problem`: the covering model;
 /// * `max_iterations`: PDHG iterations at most;
-/// * `time_limit`: wall-clock limit of the iterations (the setup is not limited).
+/// * `time_limit`: wall-clock limit counted after the presolve and the greedy (setup and
+///   iterations; the setup checks it between its passes over the matrix).
 ///
 /// # Returns
 /// The bracket `lower ≤ LP ≤ upper`, `upper` a certified bound on the optimum.
@@ -433,9 +430,16 @@ pub fn lp_bracket(
     let p = &pre.problem;
     let g = crate::placement::greedy::greedy(p)?;
     let start = Instant::now();
-    let o = bracket_of(p, &g.chosen, g.value, max_iterations, start.checked_add(time_limit));
+    let o = bracket_of(
+        p,
+        &g.chosen,
+        g.value,
+        max_iterations,
+        start.checked_add(time_limit),
+    );
     Ok(LpBracket {
-        lower: o.floor,
+        // the greedy plan is a (integral) point of the LP too
+        lower: o.floor.max(g.value),
         upper: o.bound.min(p.matrix.max_objective()),
         iterations: o.iterations,
         restarts: o.restarts,
@@ -453,7 +457,16 @@ pub(crate) fn bracket_of(
 ) -> PdhgOutcome {
     let m = &p.matrix;
     let parallel = m.nnz() >= crate::placement::exact::PARALLEL_MIN_NNZ;
-    let local = super::LocalRows::new(m, parallel);
+    let Some(local) = super::LocalRows::new(m, deadline) else {
+        return PdhgOutcome {
+            bound: f64::INFINITY,
+            floor: f64::NEG_INFINITY,
+            iterations: 0,
+            restarts: 0,
+            stop: Stop::TimeLimit,
+            x: Vec::new(),
+        };
+    };
     let (nu, n) = (m.n_units(), m.n_candidates());
     let old = |v: usize| local.old_of_new[v] as usize;
     let (w, k, init) = (m.weights(), m.required(), m.initial());
@@ -482,7 +495,13 @@ pub(crate) fn bracket_of(
     let depth = m.depths_of(chosen);
     let cu_s: Vec<f32> = cu.iter().map(|&c| c as f32).collect();
     let mut lambda: Vec<f32> = (0..nu)
-        .map(|v| if depth[old(v)] < k[old(v)] { cu_s[v] } else { 0.0 })
+        .map(|v| {
+            if depth[old(v)] < k[old(v)] {
+                cu_s[v]
+            } else {
+                0.0
+            }
+        })
         .collect();
     drop(depth);
     let prebuilt = local
@@ -492,7 +511,17 @@ pub(crate) fn bracket_of(
         .and_then(|mut t| t.take())
         .map(|t| (t, local.old_of_new.as_slice()));
     let rows = |c: usize| local.of(c);
-    super::dual_ascent(p, &rows, &members, &cu, &ru, &cu_s, &mut lambda, deadline, prebuilt);
+    super::dual_ascent(
+        p,
+        &rows,
+        &members,
+        &cu,
+        &ru,
+        &cu_s,
+        &mut lambda,
+        deadline,
+        prebuilt.as_ref().map(|(t, o)| (t, *o)),
+    );
     let lambda0: Vec<f64> = lambda.iter().map(|&l| f64::from(l)).collect();
     drop(lambda);
     let mut x0 = vec![0.0; n];
@@ -522,18 +551,145 @@ pub(crate) fn bracket_of(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::matrix::CoverageMatrix;
+    use crate::placement::objective::brute_force_optimum;
+    use crate::placement::objective::{random_problem, RandomShape};
+    use proptest::prelude::*;
 
+    /// The LP relaxation (capacities only) solved exactly by microlp: the reference.
+    fn lp_value(p: &CoveringProblem) -> f64 {
+        use good_lp::{variable, Expression, ProblemVariables, Solution, SolverModel};
+        let m = &p.matrix;
+        let n = p.n_candidates();
+        let mut vars = ProblemVariables::new();
+        let x: Vec<_> = (0..n)
+            .map(|_| vars.add(variable().min(0.0).max(1.0)))
+            .collect();
+        let t = m.transpose();
+        let (w, k, init) = (m.weights(), m.required(), m.initial());
+        let mut objective = Expression::from(m.initial_objective());
+        let mut cons = Vec::new();
+        for u in 0..m.n_units() {
+            let r = k[u].saturating_sub(init[u]);
+            if r == 0 || t.of(u).is_empty() {
+                continue;
+            }
+            let y = vars.add(variable().min(0.0).max(f64::from(r)));
+            objective.add_mul(w[u] / f64::from(k[u]), y);
+            let mut e = Expression::from(y);
+            for &c in t.of(u) {
+                e.add_mul(-1.0, x[c as usize]);
+            }
+            cons.push(e.leq(0.0));
+        }
+        for (g, &cap) in p.capacities.iter().enumerate() {
+            let mut e = Expression::from(0.0);
+            for (&gc, &xc) in p.groups.iter().zip(&x) {
+                if gc as usize == g {
+                    e.add_mul(1.0, xc);
+                }
+            }
+            cons.push(e.leq(f64::from(cap)));
+        }
+        let mut lp = vars.maximise(objective.clone()).using(good_lp::microlp);
+        for c in cons {
+            lp.add_constraint(c);
+        }
+        let s = lp.solve().unwrap();
+        s.eval(&objective)
+    }
+
+    fn shape() -> RandomShape {
+        RandomShape {
+            units: (6, 20),
+            candidates: (3, 10),
+            weight: (1, 7),
+            set_size: (1, 6),
+            depth: (1, 3),
+            initial_one_in: 3,
+            sites: (1, 3),
+            capacities: [(1, 2), (1, 2)],
+            cost: (1, 4),
+            budget: (1, 6),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Every PDHG bound is at least the exact LP (hence the integer optimum, checked by
+        /// brute force), every floor at most the LP, from any starting plan and after any
+        /// number of iterations; with enough iterations the bracket closes on the LP.
+        #[test]
+        fn pdhg_brackets_the_lp(seed in 0u64..1_000_000, g: bool, d: bool,
+                                start in 0u32..64, iters in 0u32..300) {
+            let p = random_problem(seed, &shape(), g, false, d);
+            let opt = brute_force_optimum(&p);
+            let lp = lp_value(&p);
+            let tol = 1e-6 * lp.abs().max(1.0);
+            prop_assert!(lp >= opt - tol, "LP {lp} below the optimum {opt}");
+            let n = p.n_candidates();
+            let chosen: Vec<usize> =
+                (0..n).filter(|&c| start & (1 << (c % 6)) != 0).take(2).collect();
+            let o = bracket_of(&p, &chosen, 0.0, iters, None);
+            prop_assert!(o.bound >= lp - tol, "bound {} below the LP {lp}", o.bound);
+            prop_assert!(o.bound >= opt - tol);
+            if o.floor.is_finite() {
+                prop_assert!(o.floor <= lp + tol, "floor {} above the LP {lp}", o.floor);
+            }
+            let long = bracket_of(&p, &chosen, 0.0, 20_000, None);
+            prop_assert!(long.bound >= lp - tol);
+            prop_assert!(long.bound - lp <= 2e-3 * lp.abs().max(1.0),
+                         "after {} iterations the bound {} is far above the LP {lp}",
+                         long.iterations, long.bound);
+            prop_assert!(lp - long.floor <= 2e-3 * lp.abs().max(1.0),
+                         "floor {} far below the LP {lp}", long.floor);
+        }
+    }
+
+    /// On the reference-shaped clustered instance the bracket closes to 1 % of the LP, the
+    /// floor and bound on either side of each other, with the same bits on 1 and 3 threads.
     #[test]
-    fn tiny_trace() {
-        // two disjoint pairs of units; three candidates; p = 1
-        let m = CoverageMatrix::from_sets(
-            vec![3.0, 1.0, 2.0, 2.0],
-            &[vec![0, 1], vec![1, 2], vec![2, 3]],
-        )
-        .unwrap();
-        let p = CoveringProblem::new(m, 1);
-        let o = bracket_of(&p, &[0], 0.0, 300, None);
-        eprintln!("{o:?}");
+    fn pdhg_is_the_same_on_any_thread_count() {
+        let inst = crate::placement::synthetic::SyntheticInstance::clustered(
+            50_000, 1_000, 300_000.0, 20_000.0, 7,
+        );
+        let p = CoveringProblem::new(inst.matrix().unwrap(), 25);
+        assert!(p.matrix.nnz() >= crate::placement::exact::PARALLEL_MIN_NNZ);
+        let g = crate::placement::greedy::greedy(&p).unwrap();
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| bracket_of(&p, &g.chosen, g.value, 400, None))
+        };
+        let (a, b) = (run(1), run(3));
+        assert_eq!(a.bound.to_bits(), b.bound.to_bits());
+        assert_eq!(a.floor.to_bits(), b.floor.to_bits());
+        assert_eq!(a.iterations, b.iterations);
+        assert!(a
+            .x
+            .iter()
+            .zip(&b.x)
+            .all(|(u, v)| u.to_bits() == v.to_bits()));
+        assert!(a.floor <= a.bound && a.bound >= g.value);
+        assert!(
+            a.bound - a.floor <= 1e-2 * a.bound,
+            "bracket [{}, {}] after {} iterations",
+            a.floor,
+            a.bound,
+            a.iterations
+        );
+    }
+
+    /// A deadline already passed stops the setup before its first pass.
+    #[test]
+    fn a_passed_deadline_stops_the_setup() {
+        let inst = crate::placement::synthetic::SyntheticInstance::clustered(
+            20_000, 400, 300_000.0, 15_000.0, 3,
+        );
+        let p = CoveringProblem::new(inst.matrix().unwrap(), 10);
+        let o = bracket_of(&p, &[0], 0.0, 100, Some(Instant::now()));
+        assert_eq!((o.iterations, o.stop), (0, Stop::TimeLimit));
+        assert!(o.bound.is_infinite());
     }
 }
