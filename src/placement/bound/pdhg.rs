@@ -410,7 +410,7 @@ pub struct LpBracket {
 /// use skycover::placement::bound::pdhg::lp_bracket;
 /// use skycover::placement::{CoverageMatrix, CoveringProblem};
 /// use std::time::Duration;
-/// // three units in a cycle, each pair covered by one candidate, one site: LP 1.5·w... here 2
+/// // three units in a cycle, each pair covered by one candidate, one site: optimum and LP 2
 /// let m = CoverageMatrix::from_sets(vec![1.0, 1.0, 1.0], &[vec![0, 1], vec![1, 2], vec![0, 2]])?;
 /// let b = lp_bracket(&CoveringProblem::new(m, 1), 2000, Duration::from_secs(5))?;
 /// assert!(b.lower <= b.upper + 1e-9);
