@@ -104,6 +104,7 @@ use super::objective::CoveringProblem;
 use rayon::prelude::*;
 use std::time::Instant;
 
+mod rules;
 mod side;
 mod tree;
 
@@ -345,6 +346,7 @@ impl<'p> Bnb<'p> {
                 .with_min_len(64)
                 .for_each(score);
         }
+        self.side.structured_now = rules::usable(self);
         side::price_budget(self);
     }
 
@@ -357,6 +359,10 @@ impl<'p> Bnb<'p> {
             if d > 0.0 {
                 l += f64::from(self.ru[u] - self.cover_in[u]) * d;
             }
+        }
+        if self.side.structured_now {
+            let (v, x) = rules::evaluate(self);
+            return Eval { l: l + v, x };
         }
         let mut x = Vec::new();
         let mut buf: Vec<u32> = Vec::new();
@@ -505,6 +511,35 @@ impl<'p> Bnb<'p> {
         let thr = self.threshold();
         if l < thr {
             return (0, None, l);
+        }
+        if self.side.structured_now {
+            // no reduced-cost fixing on the rule-aware bound ([`rules`]): branch on the
+            // chosen candidate of largest score, protected groups first
+            let st = self.side.structure.as_ref();
+            let key = |c: u32| {
+                let g = self.p.groups[c as usize] as usize;
+                (
+                    st.is_some_and(|s| !s.is_protector_group(g)),
+                    self.big[c as usize],
+                )
+            };
+            let branch = e
+                .x
+                .iter()
+                .copied()
+                .max_by(|&a, &c| {
+                    let (ka, kc) = (key(a), key(c));
+                    ka.0.cmp(&kc.0).then(ka.1.total_cmp(&kc.1)).then(c.cmp(&a))
+                })
+                .map(|c| c as usize)
+                .or_else(|| {
+                    (0..self.status.len())
+                        .filter(|&c| {
+                            self.status[c] == FREE && self.cap_left(self.p.groups[c] as usize) > 0
+                        })
+                        .max_by(|&a, &c| self.big[a].total_cmp(&self.big[c]).then(c.cmp(&a)))
+                });
+            return (0, branch, l);
         }
         let mut to_out = Vec::new();
         let mut to_in = Vec::new();
