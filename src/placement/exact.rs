@@ -3,7 +3,9 @@
 //! For every [`CoveringProblem`] (maximal covering, k-coverage, per-class inventories), on the
 //! [presolved](super::presolve) model. The budget, spacing conflicts and mutual-support rules
 //! are handled by [`side`](self::side) (budget multiplier in the bound, propagation, feasible
-//! leaves and repaired incumbents; see its docs).
+//! leaves and repaired incumbents; see its docs); when the model has support rules, or a
+//! budget with one cost per group, the node Lagrangian keeps the budget exactly and charges
+//! the protectors ([`rules`](self::rules)).
 //!
 //! # Bounds
 //!
@@ -80,30 +82,31 @@
 //! spatial cardinality branching was measured worse than single-candidate branching there.
 //!
 //! What stops the Kyiv proof (placement model, flat; measured 2026-12-01 with a temporary
-//! trace, load 1–5 on 2 cores): the presolved model has 14 130 units, 1 926 candidates
-//! (groups of capacity 2 / 6 / 16: Patriot-class, medium-range, counter-UAS), 1.07 M
-//! non-zeros, a budget of 2 000, 3 407 conflicts and 610 support rules. The root bound is
-//! 62 881.6 against the incumbent 62 838.1 (gap 43.5). At the root's final multipliers every
-//! counter-UAS score is 0: those sites cover almost nothing and matter only as protectors,
-//! but the support rules are dropped from the relaxation, so its inner maximiser (24 sites,
-//! cost 2 020 > 2 000 at `μ ≈ 0.085`) leaves 7 rules unmet (2 fixed sites and 5 chosen
-//! Patriot-class and medium-range sites, each needing 1 of 10–14 protectors). Pair conflicts
-//! are nearly never violated there (0–1 pairs). Branching on single candidates therefore
-//! barely moves the bound: each best-first node lowers the pool's best bound by about
-//! 0.003 (62 881.51 after 10 nodes, 62 880.77 after 250, no node pruned, the pool growing
-//! by one per node), about 70 ms per node at 60 iterations, so the 43.5 gap is out of reach
-//! by orders of magnitude. The lever is a relaxation that charges the protectors: the
-//! protectors a chosen site needs consume capacity of the counter-UAS group and budget, which
-//! `L(λ, μ)` ignores. Dualising the rules was measured slow (see [`side`]); not tried yet:
-//! keeping the rules in the inner maximiser (a protected candidate's score paired with its
-//! cheapest protector's budget and capacity, valid only where protectors cannot be shared,
-//! or a rule-aware knapsack per group), and branching on an unmet rule (protected site out /
-//! one of its protectors in).
+//! trace, load 2–3 on 2 cores while other engineers compiled): the presolved model has 14 130
+//! units, 1 926 candidates (groups of capacity 2 / 6 / 16 with one cost each, 400 / 150 / 20:
+//! Patriot-class, medium-range, counter-UAS), 1.07 M non-zeros, a budget of 2 000, 3 407
+//! conflicts and 610 support rules (need 1; 608 protect a Patriot-class or medium-range
+//! site, 2 a fixed site; every protector is counter-UAS, each listed by 1–6 rules). The
+//! incumbent 62 838.1 (2 + 6 + 15 sites, cost exactly 2 000) is 43.5 below the root bound
+//! 62 881.7 of the plain evaluation. The rule-aware evaluation ([`rules`]: the budget kept
+//! exactly by group counts, every chosen protected site charged its cheapest protector's
+//! displacement of the counter-UAS top set, shared among the rules that protector serves)
+//! gives 62 880.8 at the root; even charging every rule its protector in full (not a valid
+//! bound: shared protectors are charged twice) gives only 62 878.5. The protectors and the
+//! budget's integrality account for at most 3 of the 43.5: what stops the proof is the
+//! covering relaxation itself (fractional coverage, as on `mclp_10k_1k`), not the side
+//! constraints. Branching on an unmet rule is branching on its protected site (the rule is
+//! active exactly when that site is in), so it adds nothing beyond the rule-aware bound.
+//! After 10 s: 62 880.7 (rule-aware, 15 nodes) against 62 881.2 (plain, 92 nodes) in the
+//! same session; the rule-aware evaluation costs about 3.5× a plain one per subgradient
+//! iteration there and turns reduced-cost fixing off. Closing the Kyiv gap needs node
+//! bounds at the LP level or below (see the `mclp_10k_1k` paragraph above).
 
 use super::objective::CoveringProblem;
 use rayon::prelude::*;
 use std::time::Instant;
 
+mod rules;
 mod side;
 mod tree;
 
@@ -345,6 +348,7 @@ impl<'p> Bnb<'p> {
                 .with_min_len(64)
                 .for_each(score);
         }
+        self.side.structured_now = rules::usable(self);
         side::price_budget(self);
     }
 
@@ -357,6 +361,10 @@ impl<'p> Bnb<'p> {
             if d > 0.0 {
                 l += f64::from(self.ru[u] - self.cover_in[u]) * d;
             }
+        }
+        if self.side.structured_now {
+            let (v, x) = rules::evaluate(self);
+            return Eval { l: l + v, x };
         }
         let mut x = Vec::new();
         let mut buf: Vec<u32> = Vec::new();
@@ -505,6 +513,35 @@ impl<'p> Bnb<'p> {
         let thr = self.threshold();
         if l < thr {
             return (0, None, l);
+        }
+        if self.side.structured_now {
+            // no reduced-cost fixing on the rule-aware bound ([`rules`]): branch on the
+            // chosen candidate of largest score, protected groups first
+            let st = self.side.structure.as_ref();
+            let key = |c: u32| {
+                let g = self.p.groups[c as usize] as usize;
+                (
+                    st.is_some_and(|s| !s.is_protector_group(g)),
+                    self.big[c as usize],
+                )
+            };
+            let branch = e
+                .x
+                .iter()
+                .copied()
+                .max_by(|&a, &c| {
+                    let (ka, kc) = (key(a), key(c));
+                    ka.0.cmp(&kc.0).then(ka.1.total_cmp(&kc.1)).then(c.cmp(&a))
+                })
+                .map(|c| c as usize)
+                .or_else(|| {
+                    (0..self.status.len())
+                        .filter(|&c| {
+                            self.status[c] == FREE && self.cap_left(self.p.groups[c] as usize) > 0
+                        })
+                        .max_by(|&a, &c| self.big[a].total_cmp(&self.big[c]).then(c.cmp(&a)))
+                });
+            return (0, branch, l);
         }
         let mut to_out = Vec::new();
         let mut to_in = Vec::new();

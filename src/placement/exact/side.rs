@@ -47,6 +47,10 @@ pub(super) struct Side {
     budget: Option<f64>,
     /// The budget multiplier of the current scores.
     mu: f64,
+    /// Structure of the rule-aware evaluation ([`super::rules`]), when it applies.
+    pub(super) structure: Option<super::rules::Structure>,
+    /// The current scores are evaluated rule-aware (no budget price in them).
+    pub(super) structured_now: bool,
 }
 
 impl Side {
@@ -59,6 +63,8 @@ impl Side {
             plain: budget.is_none() && p.conflict_adj.is_empty() && p.rules.is_empty(),
             budget,
             mu: 0.0,
+            structure: super::rules::Structure::new(p),
+            structured_now: false,
         }
     }
 }
@@ -82,6 +88,10 @@ const MU_STEPS: u32 = 48;
 /// multiplier `μ` and subtracts `μ·cost_c` from every free candidate's score.
 pub(super) fn price_budget(b: &mut Bnb) {
     b.side.mu = 0.0;
+    if b.side.structured_now {
+        // the rule-aware evaluation keeps the budget exactly
+        return;
+    }
     let Some(budget) = b.side.budget else {
         return;
     };

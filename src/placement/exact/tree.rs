@@ -62,6 +62,11 @@ impl Ord for Open {
 /// forced in or out only change the top set of `j`'s group. A small margin covers the
 /// different summation order.
 fn child_bounds(b: &Bnb<'_>, j: usize, at_lam: f64) -> (f64, f64) {
+    if b.side.structured_now {
+        // the rule-aware bound ([`super::rules`]): the children inherit the parent's
+        let l = at_lam + 1e-9 * at_lam.abs().max(1.0);
+        return (l, l);
+    }
     let g = b.p.groups[j] as usize;
     let cap = b.cap_left(g) as usize;
     let mut others: Vec<f64> = b.members[g]
