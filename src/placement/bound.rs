@@ -934,13 +934,13 @@ fn lagrangian_loop<'r>(
             &lp,
             &xbar,
             &lambda0,
-            pdhg::PdhgLimits {
+            Limits {
                 max_iterations,
                 deadline,
-                lower,
                 target_gap,
                 known_bound,
             },
+            lower,
         );
         drop(lambda0);
         iterations = iterations.saturating_add(po.iterations);

@@ -21,7 +21,7 @@
 //! and the per-unit reductions run over fixed chunks added in order: the same bits on any
 //! number of threads.
 
-use super::{chunked_sum, top_capacity, Stop, Transpose, CHUNK};
+use super::{chunked_sum, top_capacity, Limits, Stop, Transpose, CHUNK};
 use crate::placement::objective::CoveringProblem;
 use rayon::prelude::*;
 use std::time::Instant;
@@ -68,22 +68,6 @@ pub(crate) struct PdhgOutcome {
     pub(crate) stop: Stop,
     /// The last primal iterate (in `X`).
     pub(crate) x: Vec<f64>,
-}
-
-/// When [`pdhg`] stops.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct PdhgLimits {
-    /// Most iterations.
-    pub(crate) max_iterations: u32,
-    /// Wall-clock deadline.
-    pub(crate) deadline: Option<Instant>,
-    /// A feasible plan's value: stop once the bound meets it (closed) or is within
-    /// `target_gap` of it.
-    pub(crate) lower: f64,
-    /// Target relative gap (0: off), against the smaller of the bound and `known_bound`.
-    pub(crate) target_gap: f64,
-    /// A bound already known.
-    pub(crate) known_bound: f64,
 }
 
 impl<'a, 'r, 's, R, C> LpModel<'a, R, C>
@@ -212,12 +196,15 @@ fn dist2(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Restarted PDHG from `(x0, lambda0)` (`x0` is projected onto `X`, `lambda0` clamped to the
-/// box). See the [module docs](self). Returns the best bound and floor met.
+/// box), within `limits`; `lower` is a feasible plan's value: the search stops once the
+/// bound meets it (closed) or is within `limits.target_gap` of it. See the
+/// [module docs](self). Returns the best bound and floor met.
 pub(crate) fn pdhg<'r, 's, R, C>(
     lp: &LpModel<'_, R, C>,
     x0: &[f64],
     lambda0: &[f64],
-    limits: PdhgLimits,
+    limits: Limits,
+    lower: f64,
 ) -> PdhgOutcome
 where
     R: Fn(usize) -> &'r [u32] + Sync,
@@ -265,13 +252,11 @@ where
     let mut since_restart = 0u32;
     loop {
         let certified = bound.min(limits.known_bound);
-        if bound - limits.lower <= 1e-9 * bound.abs().max(1e-300) {
+        if bound - lower <= 1e-9 * bound.abs().max(1e-300) {
             stop = Stop::Closed;
             break;
         }
-        if limits.target_gap > 0.0
-            && certified - limits.lower <= limits.target_gap * certified.abs()
-        {
+        if limits.target_gap > 0.0 && certified - lower <= limits.target_gap * certified.abs() {
             stop = Stop::TargetGap;
             break;
         }
@@ -538,14 +523,13 @@ pub(crate) fn bracket_of(
         members: &members,
         parallel,
     };
-    let limits = PdhgLimits {
-        max_iterations,
-        deadline,
-        lower: value,
-        target_gap: 0.0,
-        known_bound: f64::INFINITY,
-    };
-    pdhg(&lp, &x0, &lambda0, limits)
+    pdhg(
+        &lp,
+        &x0,
+        &lambda0,
+        Limits::new(max_iterations, deadline),
+        value,
+    )
 }
 
 #[cfg(test)]
