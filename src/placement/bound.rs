@@ -1109,11 +1109,9 @@ mod tests {
         assert!(p.matrix.nnz() >= crate::placement::exact::PARALLEL_MIN_NNZ);
         let start = crate::placement::greedy::greedy(&p).unwrap();
         let run = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| lagrangian_bound(&p, &start.chosen, start.value, Limits::new(60, None)))
+            crate::placement::on_threads(threads, || {
+                lagrangian_bound(&p, &start.chosen, start.value, Limits::new(60, None))
+            })
         };
         let (a, b, c) = (run(1), run(2), run(3));
         for o in [&b, &c] {

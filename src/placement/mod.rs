@@ -59,6 +59,17 @@ pub(crate) mod presolve_fast;
 pub(crate) mod setcover;
 pub mod synthetic;
 
+/// Runs `f` on a rayon pool of `threads` threads (the unit tests' determinism checks across
+/// thread counts; the integration tests have their own in `tests/common`).
+#[cfg(test)]
+pub(crate) fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a rayon pool")
+        .install(f)
+}
+
 pub use candidates::{Candidate, CandidateOrigin, RuleCounts};
 pub use covering::{Algorithm, SetCoverSolution, Solution, SolveOptions, SolveStats};
 pub use matrix::{CoverageMatrix, UnitLayout};

@@ -369,13 +369,8 @@ mod tests {
             150_000, 400, 300_000.0, 8_000.0, 5,
         );
         let p = CoveringProblem::new(inst.matrix().unwrap(), 10);
-        let run = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| presolve_fast(&p).unwrap())
-        };
+        let run =
+            |threads: usize| crate::placement::on_threads(threads, || presolve_fast(&p).unwrap());
         let (a, b) = (run(1), run(3));
         assert_eq!(a.original, b.original);
         assert_eq!(a.stats, b.stats);

@@ -640,11 +640,7 @@ mod tests {
         assert!(p.matrix.nnz() >= crate::placement::exact::PARALLEL_MIN_NNZ);
         let g = crate::placement::greedy::greedy(&p).unwrap();
         let run = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| bracket_of(&p, &g.chosen, g.value, 400, None))
+            crate::placement::on_threads(threads, || bracket_of(&p, &g.chosen, g.value, 400, None))
         };
         let (a, b) = (run(1), run(3));
         assert_eq!(a.bound.to_bits(), b.bound.to_bits());
