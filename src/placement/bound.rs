@@ -70,11 +70,11 @@ pub(crate) enum Stop {
 }
 
 /// Sum over groups of the `capacity` largest positive scores.
-fn top_capacity(p: &CoveringProblem, scores: &[f64], members: &[Vec<u32>]) -> f64 {
+fn top_capacity(caps: &[u32], scores: &[f64], members: &[Vec<u32>]) -> f64 {
     let mut total = 0.0;
     let mut buf: Vec<f64> = Vec::new();
     for (g, mem) in members.iter().enumerate() {
-        let cap = p.capacities[g] as usize;
+        let cap = caps[g] as usize;
         if cap == 0 {
             continue;
         }
@@ -134,7 +134,7 @@ fn top_capacity_choice(
 /// evaluated value being a valid bound of the budgeted selection; without a budget, the plain
 /// top-capacity sum.
 fn relaxed_selection(p: &CoveringProblem, scores: &[f64], members: &[Vec<u32>]) -> f64 {
-    let plain = top_capacity(p, scores, members);
+    let plain = top_capacity(&p.capacities, scores, members);
     let (Some(budget), Some(costs)) = (p.budget, p.costs.as_ref()) else {
         return plain;
     };
@@ -144,7 +144,7 @@ fn relaxed_selection(p: &CoveringProblem, scores: &[f64], members: &[Vec<u32>]) 
             .zip(costs)
             .map(|(&s, &c)| s - mu * c)
             .collect();
-        mu * budget + top_capacity(p, &adjusted, members)
+        mu * budget + top_capacity(&p.capacities, &adjusted, members)
     };
     let hi = scores
         .iter()
@@ -922,6 +922,7 @@ fn lagrangian_loop<'r>(
             p,
             rows: &rows,
             cands: |v: usize| t.of(o.map_or(v, |o| o[v] as usize)),
+            caps: &p.capacities,
             cu: &cu,
             ru: &ru,
             constant,

@@ -106,6 +106,7 @@ use super::objective::CoveringProblem;
 use rayon::prelude::*;
 use std::time::Instant;
 
+mod lp_pass;
 mod rules;
 mod side;
 mod tree;
@@ -210,6 +211,12 @@ struct Bnb<'p> {
     members: Vec<Vec<u32>>,
     /// Budget, spacing conflicts and support rules ([`side`]).
     side: side::Side,
+    /// Candidates per unit, for the node LP passes ([`lp_pass`]).
+    trans: crate::placement::matrix::Transposed,
+    /// The last node LP pass's fractional plan: the next pass's primal start.
+    lp_x: Vec<f64>,
+    /// Whether the current node ran an LP pass (its children inherit [`Bnb::lp_x`]).
+    lp_pass_ran: bool,
 }
 
 /// Per-node Lagrangian evaluation.
@@ -229,7 +236,6 @@ impl<'p> Bnb<'p> {
         let integral = cu.iter().all(|&c| (c - c.round()).abs() < 1e-9);
         let t = m.transpose();
         let free_cnt: Vec<u32> = (0..nu).map(|u| t.of(u).len() as u32).collect();
-        drop(t);
         let mut members: Vec<Vec<u32>> = vec![Vec::new(); p.capacities.len()];
         for (c, &g) in p.groups.iter().enumerate() {
             members[g as usize].push(c as u32);
@@ -261,6 +267,9 @@ impl<'p> Bnb<'p> {
             dir: vec![0.0; nu],
             members,
             side: side::Side::new(p),
+            trans: t,
+            lp_x: vec![0.0; n],
+            lp_pass_ran: false,
         };
         b.best_plan.sort_unstable();
         b
@@ -655,6 +664,7 @@ impl<'p> Bnb<'p> {
         log: &mut Vec<usize>,
     ) -> Step {
         self.nodes += 1;
+        self.lp_pass_ran = false;
         if !side::propagate(self, log) {
             return Step::Closed;
         }
@@ -663,11 +673,18 @@ impl<'p> Bnb<'p> {
         } else {
             self.limits.node_iterations
         };
+        let mut lp_iterations = if root {
+            lp_pass::ROOT_ITERATIONS
+        } else {
+            lp_pass::NODE_ITERATIONS
+        };
         let mut node_bound;
         let mut l_final;
         let branch = loop {
             let before = self.best_value;
             let l = self.subgradient(lam, &mut theta, iterations);
+            let l = lp_pass::tighten(self, lam, l, lp_iterations);
+            lp_iterations = lp_pass::NODE_ITERATIONS;
             node_bound = l;
             if root && self.root_bound.is_infinite() {
                 self.root_bound = l;
@@ -685,6 +702,11 @@ impl<'p> Bnb<'p> {
                 return Step::Closed;
             }
             let (fixed, branch, l2) = self.fix(lam, log);
+            let branch = if fixed == 0 {
+                lp_pass::branch(self).or(branch)
+            } else {
+                branch
+            };
             l_final = l2;
             node_bound = node_bound.min(l2);
             if root {

@@ -41,6 +41,8 @@ pub(crate) struct LpModel<'a, R, C> {
     pub(crate) rows: R,
     /// Candidates of unit `u` (same numbering as `rows`).
     pub(crate) cands: C,
+    /// Capacity of each group (`p.capacities`, or what a branch-and-bound node leaves).
+    pub(crate) caps: &'a [u32],
     /// `w_u / k_u` on active units, 0 elsewhere.
     pub(crate) cu: &'a [f64],
     /// Residual depth `r_u` on active units, 0 elsewhere.
@@ -68,6 +70,8 @@ pub(crate) struct PdhgOutcome {
     pub(crate) stop: Stop,
     /// The last primal iterate (in `X`).
     pub(crate) x: Vec<f64>,
+    /// The multipliers of [`PdhgOutcome::bound`].
+    pub(crate) lambda: Vec<f64>,
 }
 
 impl<'a, 'r, 's, R, C> LpModel<'a, R, C>
@@ -119,7 +123,7 @@ where
                 0.0
             }
         });
-        self.constant + dual + top_capacity(self.p, big, self.members)
+        self.constant + dual + top_capacity(self.caps, big, self.members)
     }
 
     /// `f(x)` from `z = Ax`.
@@ -141,7 +145,7 @@ where
     /// found by bisection (the upper end kept: the result is always feasible).
     fn project(&self, v: &mut [f64], tau: &[f64]) {
         for (g, mem) in self.members.iter().enumerate() {
-            let cap = f64::from(self.p.capacities[g]);
+            let cap = f64::from(self.caps[g]);
             let sum_at_shift = |t: f64| -> f64 {
                 mem.iter()
                     .map(|&c| (v[c as usize] - t * tau[c as usize]).clamp(0.0, 1.0))
@@ -230,6 +234,7 @@ where
     let mut big = vec![0.0; n];
     lp.gather_rows(&lam, &mut big);
     let mut bound = lp.dual_value(&lam, &big);
+    let mut best_lam = lam.clone();
     let mut floor = lp.primal_value(&z);
     // primal weight: the mean multiplier range (λ and x on comparable scales)
     let active = cu.iter().filter(|&&c| c > 0.0).count().max(1) as f64;
@@ -295,7 +300,10 @@ where
         std::mem::swap(&mut z, &mut zn);
         lp.gather_rows(&lam, &mut big);
         let l_now = lp.dual_value(&lam, &big);
-        bound = bound.min(l_now);
+        if l_now < bound {
+            bound = l_now;
+            best_lam.copy_from_slice(&lam);
+        }
         // running averages
         n_avg += 1;
         let a = 1.0 / f64::from(n_avg);
@@ -313,7 +321,10 @@ where
         lp.gather_rows(&l_avg, &mut ba);
         let (fa, la) = (lp.primal_value(&za), lp.dual_value(&l_avg, &ba));
         floor = floor.max(fa);
-        bound = bound.min(la);
+        if la < bound {
+            bound = la;
+            best_lam.copy_from_slice(&l_avg);
+        }
         let gap_now = l_now - lp.primal_value(&z);
         let gap_avg = la - fa;
         let use_avg = gap_avg < gap_now;
@@ -351,6 +362,7 @@ where
         restarts,
         stop,
         x,
+        lambda: best_lam,
     }
 }
 
@@ -450,6 +462,7 @@ pub(crate) fn bracket_of(
             restarts: 0,
             stop: Stop::TimeLimit,
             x: Vec::new(),
+            lambda: Vec::new(),
         };
     };
     let (nu, n) = (m.n_units(), m.n_candidates());
@@ -517,6 +530,7 @@ pub(crate) fn bracket_of(
         p,
         rows,
         cands: |u: usize| t.of(u),
+        caps: &p.capacities,
         cu: &cu,
         ru: &ru,
         constant: m.initial_objective(),

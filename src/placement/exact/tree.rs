@@ -35,6 +35,8 @@ struct Open {
     fixings: Vec<u32>,
     /// The parent's multipliers.
     lam: Arc<Vec<f32>>,
+    /// The parent's last fractional plan of its LP pass ([`super::lp_pass`]), if it ran one.
+    x: Option<Arc<Vec<f32>>>,
     theta: f64,
 }
 
@@ -133,6 +135,9 @@ pub(super) fn best_first(b: &mut Bnb<'_>, mut lam: Vec<f64>, max_open_values: u6
                         .map(|&c| ((c as u32) << 1) | u32::from(b.status[c] == IN))
                         .collect();
                     let shared: Arc<Vec<f32>> = Arc::new(lam.iter().map(|&v| v as f32).collect());
+                    let x = b
+                        .lp_pass_ran
+                        .then(|| Arc::new(b.lp_x.iter().map(|&v| v as f32).collect()));
                     for dir in [IN, OUT] {
                         let mut f = fixings.clone();
                         f.push(((j as u32) << 1) | u32::from(dir == IN));
@@ -144,6 +149,7 @@ pub(super) fn best_first(b: &mut Bnb<'_>, mut lam: Vec<f64>, max_open_values: u6
                             depth: depth + 1,
                             fixings: f,
                             lam: Arc::clone(&shared),
+                            x: x.clone(),
                             theta: (theta * 2.0).min(0.5),
                         });
                     }
@@ -174,6 +180,10 @@ pub(super) fn best_first(b: &mut Bnb<'_>, mut lam: Vec<f64>, max_open_values: u6
             }
             lam.clear();
             lam.extend(o.lam.iter().map(|&v| f64::from(v)));
+            if let Some(x) = &o.x {
+                b.lp_x.clear();
+                b.lp_x.extend(x.iter().map(|&v| f64::from(v)));
+            }
             if fallback.is_some() {
                 // memory cap reached: this subtree depth first (it records its open bound
                 // itself when a limit stops it)
