@@ -110,6 +110,8 @@ mod rules;
 mod side;
 mod tree;
 
+pub(crate) use rules::RulesFallback;
+
 /// Work and time limits of the branch-and-bound.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ExactLimits {
@@ -150,6 +152,9 @@ pub(crate) struct ExactOutcome {
     /// `Some(n)` when the open-node pool reached its memory cap after `n` nodes and the
     /// search went on depth first (the bound of a search cut short is then weaker).
     pub(crate) depth_first_from: Option<u64>,
+    /// `Some` when the rule-aware evaluation fell back to the plain node Lagrangian (too many
+    /// budget count vectors): the bound then leaves the side constraints out.
+    pub(crate) rules_fallback: Option<RulesFallback>,
 }
 
 /// Which limit cut the search short.
@@ -841,6 +846,7 @@ fn search(
         iterations: b.iterations,
         stopped_by: b.stopped_by,
         depth_first_from,
+        rules_fallback: b.side.fallback,
     }
 }
 
@@ -916,6 +922,27 @@ pub(crate) fn order_diagnostic(o: &ExactOutcome) -> Option<crate::diagnostic::Di
              the rest of the search ran depth first"
         ),
     ))
+}
+
+/// The diagnostic of a search whose rule-aware bound fell back to the plain node Lagrangian,
+/// if it did.
+pub(crate) fn rules_diagnostic(o: &ExactOutcome) -> Option<crate::diagnostic::Diagnostic> {
+    use crate::diagnostic::{codes, Diagnostic};
+    let f = o.rules_fallback?;
+    Some(
+        Diagnostic::info(
+            codes::PLACEMENT_EXACT_RULES_FALLBACK,
+            format!(
+                "the branch-and-bound's rule-aware bound needed up to {} budget count vectors \
+                 (limit {}): {} node evaluations used the plain node Lagrangian instead \
+                 (budget priced by a multiplier, support rules left out; valid, but looser)",
+                f.needed,
+                rules::MAX_COMBOS,
+                f.evaluations
+            ),
+        )
+        .with_field("budget"),
+    )
 }
 
 #[cfg(test)]

@@ -87,14 +87,22 @@ impl Structure {
     }
 }
 
-/// True when the rule-aware evaluation applies at the current node (a structure exists and
-/// the count vectors to enumerate stay within [`MAX_COMBOS`]).
-pub(super) fn usable(b: &Bnb) -> bool {
-    let Some(s) = b.side.structure.as_ref() else {
-        return false;
-    };
+/// The rule-aware evaluation fell back to the plain node Lagrangian because the count vectors
+/// to enumerate passed [`MAX_COMBOS`] (the bound stays valid, without the side constraints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RulesFallback {
+    /// The most count vectors one evaluation would have needed.
+    pub(crate) needed: u64,
+    /// Evaluations (subgradient iterations) that fell back.
+    pub(crate) evaluations: u64,
+}
+
+/// Count vectors one evaluation at the current node enumerates (the larger of the
+/// protector-group and the other groups' products); `None` without a structure.
+fn combos(b: &Bnb) -> Option<u64> {
+    let s = b.side.structure.as_ref()?;
     if !s.budgeted {
-        return true;
+        return Some(1);
     }
     let (mut np, mut nq) = (1u64, 1u64);
     for g in 0..b.p.capacities.len() {
@@ -105,7 +113,26 @@ pub(super) fn usable(b: &Bnb) -> bool {
             nq = nq.saturating_mul(n);
         }
     }
-    np <= MAX_COMBOS && nq <= MAX_COMBOS
+    Some(np.max(nq))
+}
+
+/// True when the rule-aware evaluation applies at the current node (a structure exists and
+/// the count vectors to enumerate stay within [`MAX_COMBOS`]); a fallback past that limit is
+/// recorded in the side state ([`RulesFallback`]).
+pub(super) fn usable(b: &mut Bnb) -> bool {
+    let Some(n) = combos(b) else {
+        return false;
+    };
+    if n <= MAX_COMBOS {
+        return true;
+    }
+    let f = b.side.fallback.get_or_insert(RulesFallback {
+        needed: 0,
+        evaluations: 0,
+    });
+    f.needed = f.needed.max(n);
+    f.evaluations += 1;
+    false
 }
 
 /// A rule charged at the node.

@@ -51,6 +51,8 @@ pub(super) struct Side {
     pub(super) structure: Option<super::rules::Structure>,
     /// The current scores are evaluated rule-aware (no budget price in them).
     pub(super) structured_now: bool,
+    /// Evaluations that fell back from the rule-aware evaluation ([`super::rules::usable`]).
+    pub(super) fallback: Option<super::rules::RulesFallback>,
 }
 
 impl Side {
@@ -65,6 +67,7 @@ impl Side {
             mu: 0.0,
             structure: super::rules::Structure::new(p),
             structured_now: false,
+            fallback: None,
         }
     }
 }
