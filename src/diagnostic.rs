@@ -213,6 +213,9 @@ pub mod codes {
     /// used the plain node Lagrangian instead: the bound is valid but leaves the side
     /// constraints out; the message gives the count needed against the limit (information).
     pub const PLACEMENT_EXACT_RULES_FALLBACK: &str = "placement.exact_rules_fallback";
+    /// The presolve stopped at the time limit and the unreduced model was solved (same
+    /// optimum; the answer depends on the machine's speed).
+    pub const PLACEMENT_PRESOLVE_TIME_LIMIT: &str = "placement.presolve_time_limit";
     // --- end placement code quality ---
     // --- bound at scale (src/placement/bound.rs) ---
     /// The bound's subgradient loop stopped at its iteration limit (`bound_iterations`) with
