@@ -625,14 +625,9 @@ mod tests {
     /// floor and bound on either side of each other, with the same bits on 1 and 3 threads.
     #[test]
     fn pdhg_is_the_same_on_any_thread_count() {
-        let inst = crate::placement::synthetic::SyntheticInstance::clustered(
-            50_000, 1_000, 300_000.0, 20_000.0, 7,
-        );
-        let p = CoveringProblem::new(inst.matrix().unwrap(), 25);
-        assert!(p.matrix.nnz() >= crate::placement::exact::PARALLEL_MIN_NNZ);
-        let g = crate::placement::greedy::greedy(&p).unwrap();
+        let (p, g) = super::super::parallel_fixture();
         let run = |threads: usize| {
-            crate::placement::on_threads(threads, || bracket_of(&p, &g.chosen, g.value, 400, None))
+            crate::placement::on_threads(threads, || bracket_of(p, &g.chosen, g.value, 400, None))
         };
         let (a, b) = (run(1), run(3));
         assert_eq!(a.bound.to_bits(), b.bound.to_bits());
