@@ -125,6 +125,15 @@ pub(crate) struct ExactLimits {
     pub(crate) deadline: Option<Instant>,
 }
 
+/// The limits of the tests' proofs: no node limit, 300 root and 40 node iterations, no deadline.
+#[cfg(test)]
+pub(crate) const PROOF_LIMITS: ExactLimits = ExactLimits {
+    max_nodes: u64::MAX,
+    root_iterations: 300,
+    node_iterations: 40,
+    deadline: None,
+};
+
 /// Result of the branch-and-bound.
 #[derive(Debug, Clone)]
 pub(crate) struct ExactOutcome {
@@ -978,7 +987,7 @@ mod tests {
             let p = instance(seed, g, d);
             let opt = optimum(&p);
             let v0 = p.evaluate(&[]);
-            let limits = ExactLimits { max_nodes: u64::MAX, root_iterations: 300, node_iterations: 40, deadline: None };
+            let limits = PROOF_LIMITS;
             let o = branch_and_bound(&p, &[], v0, limits);
             prop_assert!(o.proven);
             prop_assert!(p.check(&o.chosen).is_ok());

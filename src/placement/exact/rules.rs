@@ -394,22 +394,19 @@ fn advance(v: &mut [usize], radix: impl Fn(usize) -> usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{branch_and_bound, ExactLimits};
+    use super::super::{branch_and_bound, ExactLimits, PROOF_LIMITS};
     use crate::placement::matrix::CoverageMatrix;
-    use crate::placement::objective::{brute_force_optimum, CoveringProblem, SupportRule};
+    use crate::placement::objective::{
+        brute_force_optimum, CoveringProblem, SupportRule, XorShift,
+    };
     use proptest::prelude::*;
 
     /// A random layered problem (≤ 13 candidates): protected candidates in groups 0 and 1,
     /// protectors in group 2 shared between rules, one cost per group and a budget (or
     /// none), optional conflicts (also between protectors) and an unconditional rule.
     fn layered(seed: u64, budget: bool, conflicts: bool) -> CoveringProblem {
-        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut r = XorShift::new(seed);
+        let mut next = |n: u64| r.below(n);
         let nu = 8 + next(30) as usize;
         let nq = 2 + next(5) as usize;
         let np = 2 + next(5) as usize;
@@ -502,12 +499,7 @@ mod tests {
         prop_assert!(super::Structure::new(p).is_some() || p.rules.is_empty());
         prop_assert!(p.check(start).is_ok());
         let v0 = p.evaluate(start);
-        let limits = ExactLimits {
-            max_nodes: u64::MAX,
-            root_iterations: 300,
-            node_iterations: 40,
-            deadline: None,
-        };
+        let limits = PROOF_LIMITS;
         let o = branch_and_bound(p, start, v0, limits);
         prop_assert!(o.proven);
         prop_assert!(p.check(&o.chosen).is_ok(), "{:?}", p.check(&o.chosen));
@@ -559,9 +551,7 @@ mod tests {
     fn charging_shared_protectors_in_full_is_caught() {
         let limits = ExactLimits {
             max_nodes: 1,
-            root_iterations: 300,
-            node_iterations: 40,
-            deadline: None,
+            ..PROOF_LIMITS
         };
         super::UNSHARED.with(|u| u.set(true));
         let mut wrong = 0;
