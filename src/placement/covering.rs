@@ -82,7 +82,8 @@ impl std::fmt::Display for Algorithm {
 pub struct SolveOptions {
     /// The algorithm.
     pub algorithm: Algorithm,
-    /// Wall-clock limit for local search, the bound's subgradient loop and the MILP together:
+    /// Wall-clock limit for presolve, local search, the bound's subgradient loop and the MILP
+    /// together (checked between presolve's phases and before the local search's setup):
     /// a safety net, the work limits below decide the result. When it is hit the best plan
     /// found so far is returned with a warning diagnostic saying which stage it cut (the
     /// result then depends on the machine's speed). Default 120 s. Any duration is accepted
