@@ -207,6 +207,16 @@ pub mod codes {
     pub const PLACEMENT_PROOF_REJECTED: &str = "placement.proof_rejected";
     /// Set covering: the lower bound's subgradient stopped at the time limit.
     pub const PLACEMENT_COVER_TIME_LIMIT: &str = "placement.cover_time_limit";
+    // --- placement code quality (clean8) ---
+    /// The exact branch-and-bound's rule-aware bound (budget kept exactly by group counts,
+    /// protectors charged) would have enumerated more budget count vectors than its limit and
+    /// used the plain node Lagrangian instead: the bound is valid but leaves the side
+    /// constraints out; the message gives the count needed against the limit (information).
+    pub const PLACEMENT_EXACT_RULES_FALLBACK: &str = "placement.exact_rules_fallback";
+    /// The presolve stopped at the time limit and the unreduced model was solved (same
+    /// optimum; the answer depends on the machine's speed).
+    pub const PLACEMENT_PRESOLVE_TIME_LIMIT: &str = "placement.presolve_time_limit";
+    // --- end placement code quality ---
     // --- bound at scale (src/placement/bound.rs) ---
     /// The bound's subgradient loop stopped at its iteration limit (`bound_iterations`) with
     /// the certified gap still above the requested target (any gap when none is set): the

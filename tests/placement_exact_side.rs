@@ -157,3 +157,53 @@ fn side_constrained_node_limit_is_honest() {
     }
     assert!(checked > 0, "no instance needed more than one node");
 }
+
+/// One candidate per class, `classes` classes of capacity 1 with distinct costs and a budget
+/// that buys about a third of them: the rule-aware bound enumerates `2^classes` count vectors
+/// at the root.
+fn classes_problem(seed: u64, classes: usize) -> CoveringProblem {
+    let mut r = Lcg(seed ^ 0x00C1_A55E_5000);
+    let (w, sets) = random_sets(&mut r, 40, classes, 8);
+    let m = CoverageMatrix::from_sets(w, &sets).unwrap();
+    let costs: Vec<f64> = (0..classes).map(|c| 1.0 + c as f64).collect();
+    let budget = costs.iter().sum::<f64>() / 3.0;
+    CoveringProblem::new(m, 0)
+        .with_groups((0..classes).collect(), vec![1; classes])
+        .unwrap()
+        .with_costs(costs, Some(budget))
+        .unwrap()
+}
+
+/// Past `MAX_COMBOS` (4096) budget count vectors the rule-aware bound falls back to the plain
+/// node Lagrangian and says so once, with the figure (13 classes: 8192); at exactly the limit
+/// (12 classes: 4096) it does not. Both prove the brute-force optimum.
+#[test]
+fn rule_aware_fallback_is_reported() {
+    for (classes, expect) in [(13, true), (12, false)] {
+        let mut ran = 0;
+        for seed in 0..12 {
+            let p = classes_problem(seed, classes);
+            let s = covering::solve(&p, &exact(false)).unwrap();
+            let opt = brute_force(&p);
+            assert!(s.proven_optimal && (s.objective - opt).abs() < 1e-9);
+            assert!(p.check(&s.chosen).is_ok());
+            if s.stats.nodes == 0 {
+                continue; // the bound met the plan before the branch-and-bound
+            }
+            ran += 1;
+            let found: Vec<_> = s
+                .diagnostics
+                .iter()
+                .filter(|d| d.code == codes::PLACEMENT_EXACT_RULES_FALLBACK)
+                .collect();
+            if expect {
+                assert_eq!(found.len(), 1, "{:?}", s.diagnostics);
+                let needed = format!("up to {} budget count vectors (limit 4096)", 1 << classes);
+                assert!(found[0].message.contains(&needed), "{}", found[0].message);
+            } else {
+                assert!(found.is_empty(), "{:?}", s.diagnostics);
+            }
+        }
+        assert!(ran > 0, "{classes} classes: the bound met every plan");
+    }
+}

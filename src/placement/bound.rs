@@ -1074,6 +1074,26 @@ pub(crate) fn stop_diagnostic(
     }
 }
 
+/// Test fixture of the thread-count checks (here and in [`pdhg`]): the clustered 50 k × 1 k
+/// instance (p 25, above [`PARALLEL_MIN_NNZ`](crate::placement::exact::PARALLEL_MIN_NNZ)
+/// non-zeros, so the parallel passes run) and its greedy plan, built once.
+#[cfg(test)]
+fn parallel_fixture() -> &'static (CoveringProblem, crate::placement::greedy::GreedyOutcome) {
+    static FIXTURE: std::sync::OnceLock<(
+        CoveringProblem,
+        crate::placement::greedy::GreedyOutcome,
+    )> = std::sync::OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let inst = crate::placement::synthetic::SyntheticInstance::clustered(
+            50_000, 1_000, 300_000.0, 20_000.0, 7,
+        );
+        let p = CoveringProblem::new(inst.matrix().unwrap(), 25);
+        assert!(p.matrix.nnz() >= crate::placement::exact::PARALLEL_MIN_NNZ);
+        let g = crate::placement::greedy::greedy(&p).unwrap();
+        (p, g)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1103,15 +1123,10 @@ mod tests {
     /// bounds and plans on 1 and 3 threads.
     #[test]
     fn lagrangian_is_the_same_on_any_thread_count() {
-        let inst = crate::placement::synthetic::SyntheticInstance::clustered(
-            50_000, 1_000, 300_000.0, 20_000.0, 7,
-        );
-        let p = CoveringProblem::new(inst.matrix().unwrap(), 25);
-        assert!(p.matrix.nnz() >= crate::placement::exact::PARALLEL_MIN_NNZ);
-        let start = crate::placement::greedy::greedy(&p).unwrap();
+        let (p, start) = parallel_fixture();
         let run = |threads: usize| {
             crate::placement::on_threads(threads, || {
-                lagrangian_bound(&p, &start.chosen, start.value, Limits::new(60, None))
+                lagrangian_bound(p, &start.chosen, start.value, Limits::new(60, None))
             })
         };
         let (a, b, c) = (run(1), run(2), run(3));
@@ -1123,7 +1138,7 @@ mod tests {
         }
         // a deadline already passed stops the setup (transpose, renumbering) before it runs
         let late = lagrangian_bound(
-            &p,
+            p,
             &start.chosen,
             start.value,
             Limits::new(60, Some(Instant::now())),

@@ -15,7 +15,7 @@
 use super::matrix::CoverageMatrix;
 use super::milp::MICROLP_MAX_VARIABLES;
 use super::objective::CoveringProblem;
-use super::presolve::{presolve, PresolveStats};
+use super::presolve::PresolveStats;
 use super::setcover::{cost_of, lagrangian_cover, shrink_equal_cost};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::error::{Error, Result};
@@ -82,7 +82,8 @@ impl std::fmt::Display for Algorithm {
 pub struct SolveOptions {
     /// The algorithm.
     pub algorithm: Algorithm,
-    /// Wall-clock limit for local search, the bound's subgradient loop and the MILP together:
+    /// Wall-clock limit for presolve, local search, the bound's subgradient loop and the MILP
+    /// together (checked between presolve's phases and before the local search's setup):
     /// a safety net, the work limits below decide the result. When it is hit the best plan
     /// found so far is returned with a warning diagnostic saying which stage it cut (the
     /// result then depends on the machine's speed). Default 120 s. Any duration is accepted
@@ -248,15 +249,14 @@ pub fn solve(problem: &CoveringProblem, options: &SolveOptions) -> Result<Soluti
     }
     let t0 = Instant::now();
     // large models: the same reductions without the full transpose (bound at scale)
-    let pre = if problem.matrix.nnz() >= super::exact::PARALLEL_MIN_NNZ {
-        super::presolve_fast::presolve_fast(problem)?
-    } else {
-        presolve(problem)?
-    };
+    let pre = super::presolve::reduce(problem, t0.checked_add(options.time_limit))?;
     // the time limit counts from the call, presolve included
     let rest = SolveOptions {
         time_limit: options.time_limit.saturating_sub(t0.elapsed()),
         ..*options
+    };
+    let Some(pre) = pre else {
+        return super::presolve::unreduced(problem, &rest, t0);
     };
     let mut s = super::pipeline::solve_model(&pre.problem, &rest)?;
     super::presolve::map_back(problem, &pre, &mut s, t0)?;

@@ -111,6 +111,8 @@ mod rules;
 mod side;
 mod tree;
 
+pub(crate) use rules::RulesFallback;
+
 /// Work and time limits of the branch-and-bound.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ExactLimits {
@@ -123,6 +125,15 @@ pub(crate) struct ExactLimits {
     /// Safety net.
     pub(crate) deadline: Option<Instant>,
 }
+
+/// The limits of the tests' proofs: no node limit, 300 root and 40 node iterations, no deadline.
+#[cfg(test)]
+pub(crate) const PROOF_LIMITS: ExactLimits = ExactLimits {
+    max_nodes: u64::MAX,
+    root_iterations: 300,
+    node_iterations: 40,
+    deadline: None,
+};
 
 /// Result of the branch-and-bound.
 #[derive(Debug, Clone)]
@@ -151,6 +162,9 @@ pub(crate) struct ExactOutcome {
     /// `Some(n)` when the open-node pool reached its memory cap after `n` nodes and the
     /// search went on depth first (the bound of a search cut short is then weaker).
     pub(crate) depth_first_from: Option<u64>,
+    /// `Some` when the rule-aware evaluation fell back to the plain node Lagrangian (too many
+    /// budget count vectors): the bound then leaves the side constraints out.
+    pub(crate) rules_fallback: Option<RulesFallback>,
 }
 
 /// Which limit cut the search short.
@@ -863,6 +877,7 @@ fn search(
         iterations: b.iterations,
         stopped_by: b.stopped_by,
         depth_first_from,
+        rules_fallback: b.side.fallback,
     }
 }
 
@@ -940,6 +955,27 @@ pub(crate) fn order_diagnostic(o: &ExactOutcome) -> Option<crate::diagnostic::Di
     ))
 }
 
+/// The diagnostic of a search whose rule-aware bound fell back to the plain node Lagrangian,
+/// if it did.
+pub(crate) fn rules_diagnostic(o: &ExactOutcome) -> Option<crate::diagnostic::Diagnostic> {
+    use crate::diagnostic::{codes, Diagnostic};
+    let f = o.rules_fallback?;
+    Some(
+        Diagnostic::info(
+            codes::PLACEMENT_EXACT_RULES_FALLBACK,
+            format!(
+                "the branch-and-bound's rule-aware bound needed up to {} budget count vectors \
+                 (limit {}): {} node evaluations used the plain node Lagrangian instead \
+                 (budget priced by a multiplier, support rules left out; valid, but looser)",
+                f.needed,
+                rules::MAX_COMBOS,
+                f.evaluations
+            ),
+        )
+        .with_field("budget"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -973,7 +1009,7 @@ mod tests {
             let p = instance(seed, g, d);
             let opt = optimum(&p);
             let v0 = p.evaluate(&[]);
-            let limits = ExactLimits { max_nodes: u64::MAX, root_iterations: 300, node_iterations: 40, deadline: None };
+            let limits = PROOF_LIMITS;
             let o = branch_and_bound(&p, &[], v0, limits);
             prop_assert!(o.proven);
             prop_assert!(p.check(&o.chosen).is_ok());

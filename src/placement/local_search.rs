@@ -33,6 +33,7 @@
 use super::interchange::Tables;
 use super::matrix::Transposed;
 use super::objective::{CoveringProblem, State};
+use super::presolve::passed;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
@@ -143,6 +144,9 @@ impl<'p> Search<'p> {
         let mut touched: Vec<u32> = Vec::new();
         let mut passes = 0;
         while passes < max_passes {
+            if passed(deadline) {
+                return true;
+            }
             passes += 1;
             out.passes += 1;
             // fresh gains each pass (no drift accumulates across passes)
@@ -357,7 +361,7 @@ impl<'p> Search<'p> {
         out.passes += 1;
         let mut moves = 0u64;
         while moves < limit {
-            if moves % 16 == 15 && deadline.is_some_and(|d| Instant::now() >= d) {
+            if passed(deadline) {
                 return true;
             }
             let Some((_, o, i)) = self.best_swap(tb, None, out) else {
@@ -466,6 +470,15 @@ fn empty_outcome(value: f64) -> LocalSearchOutcome {
     }
 }
 
+/// The outcome of a search the deadline stopped before its setup: `start`, sorted, unchanged.
+fn unsearched(p: &CoveringProblem, start: &[usize]) -> LocalSearchOutcome {
+    let mut out = empty_outcome(p.evaluate(start));
+    out.chosen = start.to_vec();
+    out.chosen.sort_unstable();
+    out.hit_deadline = true;
+    out
+}
+
 /// Swap local search from `start` (which should be feasible). See the [module docs](self).
 #[cfg(test)]
 pub(crate) fn local_search(
@@ -491,6 +504,10 @@ pub(crate) fn iterated_local_search(
     rounds: u32,
     deadline: Option<Instant>,
 ) -> LocalSearchOutcome {
+    if passed(deadline) {
+        // not even the setup (transpose, tables: seconds at scale) fits: the start as it is
+        return unsearched(p, start);
+    }
     let search = Search::new(p);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut best = State::from_set(p, start);
@@ -506,7 +523,9 @@ pub(crate) fn iterated_local_search(
             .min(p.n_candidates()),
     );
     out.plain = !fast;
-    if fast {
+    if passed(deadline) {
+        out.hit_deadline = true;
+    } else if fast {
         let mut tb = Tables::new(best, &search.t);
         out.hit_deadline = search.fast_descent(&mut tb, max_passes, deadline, &mut out);
         best = tb.s;
@@ -831,6 +850,22 @@ mod tests {
         let ils = iterated_local_search(&p, &start, 1, 100, 16, None);
         assert!(ils.value >= out.value);
         assert_eq!(ils.value, p.evaluate(&ils.chosen));
+    }
+
+    /// A deadline already passed returns the start unchanged (sorted) and says so, for the
+    /// fast and the plain search alike.
+    #[test]
+    fn passed_deadline_returns_the_start() {
+        let p = problem();
+        let start = [5, 4, 3, 2, 1, 0];
+        let past = Some(Instant::now());
+        for rounds in [0, 16] {
+            let out = iterated_local_search(&p, &start, 1, 100, rounds, past);
+            assert!(out.hit_deadline);
+            assert_eq!(out.chosen, vec![0, 1, 2, 3, 4, 5]);
+            assert_eq!(out.value, p.evaluate(&start));
+            assert_eq!((out.swaps, out.passes), (0, 0));
+        }
     }
 
     /// The vectorised scan (one group, no side constraints) finds a swap of the same delta

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::evaluate::masks::Masks;
 use crate::scenario::MAX_REQUIRED_DEPTH;
 use crate::site::Site;
-use crate::terrain::Terrain;
+use crate::terrain::{MinHeightCache, Terrain, ViewshedCache};
 use crate::volume::Footprint;
 use rayon::prelude::*;
 use rstar::primitives::GeomWithData;
@@ -423,14 +423,12 @@ pub fn build_scenario_matrix(
     fixed: &[Site],
     max_nonzeros: u64,
 ) -> Result<(CoverageMatrix, UnitLayout)> {
-    build_scenario_matrix_with_terrain(
-        catalogue,
-        demand,
-        candidates,
-        fixed,
-        max_nonzeros,
-        &Terrain::Flat,
-    )
+    let terrain = &Terrain::Flat;
+    let masks = MaskSource::Sweep {
+        terrain,
+        cache: None,
+    };
+    build_masked(catalogue, demand, candidates, fixed, max_nonzeros, masks)
 }
 
 /// [`build_scenario_matrix`] over `terrain`: a site covers a unit iff its footprint covers the
@@ -460,15 +458,11 @@ pub fn build_scenario_matrix_with_terrain(
     max_nonzeros: u64,
     terrain: &Terrain,
 ) -> Result<(CoverageMatrix, UnitLayout)> {
-    build_scenario_matrix_cached(
-        catalogue,
-        demand,
-        candidates,
-        fixed,
-        max_nonzeros,
+    let masks = MaskSource::Sweep {
         terrain,
-        None,
-    )
+        cache: None,
+    };
+    build_masked(catalogue, demand, candidates, fixed, max_nonzeros, masks)
 }
 
 /// [`build_scenario_matrix_with_terrain`] taking the viewsheds from `cache` (and storing new
@@ -486,18 +480,10 @@ pub fn build_scenario_matrix_cached(
     fixed: &[Site],
     max_nonzeros: u64,
     terrain: &Terrain,
-    cache: Option<&crate::terrain::ViewshedCache>,
+    cache: Option<&ViewshedCache>,
 ) -> Result<(CoverageMatrix, UnitLayout)> {
-    build_masked(
-        catalogue,
-        demand,
-        candidates,
-        fixed,
-        max_nonzeros,
-        terrain,
-        cache,
-        None,
-    )
+    let masks = MaskSource::Sweep { terrain, cache };
+    build_masked(catalogue, demand, candidates, fixed, max_nonzeros, masks)
 }
 
 /// [`build_scenario_matrix_with_terrain`] reading every site's masks from its per-cell
@@ -522,33 +508,65 @@ pub fn build_scenario_matrix_min_heights(
     fixed: &[Site],
     max_nonzeros: u64,
     terrain: &Terrain,
-    heights: &crate::terrain::MinHeightCache,
+    heights: &MinHeightCache,
 ) -> Result<(CoverageMatrix, UnitLayout)> {
-    build_masked(
-        catalogue,
-        demand,
-        candidates,
-        fixed,
-        max_nonzeros,
-        terrain,
-        None,
-        Some(heights),
-    )
+    let masks = MaskSource::MinHeights { terrain, heights };
+    build_masked(catalogue, demand, candidates, fixed, max_nonzeros, masks)
 }
 
-/// The matrix builder behind [`build_scenario_matrix_cached`] and
-/// [`build_scenario_matrix_min_heights`].
-#[allow(clippy::too_many_arguments)]
+/// The terrain of a matrix build and where its masks come from (flat terrain: no mask).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum MaskSource<'a> {
+    /// Swept viewsheds, taken from (and stored in) the cache when one is given and
+    /// [serves](crate::terrain::ViewshedCache::serves) the terrain and the demand grid.
+    Sweep {
+        /// The terrain.
+        terrain: &'a Terrain,
+        /// The viewshed cache, if any.
+        cache: Option<&'a ViewshedCache>,
+    },
+    /// Minimum visible heights from the cache (computed into it on first use) when it
+    /// [serves](crate::terrain::MinHeightCache::serves) the terrain and the grid; swept
+    /// viewsheds otherwise.
+    MinHeights {
+        /// The terrain.
+        terrain: &'a Terrain,
+        /// The minimum-height cache.
+        heights: &'a MinHeightCache,
+    },
+}
+
+/// The caches a [`MaskSource`] computes its masks with.
+type Caches<'a> = (Option<&'a ViewshedCache>, Option<&'a MinHeightCache>);
+
+impl<'a> MaskSource<'a> {
+    /// The terrain.
+    fn terrain(self) -> &'a Terrain {
+        match self {
+            MaskSource::Sweep { terrain, .. } | MaskSource::MinHeights { terrain, .. } => terrain,
+        }
+    }
+
+    /// The (viewshed cache, minimum-height cache) pair the masks are computed with.
+    fn caches(self) -> Caches<'a> {
+        match self {
+            MaskSource::Sweep { cache, .. } => (cache, None),
+            MaskSource::MinHeights { heights, .. } => (None, Some(heights)),
+        }
+    }
+}
+
+/// The matrix builder behind [`build_scenario_matrix_cached`],
+/// [`build_scenario_matrix_min_heights`] and the netted model, with its masks from `masks`.
 fn build_masked(
     catalogue: &Catalogue,
     demand: &Demand,
     candidates: &[Site],
     fixed: &[Site],
     max_nonzeros: u64,
-    terrain: &Terrain,
-    cache: Option<&crate::terrain::ViewshedCache>,
-    heights: Option<&crate::terrain::MinHeightCache>,
+    masks: MaskSource<'_>,
 ) -> Result<(CoverageMatrix, UnitLayout)> {
+    let (terrain, (cache, heights)) = (masks.terrain(), masks.caches());
     let layers = catalogue.layers();
     let layout = UnitLayout {
         n_samples: demand.len(),

@@ -559,6 +559,28 @@ pub(crate) fn brute_force_optimum(p: &CoveringProblem) -> f64 {
         .fold(f64::NEG_INFINITY, f64::max)
 }
 
+/// The xorshift generator of the property tests' random problems (here and in the exact
+/// solver's tests): draws `x mod n` from a seed.
+#[cfg(test)]
+pub(crate) struct XorShift(u64);
+
+#[cfg(test)]
+impl XorShift {
+    /// The generator of `seed` (never the all-zero state).
+    pub(crate) fn new(seed: u64) -> XorShift {
+        XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// The next draw, reduced to `0..n` (`n ≥ 1`).
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        let x = &mut self.0;
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x % n
+    }
+}
+
 /// Shape of the random small problems of the property tests: every count is
 /// `base + draw(range)` (`(base, range)` pairs, `range ≥ 1`).
 #[cfg(test)]
@@ -604,13 +626,8 @@ pub(crate) fn random_problem(
     budget: bool,
     depth: bool,
 ) -> CoveringProblem {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut next = move |(base, range): (u64, u64)| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        base + x % range
-    };
+    let mut r = XorShift::new(seed);
+    let mut next = |(base, range): (u64, u64)| base + r.below(range);
     let nu = next(shape.units) as usize;
     let nc = next(shape.candidates) as usize;
     let w: Vec<f64> = (0..nu).map(|_| next(shape.weight) as f64).collect();

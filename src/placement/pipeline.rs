@@ -225,6 +225,7 @@ impl<'a> Run<'a> {
         self.proven = o.proven && self.value >= self.bound - 1e-8 * self.bound.abs().max(1.0);
         self.diagnostics.extend(super::exact::stop_diagnostic(&o));
         self.diagnostics.extend(super::exact::order_diagnostic(&o));
+        self.diagnostics.extend(super::exact::rules_diagnostic(&o));
     }
 
     /// The MILP (HiGHS with the `highs` feature, else microlp on small models).

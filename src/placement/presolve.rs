@@ -17,6 +17,10 @@
 //!
 //! The reduced problem is a [`CoveringProblem`] like any other; [`Presolved::original`] maps
 //! its candidates back.
+//!
+//! A deadline is checked between the phases (liveness, dominance, aggregation, rows): past
+//! it the presolve is abandoned (`Ok(None)`) and the caller solves the unreduced model (same
+//! optimum), saying so ([`crate::diagnostic::codes::PLACEMENT_PRESOLVE_TIME_LIMIT`]).
 
 use super::matrix::CoverageMatrix;
 use super::objective::CoveringProblem;
@@ -24,6 +28,7 @@ use crate::error::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::time::Instant;
 
 /// Reduction counts of a presolve.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -56,8 +61,28 @@ pub(crate) struct Presolved {
 /// Work budget (merge steps) of the dominance test.
 const DOMINANCE_WORK: u64 = 400_000_000;
 
-/// Presolves `p`. See the [module docs](self).
-pub(crate) fn presolve(p: &CoveringProblem) -> Result<Presolved> {
+/// True when `until` has passed.
+pub(crate) fn passed(until: Option<Instant>) -> bool {
+    until.is_some_and(|d| Instant::now() >= d)
+}
+
+/// Presolves `p` with [`presolve_fast`](super::presolve_fast::presolve_fast) on large models
+/// (at least [`PARALLEL_MIN_NNZ`](super::exact::PARALLEL_MIN_NNZ) non-zeros), [`presolve`]
+/// otherwise (the same result); `Ok(None)` when `until` passed first.
+pub(crate) fn reduce(p: &CoveringProblem, until: Option<Instant>) -> Result<Option<Presolved>> {
+    if p.matrix.nnz() >= super::exact::PARALLEL_MIN_NNZ {
+        super::presolve_fast::presolve_fast(p, until)
+    } else {
+        presolve(p, until)
+    }
+}
+
+/// Presolves `p`; `Ok(None)` when `until` passed between two phases. See the
+/// [module docs](self).
+pub(crate) fn presolve(p: &CoveringProblem, until: Option<Instant>) -> Result<Option<Presolved>> {
+    if passed(until) {
+        return Ok(None);
+    }
     let m = &p.matrix;
     let (nu, n) = (m.n_units(), m.n_candidates());
     let (w, k, init) = (m.weights(), m.required(), m.initial());
@@ -87,6 +112,9 @@ pub(crate) fn presolve(p: &CoveringProblem) -> Result<Presolved> {
         )
     };
     let rows = Rows { filtered, m };
+    if passed(until) {
+        return Ok(None);
+    }
     // candidate dominance
     let side_free = p.conflict_adj.is_empty() && p.rules.is_empty();
     let keep: Vec<bool> = if side_free {
@@ -94,6 +122,9 @@ pub(crate) fn presolve(p: &CoveringProblem) -> Result<Presolved> {
     } else {
         vec![true; n]
     };
+    if passed(until) {
+        return Ok(None);
+    }
     let original: Vec<usize> = (0..n).filter(|&c| keep[c]).collect();
     let mut new_index = vec![u32::MAX; n];
     for (i, &c) in original.iter().enumerate() {
@@ -126,6 +157,9 @@ pub(crate) fn presolve(p: &CoveringProblem) -> Result<Presolved> {
             h.finish()
         })
         .collect();
+    if passed(until) {
+        return Ok(None);
+    }
     let same = |a: usize, b: usize| -> bool {
         match (constant(a), constant(b)) {
             (true, true) => k[a] == k[b] && init[a].min(k[a]) == init[b].min(k[b]),
@@ -173,7 +207,7 @@ pub(crate) fn presolve(p: &CoveringProblem) -> Result<Presolved> {
         buf.dedup();
         matrix.push_sorted(&buf);
     }
-    Ok(assemble(p, nu, matrix, original))
+    Ok(Some(assemble(p, nu, matrix, original)))
 }
 
 /// The presolved problem from the reduced `matrix` and the kept candidates (`original`, in
@@ -241,6 +275,26 @@ pub(crate) fn map_back(
     s.stats.presolve = pre.stats;
     s.stats.total_s = t0.elapsed().as_secs_f64();
     Ok(())
+}
+
+/// Solves the unreduced `problem` after a presolve the time limit cut short, with a warning
+/// first among the diagnostics (`t0`: the call's start).
+pub(crate) fn unreduced(
+    problem: &CoveringProblem,
+    options: &super::covering::SolveOptions,
+    t0: Instant,
+) -> Result<super::covering::Solution> {
+    use crate::diagnostic::{codes, Diagnostic};
+    let mut s = super::pipeline::solve_model(problem, options)?;
+    let d = Diagnostic::warning(
+        codes::PLACEMENT_PRESOLVE_TIME_LIMIT,
+        "presolve stopped at the time limit: the unreduced model was solved (same optimum; \
+         the steps after it had no time left and the plan depends on the machine's speed)",
+    )
+    .with_field("time_limit");
+    s.diagnostics.insert(0, d);
+    s.stats.total_s = t0.elapsed().as_secs_f64();
+    Ok(s)
 }
 
 /// The candidates' rows restricted to live units (borrowed when every unit is live).
@@ -359,7 +413,7 @@ mod tests {
         #[test]
         fn presolve_keeps_optimum_and_objectives(seed in 0u64..1_000_000, g: bool, b: bool, d: bool) {
             let p = instance(seed, g, b, d);
-            let r = presolve(&p).unwrap();
+            let r = presolve(&p, None).unwrap().unwrap();
             let q = &r.problem;
             prop_assert!(q.n_candidates() <= p.n_candidates());
             prop_assert!(q.matrix.n_units() <= p.matrix.n_units());
@@ -383,7 +437,9 @@ mod tests {
             &[vec![0, 1], vec![0, 1, 2], vec![2], vec![3]],
         )
         .unwrap();
-        let r = presolve(&CoveringProblem::new(m, 2)).unwrap();
+        let r = presolve(&CoveringProblem::new(m, 2), None)
+            .unwrap()
+            .unwrap();
         // candidates 0 {0,1} and 2 {2} are both inside candidate 1 {0,1,2}
         assert_eq!(r.original, vec![1, 3]);
         assert_eq!(r.stats.candidates_after, 2);

@@ -23,9 +23,10 @@
 
 use super::matrix::CoverageMatrix;
 use super::objective::CoveringProblem;
-use super::presolve::{row_dominates, Presolved};
+use super::presolve::{passed, row_dominates, Presolved};
 use crate::error::Result;
 use rayon::prelude::*;
+use std::time::Instant;
 
 /// Work budget (merge steps) of the dominance test: the same as [`super::presolve`]'s.
 const DOMINANCE_WORK: u64 = 400_000_000;
@@ -34,8 +35,14 @@ const DOMINANCE_WORK: u64 = 400_000_000;
 const UNIT_BLOCK: usize = 1 << 16;
 
 /// Presolves `p` with the same result as [`super::presolve::presolve`], faster on large
-/// models. See the [module docs](self).
-pub(crate) fn presolve_fast(p: &CoveringProblem) -> Result<Presolved> {
+/// models; `Ok(None)` when `until` passed between two phases. See the [module docs](self).
+pub(crate) fn presolve_fast(
+    p: &CoveringProblem,
+    until: Option<Instant>,
+) -> Result<Option<Presolved>> {
+    if passed(until) {
+        return Ok(None);
+    }
     let m = &p.matrix;
     let (nu, n) = (m.n_units(), m.n_candidates());
     let (w, k, init) = (m.weights(), m.required(), m.initial());
@@ -62,12 +69,18 @@ pub(crate) fn presolve_fast(p: &CoveringProblem) -> Result<Presolved> {
         )
     };
     let rows = Rows { filtered, m };
+    if passed(until) {
+        return Ok(None);
+    }
     let side_free = p.conflict_adj.is_empty() && p.rules.is_empty();
     let keep: Vec<bool> = if side_free {
         dominance_keep(p, &rows, &degree, &residual)
     } else {
         vec![true; n]
     };
+    if passed(until) {
+        return Ok(None);
+    }
     let original: Vec<usize> = (0..n).filter(|&c| keep[c]).collect();
     // signatures over the kept rows: (kept degree, hash of the kept candidates in order)
     let sig = per_unit_blocks_rows(&original, &rows, nu, |acc: &mut (u32, u64), i| {
@@ -85,6 +98,9 @@ pub(crate) fn presolve_fast(p: &CoveringProblem) -> Result<Presolved> {
     };
     let mut order: Vec<u32> = (0..nu as u32).collect();
     order.par_sort_unstable_by_key(|&u| (key(u as usize), u));
+    if passed(until) {
+        return Ok(None);
+    }
     // group id per unit (runs of equal keys), then classes numbered by first unit
     let mut group = vec![0u32; nu];
     let mut group_first: Vec<u32> = Vec::new();
@@ -153,7 +169,10 @@ pub(crate) fn presolve_fast(p: &CoveringProblem) -> Result<Presolved> {
         )
         .all(|ok| ok);
     if !consistent {
-        return super::presolve::presolve(p);
+        return super::presolve::presolve(p, until);
+    }
+    if passed(until) {
+        return Ok(None);
     }
     let mut matrix = CoverageMatrix::new(weights)?
         .with_required_depth(req)?
@@ -182,7 +201,7 @@ pub(crate) fn presolve_fast(p: &CoveringProblem) -> Result<Presolved> {
         matrix.push_sorted(r);
     }
     drop(reduced);
-    Ok(super::presolve::assemble(p, nu, matrix, original))
+    Ok(Some(super::presolve::assemble(p, nu, matrix, original)))
 }
 
 /// The candidates' rows restricted to live units (borrowed when every unit is live).
@@ -333,8 +352,8 @@ mod tests {
     use proptest::prelude::*;
 
     fn same(p: &CoveringProblem) {
-        let a = presolve(p).unwrap();
-        let b = presolve_fast(p).unwrap();
+        let a = presolve(p, None).unwrap().unwrap();
+        let b = presolve_fast(p, None).unwrap().unwrap();
         assert_eq!(a.original, b.original);
         assert_eq!(a.stats, b.stats);
         assert_eq!(a.problem.matrix, b.problem.matrix);
@@ -361,6 +380,22 @@ mod tests {
         }
     }
 
+    /// A deadline already passed abandons both presolves before any work.
+    #[test]
+    fn passed_deadline_abandons_the_presolve() {
+        let inst = crate::placement::synthetic::SyntheticInstance::clustered(
+            5_000, 300, 300_000.0, 8_000.0, 4,
+        );
+        let p = CoveringProblem::new(inst.matrix().unwrap(), 10);
+        let past = Some(std::time::Instant::now());
+        assert!(presolve(&p, past).unwrap().is_none());
+        assert!(presolve_fast(&p, past).unwrap().is_none());
+        // a deadline far ahead changes nothing
+        let later = std::time::Instant::now().checked_add(std::time::Duration::from_secs(3600));
+        let (a, b) = (presolve(&p, later).unwrap(), presolve(&p, None).unwrap());
+        assert_eq!(a.map(|a| a.original), b.map(|b| b.original));
+    }
+
     /// The parallel passes (unit blocks, grouping sort, row rebuild) give the same result on
     /// 1 and 3 threads.
     #[test]
@@ -369,8 +404,9 @@ mod tests {
             150_000, 400, 300_000.0, 8_000.0, 5,
         );
         let p = CoveringProblem::new(inst.matrix().unwrap(), 10);
-        let run =
-            |threads: usize| crate::placement::on_threads(threads, || presolve_fast(&p).unwrap());
+        let run = |threads: usize| {
+            crate::placement::on_threads(threads, || presolve_fast(&p, None).unwrap().unwrap())
+        };
         let (a, b) = (run(1), run(3));
         assert_eq!(a.original, b.original);
         assert_eq!(a.stats, b.stats);

@@ -269,7 +269,10 @@ pub(crate) fn shrink_equal_cost(
     let _ = seed;
     'outer: while best.len() > lower_sites && Instant::now() < deadline {
         let k = best.len() - 1;
-        let pre = presolve(&twin(m, need, k)?)?;
+        let Some(pre) = presolve(&twin(m, need, k)?, Some(deadline))? else {
+            stopped = Some(ExactStop::Time);
+            break;
+        };
         let q = &pre.problem;
         let g = greedy(q)?;
         let (mut plan, mut value) = (g.chosen, g.value);

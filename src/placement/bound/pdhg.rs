@@ -390,8 +390,9 @@ pub struct LpBracket {
 /// # Parameters
 /// * `problem`: the covering model;
 /// * `max_iterations`: PDHG iterations at most;
-/// * `time_limit`: wall-clock limit counted after the presolve and the greedy (setup and
-///   iterations; the setup checks it between its passes over the matrix).
+/// * `time_limit`: wall-clock limit counted from the call (presolve, greedy, setup and
+///   iterations; the presolve and the setup check it between their passes over the matrix,
+///   and a presolve cut short leaves the unreduced model, whose LP is the same).
 ///
 /// # Returns
 /// The bracket `lower ≤ LP ≤ upper`, `upper` a certified bound on the optimum.
@@ -419,28 +420,19 @@ pub fn lp_bracket(
     max_iterations: u32,
     time_limit: std::time::Duration,
 ) -> crate::error::Result<LpBracket> {
-    let pre = if problem.matrix.nnz() >= crate::placement::exact::PARALLEL_MIN_NNZ {
-        crate::placement::presolve_fast::presolve_fast(problem)?
-    } else {
-        crate::placement::presolve::presolve(problem)?
-    };
-    let p = &pre.problem;
+    let deadline = Instant::now().checked_add(time_limit);
+    // past the deadline the presolve is abandoned: the unreduced model has the same bracket
+    let pre = crate::placement::presolve::reduce(problem, deadline)?;
+    let p = pre.as_ref().map_or(problem, |pre| &pre.problem);
     let g = crate::placement::greedy::greedy(p)?;
-    let start = Instant::now();
-    let o = bracket_of(
-        p,
-        &g.chosen,
-        g.value,
-        max_iterations,
-        start.checked_add(time_limit),
-    );
+    let o = bracket_of(p, &g.chosen, g.value, max_iterations, deadline);
     Ok(LpBracket {
         // the greedy plan is a (integral) point of the LP too
         lower: o.floor.max(g.value),
         upper: o.bound.min(p.matrix.max_objective()),
         iterations: o.iterations,
         restarts: o.restarts,
-        hit_time_limit: o.stop == Stop::TimeLimit,
+        hit_time_limit: o.stop == Stop::TimeLimit || pre.is_none(),
     })
 }
 
@@ -647,14 +639,9 @@ mod tests {
     /// floor and bound on either side of each other, with the same bits on 1 and 3 threads.
     #[test]
     fn pdhg_is_the_same_on_any_thread_count() {
-        let inst = crate::placement::synthetic::SyntheticInstance::clustered(
-            50_000, 1_000, 300_000.0, 20_000.0, 7,
-        );
-        let p = CoveringProblem::new(inst.matrix().unwrap(), 25);
-        assert!(p.matrix.nnz() >= crate::placement::exact::PARALLEL_MIN_NNZ);
-        let g = crate::placement::greedy::greedy(&p).unwrap();
+        let (p, g) = super::super::parallel_fixture();
         let run = |threads: usize| {
-            crate::placement::on_threads(threads, || bracket_of(&p, &g.chosen, g.value, 400, None))
+            crate::placement::on_threads(threads, || bracket_of(p, &g.chosen, g.value, 400, None))
         };
         let (a, b) = (run(1), run(3));
         assert_eq!(a.bound.to_bits(), b.bound.to_bits());

@@ -87,14 +87,22 @@ impl Structure {
     }
 }
 
-/// True when the rule-aware evaluation applies at the current node (a structure exists and
-/// the count vectors to enumerate stay within [`MAX_COMBOS`]).
-pub(super) fn usable(b: &Bnb) -> bool {
-    let Some(s) = b.side.structure.as_ref() else {
-        return false;
-    };
+/// The rule-aware evaluation fell back to the plain node Lagrangian because the count vectors
+/// to enumerate passed [`MAX_COMBOS`] (the bound stays valid, without the side constraints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RulesFallback {
+    /// The most count vectors one evaluation would have needed.
+    pub(crate) needed: u64,
+    /// Evaluations (subgradient iterations) that fell back.
+    pub(crate) evaluations: u64,
+}
+
+/// Count vectors one evaluation at the current node enumerates (the larger of the
+/// protector-group and the other groups' products); `None` without a structure.
+fn combos(b: &Bnb) -> Option<u64> {
+    let s = b.side.structure.as_ref()?;
     if !s.budgeted {
-        return true;
+        return Some(1);
     }
     let (mut np, mut nq) = (1u64, 1u64);
     for g in 0..b.p.capacities.len() {
@@ -105,7 +113,26 @@ pub(super) fn usable(b: &Bnb) -> bool {
             nq = nq.saturating_mul(n);
         }
     }
-    np <= MAX_COMBOS && nq <= MAX_COMBOS
+    Some(np.max(nq))
+}
+
+/// True when the rule-aware evaluation applies at the current node (a structure exists and
+/// the count vectors to enumerate stay within [`MAX_COMBOS`]); a fallback past that limit is
+/// recorded in the side state ([`RulesFallback`]).
+pub(super) fn usable(b: &mut Bnb) -> bool {
+    let Some(n) = combos(b) else {
+        return false;
+    };
+    if n <= MAX_COMBOS {
+        return true;
+    }
+    let f = b.side.fallback.get_or_insert(RulesFallback {
+        needed: 0,
+        evaluations: 0,
+    });
+    f.needed = f.needed.max(n);
+    f.evaluations += 1;
+    false
 }
 
 /// A rule charged at the node.
@@ -367,22 +394,19 @@ fn advance(v: &mut [usize], radix: impl Fn(usize) -> usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{branch_and_bound, ExactLimits};
+    use super::super::{branch_and_bound, ExactLimits, PROOF_LIMITS};
     use crate::placement::matrix::CoverageMatrix;
-    use crate::placement::objective::{brute_force_optimum, CoveringProblem, SupportRule};
+    use crate::placement::objective::{
+        brute_force_optimum, CoveringProblem, SupportRule, XorShift,
+    };
     use proptest::prelude::*;
 
     /// A random layered problem (≤ 13 candidates): protected candidates in groups 0 and 1,
     /// protectors in group 2 shared between rules, one cost per group and a budget (or
     /// none), optional conflicts (also between protectors) and an unconditional rule.
     fn layered(seed: u64, budget: bool, conflicts: bool) -> CoveringProblem {
-        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut r = XorShift::new(seed);
+        let mut next = |n: u64| r.below(n);
         let nu = 8 + next(30) as usize;
         let nq = 2 + next(5) as usize;
         let np = 2 + next(5) as usize;
@@ -475,12 +499,7 @@ mod tests {
         prop_assert!(super::Structure::new(p).is_some() || p.rules.is_empty());
         prop_assert!(p.check(start).is_ok());
         let v0 = p.evaluate(start);
-        let limits = ExactLimits {
-            max_nodes: u64::MAX,
-            root_iterations: 300,
-            node_iterations: 40,
-            deadline: None,
-        };
+        let limits = PROOF_LIMITS;
         let o = branch_and_bound(p, start, v0, limits);
         prop_assert!(o.proven);
         prop_assert!(p.check(&o.chosen).is_ok(), "{:?}", p.check(&o.chosen));
@@ -532,9 +551,7 @@ mod tests {
     fn charging_shared_protectors_in_full_is_caught() {
         let limits = ExactLimits {
             max_nodes: 1,
-            root_iterations: 300,
-            node_iterations: 40,
-            deadline: None,
+            ..PROOF_LIMITS
         };
         super::UNSHARED.with(|u| u.set(true));
         let mut wrong = 0;

@@ -51,6 +51,8 @@ pub(super) struct Side {
     pub(super) structure: Option<super::rules::Structure>,
     /// The current scores are evaluated rule-aware (no budget price in them).
     pub(super) structured_now: bool,
+    /// Evaluations that fell back from the rule-aware evaluation ([`super::rules::usable`]).
+    pub(super) fallback: Option<super::rules::RulesFallback>,
 }
 
 impl Side {
@@ -65,6 +67,7 @@ impl Side {
             mu: 0.0,
             structure: super::rules::Structure::new(p),
             structured_now: false,
+            fallback: None,
         }
     }
 }
@@ -384,9 +387,11 @@ pub(super) fn offer(b: &mut Bnb, x: &[u32]) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{branch_and_bound, ExactLimits};
+    use super::super::{branch_and_bound, ExactLimits, PROOF_LIMITS};
     use crate::placement::matrix::CoverageMatrix;
-    use crate::placement::objective::{brute_force_optimum, CoveringProblem, SupportRule};
+    use crate::placement::objective::{
+        brute_force_optimum, CoveringProblem, SupportRule, XorShift,
+    };
     use proptest::prelude::*;
 
     /// A random problem (≤ 13 candidates) with the side constraints asked for.
@@ -397,13 +402,8 @@ mod tests {
         conflicts: bool,
         rules: bool,
     ) -> CoveringProblem {
-        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut r = XorShift::new(seed);
+        let mut next = |n: u64| r.below(n);
         let nu = 8 + next(30) as usize;
         let nc = 4 + next(10) as usize;
         let w: Vec<f64> = (0..nu).map(|_| 1.0 + next(9) as f64).collect();
@@ -480,12 +480,7 @@ mod tests {
             };
             prop_assert!(p.check(&g.chosen).is_ok());
             let v0 = p.evaluate(&g.chosen);
-            let limits = ExactLimits {
-                max_nodes: u64::MAX,
-                root_iterations: 300,
-                node_iterations: 40,
-                deadline: None,
-            };
+            let limits = PROOF_LIMITS;
             let o = branch_and_bound(&p, &g.chosen, v0, limits);
             prop_assert!(o.proven);
             prop_assert!(p.check(&o.chosen).is_ok(), "{:?}", p.check(&o.chosen));
@@ -511,12 +506,7 @@ mod tests {
             let opt = brute_force_optimum(&p);
             let g = crate::placement::greedy::greedy(&p).unwrap();
             let v0 = p.evaluate(&g.chosen);
-            let limits = ExactLimits {
-                max_nodes: u64::MAX,
-                root_iterations: 300,
-                node_iterations: 40,
-                deadline: None,
-            };
+            let limits = PROOF_LIMITS;
             let o = branch_and_bound(&p, &g.chosen, v0, limits);
             assert!(o.proven);
             assert_eq!(o.value, opt, "seed {seed}");

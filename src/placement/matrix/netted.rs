@@ -21,7 +21,7 @@
 //! depend on pairs of candidates). The plan is evaluated with full netting afterwards, which
 //! picks that up; the planner says so with a `placement.netting_conservative` diagnostic.
 
-use super::{covered_units, CoverageMatrix, Indexed, UnitLayout};
+use super::{build_masked, covered_units, CoverageMatrix, Indexed, MaskSource, UnitLayout};
 use crate::catalogue::Catalogue;
 use crate::demand::Demand;
 use crate::error::Result;
@@ -53,15 +53,8 @@ pub(crate) fn build_scenario_matrix_netted(
     terrain: &Terrain,
     cache: Option<&ViewshedCache>,
 ) -> Result<(CoverageMatrix, UnitLayout)> {
-    let (own, layout) = super::build_scenario_matrix_cached(
-        catalogue,
-        demand,
-        candidates,
-        fixed,
-        max_nonzeros,
-        terrain,
-        cache,
-    )?;
+    let masks = MaskSource::Sweep { terrain, cache };
+    let (own, layout) = build_masked(catalogue, demand, candidates, fixed, max_nonzeros, masks)?;
     let (initial, tracked) = netted_evaluation(catalogue, demand, fixed, terrain)?;
     if !tracked.iter().any(|&t| t) {
         // nothing tracked by a fixed site: the model is the un-netted one
