@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 use skycover::evaluate::{EvalPath, Evaluator};
+use skycover::placement::{CoverageMatrix, UnitLayout};
 use skycover::terrain::{line_of_sight, synth, Dem, Terrain, Viewshed};
 use skycover::{Catalogue, Coverage, Demand, Footprint, Grid, Scenario, Site};
 
@@ -535,24 +536,69 @@ fn horizon_cap_on_flat_terrain_is_the_smooth_earth_formula() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Caches shared by placement and evaluation: one set-up
+
+/// The fractal terrain of [`terrains`].
+fn fractal_terrain() -> Terrain {
+    terrains().remove(2).1
+}
+
+/// The set-up of the cache tests: the builtin catalogue, a 1 km demand grid over the fractal
+/// terrain, 12 candidates and 2 fixed sites (seeded `seed` and `seed + 1`), and the scenario
+/// matrix built without any cache (the reference the cached builds must match).
+struct CacheFixture {
+    cat: Catalogue,
+    demand: Demand,
+    terrain: Terrain,
+    candidates: Vec<Site>,
+    fixed: Vec<Site>,
+    plain: (CoverageMatrix, UnitLayout),
+}
+
+impl CacheFixture {
+    fn new(seed: u64) -> CacheFixture {
+        let cat = Catalogue::builtin();
+        let demand = demand_grid(1_000.0);
+        let terrain = fractal_terrain();
+        let candidates = random_sites(&cat, 12, seed);
+        let fixed = random_sites(&cat, 2, seed + 1);
+        let plain = skycover::placement::matrix::build_scenario_matrix_with_terrain(
+            &cat,
+            &demand,
+            &candidates,
+            &fixed,
+            1 << 30,
+            &terrain,
+        )
+        .unwrap();
+        CacheFixture {
+            cat,
+            demand,
+            terrain,
+            candidates,
+            fixed,
+            plain,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // One viewshed cache shared by placement and evaluation
 
 #[test]
 fn a_shared_viewshed_cache_changes_no_result_and_serves_evaluation_after_placement() {
-    use skycover::placement::matrix::{
-        build_scenario_matrix_cached, build_scenario_matrix_with_terrain,
-    };
+    use skycover::placement::matrix::build_scenario_matrix_cached;
     use skycover::terrain::ViewshedCache;
     use std::sync::Arc;
-    let cat = Catalogue::builtin();
-    let demand = demand_grid(1_000.0);
-    let (_, terrain) = terrains().remove(2);
-    let candidates = random_sites(&cat, 12, 21);
-    let fixed = random_sites(&cat, 2, 22);
+    let CacheFixture {
+        cat,
+        demand,
+        terrain,
+        candidates,
+        fixed,
+        plain,
+    } = CacheFixture::new(21);
     let cache = Arc::new(ViewshedCache::new(terrain.clone(), *demand.grid()));
-    let plain =
-        build_scenario_matrix_with_terrain(&cat, &demand, &candidates, &fixed, 1 << 30, &terrain)
-            .unwrap();
     let cached = build_scenario_matrix_cached(
         &cat,
         &demand,
@@ -603,7 +649,7 @@ fn a_shared_viewshed_cache_changes_no_result_and_serves_evaluation_after_placeme
 #[test]
 fn cached_viewsheds_do_not_depend_on_request_history() {
     use skycover::terrain::{ViewshedCache, ViewshedTarget};
-    let (_, terrain) = terrains().remove(2);
+    let terrain = fractal_terrain();
     let grid = *demand_grid(500.0).grid();
     let k = 4.0 / 3.0;
     let targets = [
@@ -637,20 +683,18 @@ fn cached_viewsheds_do_not_depend_on_request_history() {
 
 #[test]
 fn a_shared_min_height_cache_gives_placement_and_evaluation_the_same_depths() {
-    use skycover::placement::matrix::{
-        build_scenario_matrix_min_heights, build_scenario_matrix_with_terrain,
-    };
+    use skycover::placement::matrix::build_scenario_matrix_min_heights;
     use skycover::terrain::MinHeightCache;
     use std::sync::Arc;
-    let cat = Catalogue::builtin();
-    let demand = demand_grid(1_000.0);
-    let (_, terrain) = terrains().remove(2);
-    let candidates = random_sites(&cat, 12, 31);
-    let fixed = random_sites(&cat, 2, 32);
+    let CacheFixture {
+        cat,
+        demand,
+        terrain,
+        candidates,
+        fixed,
+        plain: (plain, _),
+    } = CacheFixture::new(31);
     let heights = Arc::new(MinHeightCache::new(terrain.clone(), *demand.grid()));
-    let (plain, _) =
-        build_scenario_matrix_with_terrain(&cat, &demand, &candidates, &fixed, 1 << 30, &terrain)
-            .unwrap();
     let (read, layout) = build_scenario_matrix_min_heights(
         &cat,
         &demand,

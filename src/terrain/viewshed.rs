@@ -249,13 +249,7 @@ enum SectorFit {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Viewshed {
-    grid: Grid,
-    site: [f64; 2],
-    max_range_m: f64,
-    i0: usize,
-    j0: usize,
-    w: usize,
-    h: usize,
+    frame: SiteWindow,
     stride: usize,
     bits: Vec<u64>,
     rays: usize,
@@ -293,6 +287,64 @@ impl Window {
 
     fn is_empty(&self) -> bool {
         self.i0 >= self.i1 || self.j0 >= self.j1
+    }
+}
+
+/// The frame of a per-site raster over an evaluation grid, shared by [`Viewshed`] and
+/// [`MinHeightMap`]: the grid, the site, the range and the window of cells
+/// `[i0, i0 + w) × [j0, j0 + h)` its range disc touches (row-major storage, `w` cells a row).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct SiteWindow {
+    grid: Grid,
+    site: [f64; 2],
+    max_range_m: f64,
+    i0: usize,
+    j0: usize,
+    w: usize,
+    h: usize,
+}
+
+impl SiteWindow {
+    /// The frame of `win` (the window of `site` at `max_range_m` on `grid`; no cells when it
+    /// is empty).
+    fn new(grid: &Grid, site: [f64; 2], max_range_m: f64, win: &Window) -> SiteWindow {
+        let (w, h) = if win.is_empty() {
+            (0, 0)
+        } else {
+            (win.i1 - win.i0, win.j1 - win.j0)
+        };
+        SiteWindow {
+            grid: *grid,
+            site,
+            max_range_m,
+            i0: win.i0,
+            j0: win.j0,
+            w,
+            h,
+        }
+    }
+
+    /// Column and row of grid cell `(i, j)` in the window; `None` outside it.
+    #[inline(always)]
+    fn local(&self, i: usize, j: usize) -> Option<(usize, usize)> {
+        let (a, b) = (i.checked_sub(self.i0)?, j.checked_sub(self.j0)?);
+        (a < self.w && b < self.h).then_some((a, b))
+    }
+
+    /// The grid cell nearest to local point `p`; `None` outside the grid.
+    fn nearest(&self, p: [f64; 2]) -> Option<(usize, usize)> {
+        let g = &self.grid;
+        let fi = ((p[0] - g.origin[0]) / g.cell_m).round();
+        let fj = ((p[1] - g.origin[1]) / g.cell_m).round();
+        if !(fi >= 0.0 && fj >= 0.0) || fi >= g.nx as f64 || fj >= g.ny as f64 {
+            return None;
+        }
+        Some((fi as usize, fj as usize))
+    }
+
+    /// `[i0, j0, i1, j1]` (half-open).
+    fn bounds(&self) -> [usize; 4] {
+        [self.i0, self.j0, self.i0 + self.w, self.j0 + self.h]
     }
 }
 
@@ -367,6 +419,21 @@ struct Horizons<'a> {
     step: f64,
     /// squared radius around the site within which every cell counts as in a sector
     near2: f64,
+    /// the antenna's height above sea level (ground at the site plus the mast)
+    za: f64,
+    /// `1 / (2kR)`: the curvature drop at distance `d` is `d² · inv_two_kr`
+    inv_two_kr: f64,
+}
+
+/// The sight test of one cell, the one per-cell rule of the sweep (viewsheds and
+/// minimum-height maps both use it): a target `h` m above the ground at the cell is visible
+/// iff `base + h ≥ h_dist`, where `h_dist` is the interpolated horizon times the distance
+/// (`−∞` when no sample lies before the cell: visible at every height) and `base` is the
+/// ground minus the curvature drop and the antenna height.
+#[derive(Debug, Clone, Copy)]
+struct Sight {
+    h_dist: f64,
+    base: f64,
 }
 
 impl Horizons<'_> {
@@ -404,6 +471,35 @@ impl Horizons<'_> {
             (self.get(k0, m), self.get(k1, m))
         };
         a + (b - a) * t
+    }
+
+    /// The [`Sight`] test of the cell at offset `(dx, dy)` from the site, squared distance
+    /// `d2 = dx² + dy²`, over `ground` (the ground under its centre, [`ground_at`]).
+    #[inline(always)]
+    fn sight(&self, ground: f64, dx: f64, dy: f64, d2: f64) -> Sight {
+        let dist = d2.sqrt();
+        let m = samples_before(dist, self.step, self.inv_step);
+        // the horizon times the distance (s_t ≥ H, multiplied by dist > 0)
+        let h_dist = if m == 0 {
+            f64::NEG_INFINITY
+        } else {
+            self.at(fast_atan2(dy, dx) * self.rays_per_radian, m) * dist
+        };
+        Sight {
+            h_dist,
+            base: ground - d2 * self.inv_two_kr - self.za,
+        }
+    }
+
+    /// The ground under cell centre `x` of column `u` of a row at fixed-point terrain row
+    /// `py`: read from `row_ground` (that row of a [`CellGround`], from the same column 0)
+    /// when there is one, computed by [`ground_at`] otherwise (the same bits).
+    #[inline(always)]
+    fn cell_ground(&self, row_ground: Option<&[f64]>, u: usize, x: f64, py: i64) -> f64 {
+        match row_ground {
+            Some(r) => r[u],
+            None => ground_at(&self.view, self.origin[0], self.inv_cell, x, py),
+        }
     }
 
     /// Bounds of the ground over a box of terrain cell coordinates.
@@ -677,22 +773,12 @@ impl Viewshed {
             .iter()
             .zip(&windows)
             .map(|(t, w)| {
-                let (ww, hh) = if w.is_empty() {
-                    (0, 0)
-                } else {
-                    (w.i1 - w.i0, w.j1 - w.j0)
-                };
-                let stride = ww.div_ceil(64);
+                let frame = SiteWindow::new(grid, site, t.max_range_m, w);
+                let stride = frame.w.div_ceil(64);
                 Viewshed {
-                    grid: *grid,
-                    site,
-                    max_range_m: t.max_range_m,
-                    i0: w.i0,
-                    j0: w.j0,
-                    w: ww,
-                    h: hh,
+                    frame,
                     stride,
-                    bits: vec![0; stride * hh],
+                    bits: vec![0; stride * frame.h],
                     rays: 0,
                 }
             })
@@ -932,7 +1018,6 @@ impl Viewshed {
                             }
                             let in_target =
                                 |t: &Live, d2: f64, u: usize| d2 <= t.r2 && u >= t.u0 && u < t.u1;
-                            let view = hz.view;
                             let py = hz.fixed((y - hz.origin[1]) * hz.inv_cell);
                             // the ground of this row's cells, precomputed or not
                             let row_ground = ground.map(|g| &g.z[j * g.nx + union.i0..]);
@@ -946,22 +1031,12 @@ impl Viewshed {
                                     continue;
                                 }
                                 // (read only for cells that are tested)
-                                let ground = match row_ground {
-                                    Some(r) => r[u],
-                                    None => ground_at(&view, hz.origin[0], hz.inv_cell, x, py),
-                                };
-                                let dist = d2.sqrt();
-                                let m = samples_before(dist, hz.step, hz.inv_step);
-                                // the horizon times the distance (s_t ≥ H, multiplied by dist > 0)
-                                let h_dist = if m == 0 {
-                                    f64::NEG_INFINITY
-                                } else {
-                                    hz.at(fast_atan2(dy, dx) * hz.rays_per_radian, m) * dist
-                                };
-                                let base = ground - d2 * inv_two_kr - za;
+                                let ground = hz.cell_ground(row_ground, u, x, py);
+                                let sight = hz.sight(ground, dx, dy, d2);
                                 for &slot in &row_mixed {
                                     let t = &lives[slot];
-                                    if in_target(t, d2, u) && base + t.height >= h_dist {
+                                    if in_target(t, d2, u) && sight.base + t.height >= sight.h_dist
+                                    {
                                         set(slot, u);
                                     }
                                 }
@@ -981,7 +1056,7 @@ impl Viewshed {
                 copy_bits(
                     &all[src..src + ustride],
                     w.i0 - union.i0,
-                    v.w,
+                    v.frame.w,
                     &mut v.bits[dst..dst + v.stride],
                 );
             }
@@ -992,10 +1067,11 @@ impl Viewshed {
         if let (Some(sec), None) = (&sector, &horizons) {
             // flat terrain: the range discs, cut to the sector cell by cell
             for v in &mut out {
-                for b in 0..v.h {
-                    let dy = grid.y(v.j0 + b) - site[1];
-                    for a in 0..v.w {
-                        let dx = grid.x(v.i0 + a) - site[0];
+                let f = v.frame;
+                for b in 0..f.h {
+                    let dy = grid.y(f.j0 + b) - site[1];
+                    for a in 0..f.w {
+                        let dx = grid.x(f.i0 + a) - site[0];
                         if !sec.contains(dx, dy, dx * dx + dy * dy, FLAT_NEAR2) {
                             v.bits[b * v.stride + a / 64] &= !(1u64 << (a % 64));
                         }
@@ -1009,24 +1085,16 @@ impl Viewshed {
     /// True iff cell `(i, j)` of the grid is visible (false outside the grid or the range).
     #[inline]
     pub fn visible(&self, i: usize, j: usize) -> bool {
-        if i < self.i0 || j < self.j0 {
-            return false;
-        }
-        let (a, b) = (i - self.i0, j - self.j0);
-        if a >= self.w || b >= self.h {
-            return false;
-        }
-        self.bits[b * self.stride + a / 64] >> (a % 64) & 1 == 1
+        self.frame
+            .local(i, j)
+            .is_some_and(|(a, b)| self.bits[b * self.stride + a / 64] >> (a % 64) & 1 == 1)
     }
 
     /// Visibility of the grid cell nearest to local point `p` (false outside the grid).
     pub fn visible_at(&self, p: [f64; 2]) -> bool {
-        let fi = ((p[0] - self.grid.origin[0]) / self.grid.cell_m).round();
-        let fj = ((p[1] - self.grid.origin[1]) / self.grid.cell_m).round();
-        if !(fi >= 0.0 && fj >= 0.0) || fi >= self.grid.nx as f64 || fj >= self.grid.ny as f64 {
-            return false;
-        }
-        self.visible(fi as usize, fj as usize)
+        self.frame
+            .nearest(p)
+            .is_some_and(|(i, j)| self.visible(i, j))
     }
 
     /// Calls `emit(a, b)` for each maximal run `a..b` of visible cells of row `j` within
@@ -1041,16 +1109,17 @@ impl Viewshed {
         i_end: usize,
         mut emit: impl FnMut(usize, usize),
     ) {
-        if j < self.j0 || j >= self.j0 + self.h {
+        let f = &self.frame;
+        if j < f.j0 || j >= f.j0 + f.h {
             return;
         }
-        let lo = i_start.max(self.i0);
-        let hi = i_end.min(self.i0 + self.w);
+        let lo = i_start.max(f.i0);
+        let hi = i_end.min(f.i0 + f.w);
         if lo >= hi {
             return;
         }
-        let row = &self.bits[(j - self.j0) * self.stride..(j - self.j0 + 1) * self.stride];
-        let (mut a, end) = (lo - self.i0, hi - self.i0);
+        let row = &self.bits[(j - f.j0) * self.stride..(j - f.j0 + 1) * self.stride];
+        let (mut a, end) = (lo - f.i0, hi - f.i0);
         // find runs of ones in bit positions [a, end)
         let word_from = |pos: usize, ones: bool| -> usize {
             // first position ≥ pos whose bit != ones (or end)
@@ -1072,7 +1141,7 @@ impl Viewshed {
                 break;
             }
             let e = word_from(s, true);
-            emit(s + self.i0, e + self.i0);
+            emit(s + f.i0, e + f.i0);
             a = e;
         }
     }
@@ -1085,22 +1154,22 @@ impl Viewshed {
     /// The window of grid cells the range disc touches, `[i0, j0, i1, j1]` (half-open);
     /// every visible cell lies in it.
     pub fn window(&self) -> [usize; 4] {
-        [self.i0, self.j0, self.i0 + self.w, self.j0 + self.h]
+        self.frame.bounds()
     }
 
     /// The evaluation grid.
     pub fn grid(&self) -> &Grid {
-        &self.grid
+        &self.frame.grid
     }
 
     /// The antenna's position, local metres.
     pub fn site(&self) -> [f64; 2] {
-        self.site
+        self.frame.site
     }
 
     /// The range out to which cells were evaluated, metres.
     pub fn max_range_m(&self) -> f64 {
-        self.max_range_m
+        self.frame.max_range_m
     }
 
     /// Number of rays of the sweep (0 on flat terrain or when no cell was in range): rays
@@ -1623,6 +1692,8 @@ fn sweep_rays<'g>(
         blocks,
         step,
         near2: FLAT_NEAR2.min(step * step),
+        za,
+        inv_two_kr: 1.0 / two_kr,
     })
 }
 

@@ -19,8 +19,8 @@
 //! a second evaluation of the same sites costs one comparison per cell and altitude.
 
 use super::{
-    disc_run, fast_atan2, ground_at, invalid, samples_before, sweep_rays, to_fixed_cell,
-    CellGround, ViewshedSector, ViewshedTarget, Window, FLAT_NEAR2,
+    disc_run, invalid, sweep_rays, to_fixed_cell, CellGround, SiteWindow, ViewshedSector,
+    ViewshedTarget, Window, FLAT_NEAR2,
 };
 use crate::catalogue::EARTH_RADIUS_M;
 use crate::demand::Grid;
@@ -63,13 +63,7 @@ pub const MAX_MIN_HEIGHT_CELLS: u64 = 1 << 26;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct MinHeightMap {
-    grid: Grid,
-    site: [f64; 2],
-    max_range_m: f64,
-    i0: usize,
-    j0: usize,
-    w: usize,
-    h: usize,
+    frame: SiteWindow,
     z: Vec<f32>,
     rays: usize,
 }
@@ -160,21 +154,15 @@ impl MinHeightMap {
             ));
         }
         let win = Window::new(grid, site, max_range_m);
-        let mut map = MinHeightMap {
-            grid: *grid,
-            site,
-            max_range_m,
-            i0: win.i0,
-            j0: win.j0,
-            w: 0,
-            h: 0,
-            z: Vec::new(),
-            rays: 0,
-        };
+        let frame = SiteWindow::new(grid, site, max_range_m, &win);
         if win.is_empty() {
-            return Ok(map);
+            return Ok(MinHeightMap {
+                frame,
+                z: Vec::new(),
+                rays: 0,
+            });
         }
-        let (w, h) = (win.i1 - win.i0, win.j1 - win.j0);
+        let (w, h) = (frame.w, frame.h);
         let cells = w as u64 * h as u64;
         if cells > MAX_MIN_HEIGHT_CELLS {
             return Err(Error::ResourceLimit {
@@ -185,7 +173,6 @@ impl MinHeightMap {
             });
         }
         let two_kr = 2.0 * k * EARTH_RADIUS_M;
-        let inv_two_kr = 1.0 / two_kr;
         let hz = match terrain {
             Terrain::Flat => None,
             Terrain::Raster(g) => Some(sweep_rays(
@@ -198,7 +185,6 @@ impl MinHeightMap {
                 sector.as_ref(),
             )?),
         };
-        let za = terrain.elevation(site[0], site[1]) + antenna_h;
         let xs: Vec<f64> = (win.i0..win.i1).map(|i| grid.x(i)).collect();
         let near2 = hz.as_ref().map_or(FLAT_NEAR2, |hz| hz.near2);
         let mut z = vec![f32::INFINITY; w * h];
@@ -228,40 +214,28 @@ impl MinHeightMap {
                     *out = 0.0; // flat terrain: every cell in range is visible
                     continue;
                 };
-                let gz = match row_ground {
-                    Some(r) => r[a],
-                    None => ground_at(&hz.view, hz.origin[0], hz.inv_cell, x, py),
+                let sight = hz.sight(hz.cell_ground(row_ground, a, x, py), dx, dy, d2);
+                *out = if sight.h_dist == f64::NEG_INFINITY {
+                    0.0 // no sample before the cell: visible at every height
+                } else {
+                    round_up(sight.h_dist - sight.base, sight.h_dist, sight.base)
                 };
-                let dist = d2.sqrt();
-                let m = samples_before(dist, hz.step, hz.inv_step);
-                if m == 0 {
-                    *out = 0.0; // no sample before the cell: visible at every height
-                    continue;
-                }
-                let h_dist = hz.at(fast_atan2(dy, dx) * hz.rays_per_radian, m) * dist;
-                let base = gz - d2 * inv_two_kr - za;
-                *out = round_up(h_dist - base, h_dist, base);
             }
         });
-        map.w = w;
-        map.h = h;
-        map.z = z;
-        map.rays = hz.as_ref().map_or(0, |hz| hz.rays);
-        Ok(map)
+        Ok(MinHeightMap {
+            frame,
+            z,
+            rays: hz.as_ref().map_or(0, |hz| hz.rays),
+        })
     }
 
     /// The stored minimum visible height at cell `(i, j)`, metres above ground (`+∞` outside
     /// the window, the range or the sector).
     #[inline]
     pub fn min_height(&self, i: usize, j: usize) -> f32 {
-        if i < self.i0 || j < self.j0 {
-            return f32::INFINITY;
-        }
-        let (a, b) = (i - self.i0, j - self.j0);
-        if a >= self.w || b >= self.h {
-            return f32::INFINITY;
-        }
-        self.z[b * self.w + a]
+        self.frame
+            .local(i, j)
+            .map_or(f32::INFINITY, |(a, b)| self.z[b * self.frame.w + a])
     }
 
     /// True iff a target `height_agl_m` above the ground at cell `(i, j)` is visible
@@ -274,32 +248,29 @@ impl MinHeightMap {
     /// [`visible`](Self::visible) at the grid cell nearest to local point `p` (false outside
     /// the grid).
     pub fn visible_at(&self, p: [f64; 2], height_agl_m: f64) -> bool {
-        let fi = ((p[0] - self.grid.origin[0]) / self.grid.cell_m).round();
-        let fj = ((p[1] - self.grid.origin[1]) / self.grid.cell_m).round();
-        if !(fi >= 0.0 && fj >= 0.0) || fi >= self.grid.nx as f64 || fj >= self.grid.ny as f64 {
-            return false;
-        }
-        self.visible(fi as usize, fj as usize, height_agl_m)
+        self.frame
+            .nearest(p)
+            .is_some_and(|(i, j)| self.visible(i, j, height_agl_m))
     }
 
     /// The window of grid cells the range disc touches, `[i0, j0, i1, j1]` (half-open).
     pub fn window(&self) -> [usize; 4] {
-        [self.i0, self.j0, self.i0 + self.w, self.j0 + self.h]
+        self.frame.bounds()
     }
 
     /// The evaluation grid.
     pub fn grid(&self) -> &Grid {
-        &self.grid
+        &self.frame.grid
     }
 
     /// The antenna's position, local metres.
     pub fn site(&self) -> [f64; 2] {
-        self.site
+        self.frame.site
     }
 
     /// The range out to which cells were evaluated, metres.
     pub fn max_range_m(&self) -> f64 {
-        self.max_range_m
+        self.frame.max_range_m
     }
 
     /// Number of rays of the sweep (0 on flat terrain or an empty window): the same as a
@@ -323,13 +294,10 @@ impl super::Viewshed {
     ///
     /// Complexity: O(cells of the target's window).
     pub fn from_min_heights(map: &MinHeightMap, target: ViewshedTarget) -> super::Viewshed {
-        let grid = map.grid;
-        let win = Window::new(&grid, map.site, target.max_range_m);
-        let (w, h) = if win.is_empty() {
-            (0, 0)
-        } else {
-            (win.i1 - win.i0, win.j1 - win.j0)
-        };
+        let (grid, m) = (map.frame.grid, &map.frame);
+        let win = Window::new(&grid, m.site, target.max_range_m);
+        let frame = SiteWindow::new(&grid, m.site, target.max_range_m, &win);
+        let (w, h) = (frame.w, frame.h);
         let stride = w.div_ceil(64);
         let mut bits = vec![0u64; stride * h];
         // `z ≤ t` on f32 is exactly `height ≥ f64::from(z)`: t is the largest f32 ≤ height
@@ -343,41 +311,35 @@ impl super::Viewshed {
                 .enumerate()
                 .for_each(|(b, row)| {
                     let j = win.j0 + b;
-                    let dy = grid.y(j) - map.site[1];
+                    let dy = grid.y(j) - m.site[1];
                     let dy2 = dy * dy;
-                    if dy2 > win.r2 || j < map.j0 || j >= map.j0 + map.h {
+                    if dy2 > win.r2 || j < m.j0 || j >= m.j0 + m.h {
                         return;
                     }
                     // the cells of this row within the target's range: the viewshed's own test
-                    let (ra, rb) = disc_run(&xs, map.site[0], dy2, win.r2, 0, w);
+                    let (ra, rb) = disc_run(&xs, m.site[0], dy2, win.r2, 0, w);
                     // the map's row, from the target window's column 0 (the target window lies
                     // within the map's: same site, range at most the map's)
-                    let off = win.i0.wrapping_sub(map.i0);
-                    let base = (j - map.j0) * map.w;
-                    let Some(zrow) = map.z.get(base + off.min(map.w)..base + map.w) else {
+                    let off = win.i0.wrapping_sub(m.i0);
+                    let base = (j - m.j0) * m.w;
+                    let Some(zrow) = map.z.get(base + off.min(m.w)..base + m.w) else {
                         return;
                     };
                     let rb = rb.min(zrow.len());
                     let mut a = ra;
                     while a < rb {
                         let e = ((a / 64 + 1) * 64).min(rb);
-                        let mut m = 0u64;
+                        let mut word = 0u64;
                         for (k, &v) in zrow[a..e].iter().enumerate() {
-                            m |= u64::from(v <= t) << ((a + k) % 64);
+                            word |= u64::from(v <= t) << ((a + k) % 64);
                         }
-                        row[a / 64] |= m;
+                        row[a / 64] |= word;
                         a = e;
                     }
                 });
         }
         super::Viewshed {
-            grid,
-            site: map.site,
-            max_range_m: target.max_range_m,
-            i0: win.i0,
-            j0: win.j0,
-            w,
-            h,
+            frame,
             stride,
             bits,
             rays: map.rays,
