@@ -28,6 +28,15 @@ use skycover::Scenario;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+mod common;
+
+const SPEC: common::Spec<'static> = common::Spec {
+    usage: "usage: compare_heuristics [kyiv|odesa|corridor|theatre|scenario.geojson] [--flat]\n       compare_heuristics --reference [bench-folder]",
+    valued: &[],
+    switches: &["--reference", "--flat"],
+    positional: 1,
+};
+
 fn header(title: &str) {
     println!("\n{title}");
     println!(
@@ -40,8 +49,18 @@ fn row(name: &str, objective: f64, bound: f64, gap: f64, secs: f64, sites: usize
     println!("{name:<22} {objective:>14.2} {bound:>14.2} {gap:>8.3} {secs:>9.3} {sites:>6}");
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let args = common::args(&SPEC);
     if args.iter().any(|a| a == "--reference") {
         let dir = args
             .iter()

@@ -19,6 +19,16 @@ use skycover::{Coverage, Demand, Scenario};
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod common;
+
+const SPEC: common::Spec<'static> = common::Spec {
+    usage:
+        "usage: evaluate [kyiv|odesa|corridor|theatre|scenario.geojson] [--flat] [--netting on|off]",
+    valued: &["--netting"],
+    switches: &["--flat"],
+    positional: 1,
+};
+
 fn load(arg: Option<&str>) -> skycover::Result<Scenario> {
     match arg {
         None => Scenario::builtin("kyiv"),
@@ -165,7 +175,7 @@ fn netting_arg(args: &[String]) -> Result<Option<bool>, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = common::args(&SPEC);
     let flat = args.iter().any(|a| a == "--flat");
     let netting = match netting_arg(&args) {
         Ok(n) => n,

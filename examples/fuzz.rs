@@ -18,17 +18,27 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+mod common;
+
+const SPEC: common::Spec<'static> = common::Spec {
+    usage: "usage: fuzz [--seconds 30] [--seed 1]",
+    valued: &["--seconds", "--seed"],
+    switches: &[],
+    positional: 0,
+};
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: u64| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
+    let args = common::args(&SPEC);
+    let (seconds, seed) = match (
+        common::value(&args, "--seconds", 30u64),
+        common::value(&args, "--seed", 1u64),
+    ) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
     };
-    let seconds = arg("--seconds", 30);
-    let seed = arg("--seed", 1);
     // Panics are expected to be caught and reported, not printed.
     std::panic::set_hook(Box::new(|_| {}));
     let seeds = seeds();

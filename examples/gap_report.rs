@@ -20,6 +20,15 @@ use skycover::gaps::GapMap;
 use skycover::{Coverage, Scenario};
 use std::process::ExitCode;
 
+mod common;
+
+const SPEC: common::Spec<'static> = common::Spec {
+    usage: "usage: gap_report [kyiv|odesa|corridor|theatre|scenario.geojson] [--geojson out.geojson] [--flat] [--netting on|off]",
+    valued: &["--geojson", "--netting"],
+    switches: &["--flat"],
+    positional: 1,
+};
+
 fn load(arg: Option<&str>) -> skycover::Result<Scenario> {
     match arg {
         None => Scenario::builtin("kyiv"),
@@ -29,7 +38,7 @@ fn load(arg: Option<&str>) -> skycover::Result<Scenario> {
 }
 
 fn run() -> skycover::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = common::args(&SPEC);
     let geojson_at = args.iter().position(|a| a == "--geojson");
     let netting_at = args.iter().position(|a| a == "--netting");
     let positional = args

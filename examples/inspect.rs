@@ -11,6 +11,15 @@
 use skycover::{Catalogue, Scenario};
 use std::process::ExitCode;
 
+mod common;
+
+const SPEC: common::Spec<'static> = common::Spec {
+    usage: "usage: inspect [kyiv|odesa|corridor|theatre|scenario.geojson] [catalogue.json]",
+    valued: &[],
+    switches: &[],
+    positional: 2,
+};
+
 /// Cuts `s` to at most `n` characters (names can be long).
 fn trunc(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
@@ -45,7 +54,7 @@ fn threat_name(cat: &skycover::Catalogue, id: skycover::ThreatId) -> &str {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = common::args(&SPEC);
     let scenario = match load(
         args.first().map(String::as_str),
         args.get(1).map(String::as_str),

@@ -35,6 +35,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+mod common;
+
+const SPEC: common::Spec<'static> = common::Spec {
+    usage: "usage: plan [kyiv|odesa|corridor|theatre|scenario.geojson] [--algorithm greedy|local|milp|best] [--time-limit <s>] [--seed <n>] [--layer <threat>:<altitude_m>] [--out <dir>] [--quick] [--flat] [--netting on|off]",
+    valued: &["--algorithm", "--time-limit", "--seed", "--layer", "--out", "--netting"],
+    switches: &["--quick", "--flat"],
+    positional: 1,
+};
+
 struct Args {
     scenario: Option<String>,
     algorithm: Algorithm,
@@ -59,7 +68,7 @@ fn parse_args() -> Result<Args, String> {
         flat: false,
         netting: None,
     };
-    let mut it = std::env::args().skip(1);
+    let mut it = common::args(&SPEC).into_iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {

@@ -23,6 +23,15 @@ use skycover::{Scenario, Site};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+mod common;
+
+const SPEC: common::Spec<'static> = common::Spec {
+    usage: "usage: raid [kyiv|odesa|corridor|theatre|scenario.geojson] [--quick] [--count 8] [--window 600] [--reps 2000] [--seed 1] [--time-limit 10] [--out out/<map>]",
+    valued: &["--count", "--window", "--reps", "--seed", "--time-limit", "--out"],
+    switches: &["--quick"],
+    positional: 1,
+};
+
 fn main() {
     if let Err(e) = run() {
         eprintln!("error: {e}");
@@ -30,27 +39,24 @@ fn main() {
     }
 }
 
-fn arg<T: std::str::FromStr>(args: &[String], flag: &str, default: T) -> T {
-    args.iter()
-        .position(|a| a == flag)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+fn arg<T: std::str::FromStr>(args: &[String], flag: &str, default: T) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    common::value(args, flag, default)
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let name = args
+    let args = common::args(&SPEC);
+    let name = common::positionals(&SPEC, &args)
         .first()
-        .filter(|a| !a.starts_with("--"))
-        .cloned()
-        .unwrap_or_else(|| "kyiv".into());
+        .map_or_else(|| "kyiv".to_string(), |a| a.to_string());
     let quick = args.iter().any(|a| a == "--quick");
-    let count: u32 = arg(&args, "--count", 8);
-    let window: f64 = arg(&args, "--window", 600.0);
-    let reps: u32 = arg(&args, "--reps", if quick { 400 } else { 2_000 });
-    let seed: u64 = arg(&args, "--seed", 1);
-    let limit: u64 = arg(&args, "--time-limit", if quick { 4 } else { 10 });
+    let count: u32 = arg(&args, "--count", 8)?;
+    let window: f64 = arg(&args, "--window", 600.0)?;
+    let reps: u32 = arg(&args, "--reps", if quick { 400 } else { 2_000 })?;
+    let seed: u64 = arg(&args, "--seed", 1)?;
+    let limit: u64 = arg(&args, "--time-limit", if quick { 4 } else { 10 })?;
     let mut s = Scenario::load(&name)?;
     if quick {
         let st = s.settings_mut();

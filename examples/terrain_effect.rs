@@ -23,6 +23,15 @@ use skycover::{Coverage, Demand, Scenario};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+mod common;
+
+const SPEC: common::Spec<'static> = common::Spec {
+    usage: "usage: terrain_effect [kyiv|odesa|corridor|theatre|scenario.geojson]",
+    valued: &[],
+    switches: &[],
+    positional: 1,
+};
+
 /// Demand grid of the planning section, metres (coarser than the evaluation's, to plan fast).
 const PLAN_GRID_M: f64 = 1_000.0;
 
@@ -201,7 +210,7 @@ fn objective_over(s: &Scenario, demand: &Demand, c: &Coverage) -> f64 {
 }
 
 fn main() -> ExitCode {
-    let arg = std::env::args().nth(1);
+    let arg = common::args(&SPEC).first().cloned();
     match load(arg.as_deref()).and_then(|(s, t)| run(&s, &t).and_then(|()| plan_both(&s, &t))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

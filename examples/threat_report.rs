@@ -15,6 +15,15 @@ use skycover::threat_report::{threat_report, ReportOptions, ThreatReport};
 use skycover::{Coverage, Scenario};
 use std::time::Instant;
 
+mod common;
+
+const SPEC: common::Spec<'static> = common::Spec {
+    usage: "usage: threat_report [kyiv|odesa|corridor|theatre|scenario.geojson] [--netting on|off|both] [--straight-only] [--real-classes] [--cell-m 2000] [--max-cells 250000] [--geojson out.geojson]",
+    valued: &["--netting", "--geojson", "--cell-m", "--max-cells"],
+    switches: &["--straight-only", "--real-classes"],
+    positional: 1,
+};
+
 fn table(s: &Scenario, r: &ThreatReport) -> skycover::Result<()> {
     let cat = s.catalogue();
     println!(
@@ -70,8 +79,18 @@ fn table(s: &Scenario, r: &ThreatReport) -> skycover::Result<()> {
     Ok(())
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let args = common::args(&SPEC);
     let mut name = "kyiv".to_string();
     let mut netting = "both".to_string();
     let mut straight_only = false;
@@ -87,6 +106,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--netting" => {
                 i += 1;
                 netting = args.get(i).cloned().unwrap_or_default();
+                if !["on", "off", "both"].contains(&netting.as_str()) {
+                    return Err(format!("--netting takes on, off or both, not {netting:?}").into());
+                }
             }
             "--straight-only" => straight_only = true,
             "--real-classes" => real_classes = true,
@@ -96,11 +118,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             "--cell-m" => {
                 i += 1;
-                exposure.cell_m = args.get(i).and_then(|x| x.parse().ok()).unwrap_or(2_000.0);
+                exposure.cell_m = common::value(&args, "--cell-m", 2_000.0)?;
             }
             "--max-cells" => {
                 i += 1;
-                exposure.max_cells = args.get(i).and_then(|x| x.parse().ok()).unwrap_or(250_000);
+                exposure.max_cells = common::value(&args, "--max-cells", 250_000)?;
             }
             other => name = other.to_string(),
         }

@@ -881,7 +881,15 @@ where
     let (w, _h) = root.dim_in_pixel();
     let legend_w = (w as f64 * 0.26) as u32;
     let (map_area, legend_area) = root.split_horizontally(w - legend_w);
-    let title_h = if m.subtitle.is_empty() { 40 } else { 62 };
+    // the subtitle wrapped to the map's width (it would run into the legend)
+    let sub_font = ("sans-serif", 15).into_font().color(&RGBColor(70, 70, 70));
+    let sub_lines = if m.subtitle.is_empty() {
+        Vec::new()
+    } else {
+        let max_w = map_area.dim_in_pixel().0.saturating_sub(14 + 8);
+        wrap_text(&map_area, &m.subtitle, &sub_font, max_w)
+    };
+    let title_h = 40 + 22 * sub_lines.len() as u32;
     let (title_area, map_area) = map_area.split_vertically(title_h);
     title_area
         .draw(&Text::new(
@@ -890,13 +898,9 @@ where
             ("sans-serif", 24).into_font().color(&BLACK),
         ))
         .map_err(draw_err)?;
-    if !m.subtitle.is_empty() {
+    for (k, l) in sub_lines.into_iter().enumerate() {
         title_area
-            .draw(&Text::new(
-                m.subtitle.clone(),
-                (14, 38),
-                ("sans-serif", 15).into_font().color(&RGBColor(70, 70, 70)),
-            ))
+            .draw(&Text::new(l, (14, 38 + 20 * k as i32), sub_font.clone()))
             .map_err(draw_err)?;
     }
     // equal scale: grow the view to the area's aspect ratio
@@ -1230,8 +1234,15 @@ where
     let x = 12i32;
     let line =
         |area: &DrawingArea<DB, plotters::coord::Shift>, text: &str, y: &mut i32| -> Result<()> {
-            area.draw(&Text::new(text.to_string(), (x + 28, *y - 7), font.clone()))
-                .map_err(draw_err)?;
+            // wrapped to the legend's width: a long label (the gap's area) is never cut off
+            let max_w = area.dim_in_pixel().0.saturating_sub(x as u32 + 28 + 4);
+            for (k, l) in wrap_text(area, text, &font, max_w).into_iter().enumerate() {
+                if k > 0 {
+                    *y += 16;
+                }
+                area.draw(&Text::new(l, (x + 28, *y - 7), font.clone()))
+                    .map_err(draw_err)?;
+            }
             *y += 22;
             Ok(())
         };
@@ -1339,12 +1350,17 @@ where
     if !m.footprints.is_empty() {
         // one swatch per footprint colour actually drawn
         y += 4;
-        area.draw(&Text::new(
-            m.footprint_label.clone(),
-            (x, y - 8),
-            font.clone(),
-        ))
-        .map_err(draw_err)?;
+        let max_w = area.dim_in_pixel().0.saturating_sub(x as u32 + 4);
+        for (k, l) in wrap_text(area, &m.footprint_label, &font, max_w)
+            .into_iter()
+            .enumerate()
+        {
+            if k > 0 {
+                y += 16;
+            }
+            area.draw(&Text::new(l, (x, y - 8), font.clone()))
+                .map_err(draw_err)?;
+        }
         y += 18;
         for t in [Tier::Upper, Tier::Medium, Tier::Point] {
             if !m.footprints.iter().any(|(_, ft)| *ft == t) {
@@ -1381,6 +1397,36 @@ where
         .map_err(draw_err)?;
     }
     Ok(())
+}
+
+/// `text` broken at spaces into lines at most `max_w` pixels wide in `style` (a single word
+/// wider than that stays whole, on its own line).
+fn wrap_text<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    text: &str,
+    style: &TextStyle<'_>,
+    max_w: u32,
+) -> Vec<String> {
+    let width = |t: &str| {
+        area.estimate_text_size(t, style)
+            .map_or(t.chars().count() as u32 * 8, |(w, _)| w)
+    };
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ') {
+        let candidate = if cur.is_empty() {
+            word.to_string()
+        } else {
+            format!("{cur} {word}")
+        };
+        if !cur.is_empty() && width(&candidate) > max_w {
+            lines.push(std::mem::replace(&mut cur, word.to_string()));
+        } else {
+            cur = candidate;
+        }
+    }
+    lines.push(cur);
+    lines
 }
 
 fn ensure_dir(path: &Path) -> Result<()> {

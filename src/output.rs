@@ -13,6 +13,10 @@
 //! | `routes.geojson` | LineString | worst threat route per asset and threat (launch areas or `route` features only): warning, opportunities, kill probability, `times_s` |
 //! | `route_events.geojson` | Point | first detection and intercept points on those routes |
 //!
+//! Shapes crossing the antimeridian are cut there (RFC 7946 §3.1.9): a footprint, corridor or
+//! contact line in two becomes two features of the file's type, with `part` (0, 1, ...) and
+//! ids suffixed `#0`, `#1`; zones, areas and gaps become more MultiPolygon parts.
+//!
 //! Numbers are JSON numbers; lists are JSON arrays. `summary_threats.csv` and
 //! `summary_assets.csv` give the before/after figures per threat and the status per asset by
 //! name; `next_phase.geojson` is the scenario of the next deployment phase
@@ -25,11 +29,9 @@ use crate::demand::Demand;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::error::{Error, Result};
 use crate::evaluate::Coverage;
-use crate::export::{
-    feature, footprint_polygon, multipolygon_to_lonlat, polygon_to_lonlat, write_geojson,
-    DEFAULT_ARC_SEGMENTS,
-};
+use crate::export::{feature, footprint_polygon, write_geojson, DEFAULT_ARC_SEGMENTS};
 use crate::gaps::cells_to_polygons;
+use crate::geometry::antimeridian;
 use crate::map::{self, MapContent};
 use crate::phase::{class_name, plan_as_scenario};
 use crate::placement::Plan;
@@ -302,20 +304,26 @@ pub fn footprints_collection(
             let Some(p) = footprint_polygon(&fp, DEFAULT_ARC_SEGMENTS) else {
                 continue;
             };
-            let ll = polygon_to_lonlat(scenario.frame(), &p);
+            // split at the antimeridian (RFC 7946 §3.1.9); each part its own Polygon feature
+            let parts = antimeridian::unproject_polygon(scenario.frame(), &p);
             let threat = threat_name(cat, layer.threat);
-            out.push(with_id(
-                feature(
-                    geojson::Value::from(&ll),
-                    obj(json!({
-                        "site_id": sid, "class": class, "fixed": s.fixed,
-                        "threat": threat, "altitude_m": layer.altitude_m,
-                        "layer": layer.index,
-                        "max_ground_range_m": fp.max_ground_range_m(),
-                    })),
-                ),
-                format!("{sid}/{threat}@{:.0}", layer.altitude_m),
-            ));
+            let id = format!("{sid}/{threat}@{:.0}", layer.altitude_m);
+            let split = parts.0.len() > 1;
+            for (k, ll) in parts.0.iter().enumerate() {
+                let mut props = obj(json!({
+                    "site_id": sid, "class": class, "fixed": s.fixed,
+                    "threat": threat, "altitude_m": layer.altitude_m,
+                    "layer": layer.index,
+                    "max_ground_range_m": fp.max_ground_range_m(),
+                }));
+                let fid = if split {
+                    props.insert("part".into(), k.into());
+                    format!("{id}#{k}")
+                } else {
+                    id.clone()
+                };
+                out.push(with_id(feature(geojson::Value::from(ll), props), fid));
+            }
         }
     }
     Ok(fc(out))
@@ -406,7 +414,8 @@ pub fn gaps_collection(
             let area = clipped.unsigned_area() / 1e6;
             removed_km2 += (raw - area).max(0.0);
             cell_km2 += raw;
-            let ll = multipolygon_to_lonlat(scenario.frame(), &clipped).orient(Direction::Default);
+            // split at the antimeridian (RFC 7946 §3.1.9), right-hand rule
+            let ll = antimeridian::unproject_multipolygon(scenario.frame(), &clipped);
             let threat = threat_name(cat, threat);
             let (scope, id) = match layer {
                 None => ("threat", format!("gap/{threat}")),
@@ -494,7 +503,11 @@ pub fn assets_collection(scenario: &Scenario, coverage: &Coverage) -> FeatureCol
 /// `areas.geojson`: the zones, candidate areas and exclusion areas as MultiPolygons with
 /// `kind`, `name` (and `priority`, `area_km2` for zones).
 pub fn areas_collection(scenario: &Scenario) -> FeatureCollection {
-    let mp = |m: &MultiPolygon<f64>| geojson::Value::from(&m.clone().orient(Direction::Default));
+    // split at the antimeridian (RFC 7946 §3.1.9), right-hand rule
+    let lon0 = scenario.frame().lon0();
+    let mp = |m: &MultiPolygon<f64>| {
+        geojson::Value::from(&antimeridian::split_multipolygon(m, lon0).orient(Direction::Default))
+    };
     let mut out = Vec::new();
     for z in scenario.zones() {
         out.push(with_id(
@@ -525,24 +538,36 @@ pub fn areas_collection(scenario: &Scenario) -> FeatureCollection {
 /// `lines.geojson`: corridors (`width_m`) and contact lines (`keep_out_m`) as LineStrings
 /// with `kind` and `name`.
 pub fn lines_collection(scenario: &Scenario) -> FeatureCollection {
+    let lon0 = scenario.frame().lon0();
     let mut out = Vec::new();
+    // split at the antimeridian (RFC 7946 §3.1.9); each part its own LineString feature
+    let mut push = |line: &geo::LineString<f64>, props: JsonObject, id: &str| {
+        let parts = antimeridian::split_line(line, lon0);
+        let split = parts.0.len() > 1;
+        for (k, part) in parts.0.iter().enumerate() {
+            let mut props = props.clone();
+            let fid = if split {
+                props.insert("part".into(), k.into());
+                format!("{id}#{k}")
+            } else {
+                id.to_string()
+            };
+            out.push(with_id(feature(geojson::Value::from(part), props), fid));
+        }
+    };
     for c in scenario.corridors() {
-        out.push(with_id(
-            feature(
-                geojson::Value::from(&c.lonlat),
-                obj(json!({"kind": "corridor", "name": c.name, "width_m": c.width_m})),
-            ),
-            c.id.clone(),
-        ));
+        push(
+            &c.lonlat,
+            obj(json!({"kind": "corridor", "name": c.name, "width_m": c.width_m})),
+            &c.id,
+        );
     }
     for c in scenario.contact_lines() {
-        out.push(with_id(
-            feature(
-                geojson::Value::from(&c.lonlat),
-                obj(json!({"kind": "contact_line", "name": c.name, "keep_out_m": c.keep_out_m})),
-            ),
-            c.id.clone(),
-        ));
+        push(
+            &c.lonlat,
+            obj(json!({"kind": "contact_line", "name": c.name, "keep_out_m": c.keep_out_m})),
+            &c.id,
+        );
     }
     fc(out)
 }

@@ -42,6 +42,13 @@ pub const MAX_CANDIDATES_CEILING: u64 = 10_000_000;
 /// Hard ceiling of `limits.max_matrix_nonzeros` (2·10⁹ non-zeros, 8 GB).
 pub const MAX_MATRIX_NONZEROS_CEILING: u64 = 2_000_000_000;
 
+/// Lowest elevation a scenario's terrain may hold, metres (the deepest ocean trench, about
+/// −10 935 m, rounded down): anything below is an undeclared nodata value (−32 768, −3.4e38).
+pub const MIN_ELEVATION_M: f64 = -11_000.0;
+/// Highest elevation a scenario's terrain may hold, metres (Everest, 8 849 m, rounded up):
+/// anything above is an undeclared nodata value (32 767, 1e30, 3.4e38).
+pub const MAX_ELEVATION_M: f64 = 9_000.0;
+
 /// Stable FNV-1a 64-bit hash (fingerprints of catalogues and scenarios).
 pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;

@@ -260,6 +260,10 @@ impl Scenario {
                 })
             }
         };
+        check_elevations(
+            &model.terrain,
+            self.settings.terrain.as_deref().unwrap_or(""),
+        )?;
         self.clear_terrain_diagnostics();
         self.diagnostics.extend(model.diagnostics);
         self.terrain.terrain = model.terrain;
@@ -404,5 +408,30 @@ impl Scenario {
             }
         }
         out
+    }
+}
+
+/// Refuses a terrain whose elevations lie outside the Earth's relief
+/// ([`crate::validate::MIN_ELEVATION_M`] to [`crate::validate::MAX_ELEVATION_M`]): such a value
+/// is a nodata sentinel the file does not declare (1e30, ±3.4e38, −32 768), and taken as
+/// ground it would hide or reveal whole regions.
+fn check_elevations(terrain: &Terrain, name: &str) -> Result<()> {
+    use crate::validate::{MAX_ELEVATION_M, MIN_ELEVATION_M};
+    let Some(g) = terrain.grid() else {
+        return Ok(());
+    };
+    let bad = g
+        .values()
+        .iter()
+        .map(|&v| f64::from(v))
+        .find(|v| !(MIN_ELEVATION_M..=MAX_ELEVATION_M).contains(v));
+    match bad {
+        None => Ok(()),
+        Some(v) => Err(Error::InvalidSetting {
+            field: "terrain".into(),
+            reason: format!(
+                "DEM \"{name}\" holds an elevation of {v} m, outside the Earth's relief ({MIN_ELEVATION_M} to {MAX_ELEVATION_M} m): an undeclared nodata value? declare it (NODATA_value in an .asc header, GDAL_NODATA in a GeoTIFF) or fix the DEM"
+            ),
+        }),
     }
 }
