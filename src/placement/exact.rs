@@ -24,7 +24,8 @@
 //! at least nothing and changes the bound to `L + Λ_c − (smallest top score when the group is
 //! full)`; when that cannot beat the incumbent, `c` is fixed out. Symmetrically a top-set
 //! candidate whose removal drops the bound below the incumbent is fixed in. Then the node
-//! branches on the free top-set candidate of largest `Λ_c`.
+//! branches on the free top-set candidate of largest `Λ_c` (after an [LP pass](lp_pass), on
+//! the free candidate whose LP value is closest to 1/2).
 //!
 //! # Search order
 //!
@@ -78,8 +79,24 @@
 //! What stops the proof (measured, load 8–10): after 100 / 300 best-bound nodes the bound is
 //! 38 787.7 / 38 772.1, while a best-first search on the exact LP bound of every node (HiGHS,
 //! the lead's experiment) reaches 38 608 / 38 570: the node Lagrangians stay 150–200 above the
-//! node LPs. Converging them (bundle or Volume method, an LP warm start) is the next lever;
-//! spatial cardinality branching was measured worse than single-candidate branching there.
+//! node LPs. Spatial cardinality branching was measured worse than single-candidate branching
+//! there. Since session 8 the [LP pass](lp_pass) narrows that distance (next section).
+//!
+//! # LP pass
+//!
+//! On models without side constraints every subgradient pass is followed by a pass of
+//! restarted PDHG on the node's LP ([`lp_pass`]: 3 000 iterations at the root, 100 per node,
+//! warm-started from the node's multipliers and its parent's fractional plan, which the pool
+//! stores as `f32`); it keeps its multipliers when they give the lower bound, and the node then
+//! branches on its most fractional LP value instead of the largest score. Quiet machine,
+//! 2026-12-01 08:50–08:55 UTC, `compare_solvers ../shared/bench 60 1000 10k` with the
+//! session-7 and session-8 binaries alternately: 38 736.4 / 38 735.5 (0.825 / 0.822 %, 1 253 /
+//! 1 346 nodes) before, **38 621.6 / 38 621.0 (0.530 / 0.528 %, 329 / 335 nodes)** after; the
+//! root bound falls from 38 796.3 to 38 761.6 (LP 38 757.3) and fixes 188 candidates instead of
+//! 166. `mclp_30k_2k` after 10 s: 0.949 % → 0.896 % (the LP is 0.90 % above that plan).
+//! Still no proof: the node LPs themselves close the gap slowly (the lead's HiGHS experiment
+//! above), so a proof in 60 s needs a relaxation below the LP (README, "What the LP relaxation
+//! says").
 //!
 //! What stops the Kyiv proof (placement model, flat; measured 2026-12-01 with a temporary
 //! trace, load 2–3 on 2 cores while other engineers compiled): the presolved model has 14 130
