@@ -561,6 +561,56 @@ pub(crate) fn brute_force_optimum(p: &CoveringProblem) -> f64 {
 
 /// The xorshift generator of the property tests' random problems (here and in the exact
 /// solver's tests): draws `x mod n` from a seed.
+/// The LP relaxation (capacities only) with `fixed` candidates forced to 1 (`true`) or
+/// 0, solved exactly by microlp: the reference.
+#[cfg(test)]
+pub(crate) fn exact_lp(p: &CoveringProblem, fixed: &[(usize, bool)]) -> f64 {
+    use good_lp::{variable, Expression, ProblemVariables, Solution, SolverModel};
+    let m = &p.matrix;
+    let mut vars = ProblemVariables::new();
+    let x: Vec<_> = (0..p.n_candidates())
+        .map(|c| {
+            let (lo, hi) = match fixed.iter().find(|f| f.0 == c) {
+                Some(&(_, true)) => (1.0, 1.0),
+                Some(&(_, false)) => (0.0, 0.0),
+                None => (0.0, 1.0),
+            };
+            vars.add(variable().min(lo).max(hi))
+        })
+        .collect();
+    let t = m.transpose();
+    let (w, k, init) = (m.weights(), m.required(), m.initial());
+    let mut objective = Expression::from(m.initial_objective());
+    let mut cons = Vec::new();
+    for u in 0..m.n_units() {
+        let r = k[u].saturating_sub(init[u]);
+        if r == 0 || t.of(u).is_empty() {
+            continue;
+        }
+        let y = vars.add(variable().min(0.0).max(f64::from(r)));
+        objective.add_mul(w[u] / f64::from(k[u]), y);
+        let mut e = Expression::from(y);
+        for &c in t.of(u) {
+            e.add_mul(-1.0, x[c as usize]);
+        }
+        cons.push(e.leq(0.0));
+    }
+    for (g, &cap) in p.capacities.iter().enumerate() {
+        let mut e = Expression::from(0.0);
+        for (&gc, &xc) in p.groups.iter().zip(&x) {
+            if gc as usize == g {
+                e.add_mul(1.0, xc);
+            }
+        }
+        cons.push(e.leq(f64::from(cap)));
+    }
+    let mut lp = vars.maximise(objective.clone()).using(good_lp::microlp);
+    for c in cons {
+        lp.add_constraint(c);
+    }
+    lp.solve().map_or(f64::NEG_INFINITY, |s| s.eval(&objective))
+}
+
 #[cfg(test)]
 pub(crate) struct XorShift(u64);
 

@@ -547,45 +547,7 @@ mod tests {
 
     /// The LP relaxation (capacities only) solved exactly by microlp: the reference.
     fn lp_value(p: &CoveringProblem) -> f64 {
-        use good_lp::{variable, Expression, ProblemVariables, Solution, SolverModel};
-        let m = &p.matrix;
-        let n = p.n_candidates();
-        let mut vars = ProblemVariables::new();
-        let x: Vec<_> = (0..n)
-            .map(|_| vars.add(variable().min(0.0).max(1.0)))
-            .collect();
-        let t = m.transpose();
-        let (w, k, init) = (m.weights(), m.required(), m.initial());
-        let mut objective = Expression::from(m.initial_objective());
-        let mut cons = Vec::new();
-        for u in 0..m.n_units() {
-            let r = k[u].saturating_sub(init[u]);
-            if r == 0 || t.of(u).is_empty() {
-                continue;
-            }
-            let y = vars.add(variable().min(0.0).max(f64::from(r)));
-            objective.add_mul(w[u] / f64::from(k[u]), y);
-            let mut e = Expression::from(y);
-            for &c in t.of(u) {
-                e.add_mul(-1.0, x[c as usize]);
-            }
-            cons.push(e.leq(0.0));
-        }
-        for (g, &cap) in p.capacities.iter().enumerate() {
-            let mut e = Expression::from(0.0);
-            for (&gc, &xc) in p.groups.iter().zip(&x) {
-                if gc as usize == g {
-                    e.add_mul(1.0, xc);
-                }
-            }
-            cons.push(e.leq(f64::from(cap)));
-        }
-        let mut lp = vars.maximise(objective.clone()).using(good_lp::microlp);
-        for c in cons {
-            lp.add_constraint(c);
-        }
-        let s = lp.solve().unwrap();
-        s.eval(&objective)
+        crate::placement::objective::exact_lp(p, &[])
     }
 
     fn shape() -> RandomShape {
