@@ -50,13 +50,7 @@ fn row(name: &str, objective: f64, bound: f64, gap: f64, secs: f64, sites: usize
 }
 
 fn main() -> std::process::ExitCode {
-    match run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    common::exit_code(run())
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {

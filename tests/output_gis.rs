@@ -146,26 +146,7 @@ fn check_dir(dir: &Path, one_type: &[&str]) {
 #[test]
 fn plan_files_across_the_antimeridian_are_cut_there() {
     let s = antimeridian_scenario();
-    let (demand, before) = Coverage::of_scenario(&s).unwrap();
-    let plan = Planner::new(&s)
-        .algorithm(Algorithm::Greedy)
-        .plan()
-        .unwrap();
-    let after = Coverage::for_scenario_demand(&s, &demand, &plan.sites).unwrap();
-    let results = PlanResults {
-        scenario: &s,
-        plan: &plan,
-        demand: &demand,
-        before: &before,
-        after: &after,
-    };
-    let out = std::env::temp_dir().join("skycover-test-output-gis-dateline");
-    let options = OutputOptions {
-        pictures: false,
-        report: false,
-        ..OutputOptions::default()
-    };
-    write_plan(&results, &out, &options).unwrap();
+    let out = write_greedy_plan(&s, "dateline");
     check_dir(
         &out,
         &[
@@ -193,26 +174,7 @@ fn plan_files_across_the_antimeridian_are_cut_there() {
 #[test]
 fn plan_files_of_the_sample_maps_are_gis_clean() {
     let s = Scenario::builtin("odesa").unwrap();
-    let (demand, before) = Coverage::of_scenario(&s).unwrap();
-    let plan = Planner::new(&s)
-        .algorithm(Algorithm::Greedy)
-        .plan()
-        .unwrap();
-    let after = Coverage::for_scenario_demand(&s, &demand, &plan.sites).unwrap();
-    let results = PlanResults {
-        scenario: &s,
-        plan: &plan,
-        demand: &demand,
-        before: &before,
-        after: &after,
-    };
-    let out = std::env::temp_dir().join("skycover-test-output-gis-odesa");
-    let options = OutputOptions {
-        pictures: false,
-        report: false,
-        ..OutputOptions::default()
-    };
-    write_plan(&results, &out, &options).unwrap();
+    let out = write_greedy_plan(&s, "odesa");
     check_dir(
         &out,
         &[
@@ -226,4 +188,27 @@ fn plan_files_of_the_sample_maps_are_gis_clean() {
             "route_events.geojson",
         ],
     );
+}
+
+/// Writes the GIS layers (no pictures, no report) of a greedy plan of `s` into a temporary
+/// folder named after `tag`, and returns it.
+fn write_greedy_plan(s: &Scenario, tag: &str) -> std::path::PathBuf {
+    let (demand, before) = Coverage::of_scenario(s).unwrap();
+    let plan = Planner::new(s).algorithm(Algorithm::Greedy).plan().unwrap();
+    let after = Coverage::for_scenario_demand(s, &demand, &plan.sites).unwrap();
+    let results = PlanResults {
+        scenario: s,
+        plan: &plan,
+        demand: &demand,
+        before: &before,
+        after: &after,
+    };
+    let out = std::env::temp_dir().join(format!("skycover-test-output-gis-{tag}"));
+    let options = OutputOptions {
+        pictures: false,
+        report: false,
+        ..OutputOptions::default()
+    };
+    write_plan(&results, &out, &options).unwrap();
+    out
 }

@@ -111,3 +111,14 @@ pub fn positionals<'a>(spec: &Spec<'_>, args: &'a [String]) -> Vec<&'a str> {
     }
     out
 }
+
+/// The process exit status of an example's `run`: success, or the error printed (status 1).
+pub fn exit_code(result: Result<(), Box<dyn std::error::Error>>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
