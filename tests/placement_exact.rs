@@ -154,6 +154,45 @@ fn exact_is_deterministic_across_thread_counts() {
     assert_eq!(a.stats.nodes, b.stats.nodes);
 }
 
+/// A search that branches for many rounds (clustered instance, no side constraints, so the LP
+/// pass and its branching run), cut short by a node limit and run to the end: the same
+/// plan, bound and node count on 1 and 2 threads, though each round bounds two nodes in
+/// parallel.
+#[test]
+fn exact_tree_rounds_are_deterministic_across_thread_counts() {
+    let inst = skycover::placement::synthetic::SyntheticInstance::clustered(
+        4_000, 400, 200_000.0, 15_000.0, 5,
+    );
+    let p = CoveringProblem::new(inst.matrix().unwrap(), 20);
+    for max_nodes in [5, 12, u64::MAX] {
+        let run = |threads: usize| {
+            let o = SolveOptions {
+                max_nodes,
+                ..opts(Algorithm::Exact, true)
+            };
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| covering::solve(&p, &o).unwrap())
+        };
+        let (a, b) = (run(1), run(2));
+        assert!(a.stats.nodes > 1, "{max_nodes}: the search should branch");
+        assert_eq!(a.chosen, b.chosen, "{max_nodes}");
+        assert_eq!(a.objective, b.objective, "{max_nodes}");
+        assert_eq!(a.upper_bound, b.upper_bound, "{max_nodes}");
+        assert_eq!(a.stats.nodes, b.stats.nodes, "{max_nodes}");
+        assert_eq!(a.proven_optimal, b.proven_optimal, "{max_nodes}");
+        if max_nodes != u64::MAX {
+            assert!(
+                a.stats.nodes <= max_nodes,
+                "{} nodes > limit {max_nodes}",
+                a.stats.nodes
+            );
+        }
+    }
+}
+
 fn reference(name: &str) -> Option<ReferenceInstance> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/bench")

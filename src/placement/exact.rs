@@ -29,7 +29,9 @@
 //!
 //! # Search order
 //!
-//! Best bound first ([`tree`]): open nodes wait in a pool ordered by their bound, which is the
+//! Best bound first ([`tree`]), in rounds of two nodes bounded in parallel (each on its own
+//! copy of the search state, from the round's incumbent; merged in a fixed order, so the
+//! search is the same on any thread count): open nodes wait in a pool ordered by their bound, which is the
 //! parent's Lagrangian at its final multipliers with the branching candidate forced in or out
 //! (for "out", the candidate's score leaves its group's top set); each stores its fixings and
 //! an `f32` copy of its parent's multipliers. The bound of a search cut short is the largest
@@ -207,6 +209,7 @@ const FREE: i8 = 0;
 const IN: i8 = 1;
 const OUT: i8 = -1;
 
+#[derive(Clone)]
 struct Bnb<'p> {
     p: &'p CoveringProblem,
     limits: ExactLimits,

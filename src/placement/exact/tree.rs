@@ -4,8 +4,10 @@
 //! created first). A node stores its fixings (every candidate forced in or out along its path,
 //! branching and reduced-cost fixings alike, one `u32` each) and a shared `f32` copy of its
 //! parent's multipliers as the warm start of its subgradient (any multipliers give a valid
-//! bound after clamping, so the rounding costs no validity). Popping a node re-applies its
-//! fixings to the root state, bounds it, and pushes its two children.
+//! bound after clamping, so the rounding costs no validity). Each round pops the [`BATCH`]
+//! best nodes that can still beat the incumbent; each is bound on its own copy of the search
+//! state (its fixings re-applied to the root state), in parallel; then the copies' incumbents
+//! and counters are merged and the children pushed, in the order the nodes were popped.
 //!
 //! With the optimum already the incumbent, every order explores the same nodes (those whose
 //! bound beats the incumbent); best-bound makes the bound of a search cut short the largest
@@ -17,6 +19,7 @@
 //! vector per level only; the outcome reports it.
 
 use super::{Bnb, Step, FREE, IN, OUT};
+use rayon::prelude::*;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
@@ -100,70 +103,179 @@ fn child_bounds(b: &Bnb<'_>, j: usize, at_lam: f64) -> (f64, f64) {
     )
 }
 
+/// Nodes bounded together in each round of the search. A fixed number, not the thread
+/// count: the rounds, and so the search and its result, are the same on any number of threads
+/// (with one thread the round's nodes are bounded one after the other).
+pub(super) const BATCH: usize = 2;
+
+/// A popped node's children, ready for the pool.
+struct Children {
+    /// The node's bound.
+    bound: f64,
+    /// Bounds of the children "`j` in" and "`j` out" ([`child_bounds`]).
+    bound_in: f64,
+    bound_out: f64,
+    j: usize,
+    fixings: Vec<u32>,
+    lam: Arc<Vec<f32>>,
+    x: Option<Arc<Vec<f32>>>,
+    theta: f64,
+    depth: u64,
+}
+
+/// Bounds one node (`None`: the root, from `root_lam`) on the worker `w`, whose state is the
+/// root's on entry and on return. Returns its children when it branches.
+fn bound_node(w: &mut Bnb<'_>, node: Option<&Open>, root_lam: &[f64]) -> Option<Children> {
+    let mut log: Vec<usize> = Vec::new();
+    let (mut lam, depth, theta, root) = match node {
+        None => (root_lam.to_vec(), 0, 1.0, true),
+        Some(o) => {
+            for &f in &o.fixings {
+                let s = if f & 1 == 1 { IN } else { OUT };
+                w.set_status((f >> 1) as usize, s, &mut log);
+            }
+            if let Some(x) = &o.x {
+                w.lp_x.clear();
+                w.lp_x.extend(x.iter().map(|&v| f64::from(v)));
+            }
+            let lam = o.lam.iter().map(|&v| f64::from(v)).collect();
+            (lam, o.depth, o.theta, false)
+        }
+    };
+    w.depth = depth;
+    let children = match w.process(&mut lam, theta, root, &mut log) {
+        Step::Closed => {
+            w.close();
+            None
+        }
+        Step::Branch {
+            j,
+            bound,
+            at_lam,
+            theta,
+        } => {
+            let (bound_in, bound_out) = child_bounds(w, j, at_lam);
+            let fixings = log
+                .iter()
+                .map(|&c| ((c as u32) << 1) | u32::from(w.status[c] == IN))
+                .collect();
+            Some(Children {
+                bound,
+                bound_in,
+                bound_out,
+                j,
+                fixings,
+                lam: Arc::new(lam.iter().map(|&v| v as f32).collect()),
+                x: w.lp_pass_ran
+                    .then(|| Arc::new(w.lp_x.iter().map(|&v| v as f32).collect())),
+                theta,
+                depth,
+            })
+        }
+    };
+    w.undo(&mut log);
+    children
+}
+
+/// Gives every extra worker the main state's incumbent and zero counters.
+fn sync_workers(b: &Bnb<'_>, extra: &mut [Bnb<'_>]) {
+    for w in extra {
+        w.best_value = b.best_value;
+        w.best_plan.clone_from(&b.best_plan);
+        w.nodes = 0;
+        w.iterations = 0;
+        w.closed = 0.0;
+        w.side.fallback = None;
+    }
+}
+
+/// Adds the extra workers' counters to the main state and keeps the best incumbent (in worker
+/// order: the same on any thread count).
+fn merge_workers(b: &mut Bnb<'_>, extra: &[Bnb<'_>]) {
+    for w in extra {
+        b.nodes += w.nodes;
+        b.iterations += w.iterations;
+        b.closed += w.closed;
+        if let Some(f) = w.side.fallback {
+            let mine = b.side.fallback.get_or_insert(super::RulesFallback {
+                needed: 0,
+                evaluations: 0,
+            });
+            mine.needed = mine.needed.max(f.needed);
+            mine.evaluations += f.evaluations;
+        }
+        if w.best_value > b.best_value + 1e-9 * b.best_value.abs().max(1.0) {
+            b.best_value = w.best_value;
+            b.best_plan.clone_from(&w.best_plan);
+        }
+    }
+}
+
+/// Pushes a bounded node's two children into the pool (or, when a limit has stopped the
+/// search, records its bound as open).
+fn push_children(b: &mut Bnb<'_>, pool: &mut BinaryHeap<Open>, seq: &mut u64, ch: Children) {
+    if b.out_of_limits() {
+        b.open_max = b.open_max.max(ch.bound);
+        return;
+    }
+    for dir in [IN, OUT] {
+        let mut f = ch.fixings.clone();
+        f.push(((ch.j as u32) << 1) | u32::from(dir == IN));
+        *seq += 1;
+        let child = if dir == IN { ch.bound_in } else { ch.bound_out };
+        pool.push(Open {
+            bound: ch.bound.min(child),
+            seq: *seq,
+            depth: ch.depth + 1,
+            fixings: f,
+            lam: Arc::clone(&ch.lam),
+            x: ch.x.clone(),
+            theta: (ch.theta * 2.0).min(0.5),
+        });
+    }
+}
+
 /// Best-bound branch-and-bound from the root with multipliers `lam`; returns `Some(n)` when
 /// the pool's memory cap made it go on depth first after `n` nodes.
-pub(super) fn best_first(b: &mut Bnb<'_>, mut lam: Vec<f64>, max_open_values: u64) -> Option<u64> {
+///
+/// Each round pops up to [`BATCH`] nodes that can still beat the incumbent and bounds them in
+/// parallel, each on its own copy of the search state starting from the round's incumbent;
+/// the copies' incumbents and counters are then merged in order and the children pushed in
+/// order, so the search does not depend on the thread count.
+pub(super) fn best_first(b: &mut Bnb<'_>, lam: Vec<f64>, max_open_values: u64) -> Option<u64> {
     let nu = lam.len() as u64;
-
-    let mut log: Vec<usize> = Vec::new();
+    let mut extra: Vec<Bnb<'_>> = (1..BATCH).map(|_| b.clone()).collect();
     let mut pool: BinaryHeap<Open> = BinaryHeap::new();
     let mut seq = 0u64;
     let mut fallback: Option<u64> = None;
-    // the root, then every popped node: bound it and push its children
-    let mut current: Option<Open> = None;
+    let mut batch: Vec<Option<Open>> = vec![None];
     loop {
-        let (depth, theta_in, root) = match &current {
-            None => (0, 1.0, true),
-            Some(o) => (o.depth, o.theta, false),
+        sync_workers(b, &mut extra);
+        let done: Vec<Option<Children>> = {
+            let mut workers: Vec<&mut Bnb<'_>> =
+                std::iter::once(&mut *b).chain(extra.iter_mut()).collect();
+            workers
+                .par_iter_mut()
+                .zip(batch.par_iter())
+                .map(|(w, node)| bound_node(w, node.as_ref(), &lam))
+                .collect()
         };
-        b.depth = depth;
-        let step = b.process(&mut lam, theta_in, root, &mut log);
-        match step {
-            Step::Closed => b.close(),
-            Step::Branch {
-                j,
-                bound,
-                at_lam,
-                theta,
-            } => {
-                let (bound_in, bound_out) = child_bounds(b, j, at_lam);
-                if b.out_of_limits() {
-                    b.open_max = b.open_max.max(bound);
-                } else {
-                    let fixings: Vec<u32> = log
-                        .iter()
-                        .map(|&c| ((c as u32) << 1) | u32::from(b.status[c] == IN))
-                        .collect();
-                    let shared: Arc<Vec<f32>> = Arc::new(lam.iter().map(|&v| v as f32).collect());
-                    let x = b
-                        .lp_pass_ran
-                        .then(|| Arc::new(b.lp_x.iter().map(|&v| v as f32).collect()));
-                    for dir in [IN, OUT] {
-                        let mut f = fixings.clone();
-                        f.push(((j as u32) << 1) | u32::from(dir == IN));
-                        seq += 1;
-                        let child = if dir == IN { bound_in } else { bound_out };
-                        pool.push(Open {
-                            bound: bound.min(child),
-                            seq,
-                            depth: depth + 1,
-                            fixings: f,
-                            lam: Arc::clone(&shared),
-                            x: x.clone(),
-                            theta: (theta * 2.0).min(0.5),
-                        });
-                    }
-                }
-            }
+        merge_workers(b, &extra);
+        for ch in done.into_iter().flatten() {
+            push_children(b, &mut pool, &mut seq, ch);
         }
-        b.undo(&mut log);
-        // the next open node that can still beat the incumbent
-        current = None;
-        while let Some(o) = pool.pop() {
+        batch.clear();
+        // the next open nodes that can still beat the incumbent
+        while batch.len() < BATCH {
+            let Some(o) = pool.pop() else { break };
             if o.bound < b.threshold() {
                 b.depth = o.depth;
                 b.close();
                 continue;
+            }
+            if b.nodes + batch.len() as u64 >= b.limits.max_nodes {
+                // the round already holds the last nodes the limit allows
+                b.stopped_by.get_or_insert(super::ExactStop::Nodes);
             }
             if b.out_of_limits() {
                 b.open_max = b.open_max.max(o.bound);
@@ -173,30 +285,33 @@ pub(super) fn best_first(b: &mut Bnb<'_>, mut lam: Vec<f64>, max_open_values: u6
             if fallback.is_none() && (pool.len() as u64 + 2) * nu > max_open_values {
                 fallback = Some(b.nodes);
             }
-            // the node's state: the root's plus its fixings
-            for &f in &o.fixings {
-                let s = if f & 1 == 1 { IN } else { OUT };
-                b.set_status((f >> 1) as usize, s, &mut log);
-            }
-            lam.clear();
-            lam.extend(o.lam.iter().map(|&v| f64::from(v)));
-            if let Some(x) = &o.x {
-                b.lp_x.clear();
-                b.lp_x.extend(x.iter().map(|&v| f64::from(v)));
-            }
             if fallback.is_some() {
                 // memory cap reached: this subtree depth first (it records its open bound
                 // itself when a limit stops it)
-                b.depth = o.depth;
-                b.node(&mut lam, o.theta, false);
-                b.undo(&mut log);
+                depth_first(b, &o);
                 continue;
             }
-            current = Some(o);
-            break;
+            batch.push(Some(o));
         }
-        if current.is_none() {
+        if batch.is_empty() {
             return fallback;
         }
     }
+}
+
+/// Explores the open node `o` and its subtree depth first on the main state.
+fn depth_first(b: &mut Bnb<'_>, o: &Open) {
+    let mut log: Vec<usize> = Vec::new();
+    for &f in &o.fixings {
+        let s = if f & 1 == 1 { IN } else { OUT };
+        b.set_status((f >> 1) as usize, s, &mut log);
+    }
+    let mut lam: Vec<f64> = o.lam.iter().map(|&v| f64::from(v)).collect();
+    if let Some(x) = &o.x {
+        b.lp_x.clear();
+        b.lp_x.extend(x.iter().map(|&v| f64::from(v)));
+    }
+    b.depth = o.depth;
+    b.node(&mut lam, o.theta, false);
+    b.undo(&mut log);
 }
