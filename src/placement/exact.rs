@@ -83,6 +83,13 @@
 //! the lead's experiment) reaches 38 608 / 38 570: the node Lagrangians stay 150–200 above the
 //! node LPs. Spatial cardinality branching was measured worse than single-candidate branching
 //! there. Since session 8 the [LP pass](lp_pass) narrows that distance (next section).
+//! Branching on spatial cardinalities with exact node LPs (HiGHS in Python, 2026-12-01, best
+//! first, both children solved, k-means regions of candidates, branch on the most fractional
+//! region sum, then on single candidates): a 12 / 40 / 120-region hierarchy reaches 38 642.7
+//! / 38 637.6 after 100 / 125 nodes against 38 612.0 / 38 606.2 for single-candidate
+//! branching (38 573.7 after 300); one level of 40 regions alone reaches 38 503.3 after 600
+//! nodes (about 15 min); a 12-region level whose counts are all integral bounds at 38 704.7.
+//! Neither comes near a 60-s proof.
 //!
 //! # LP pass
 //!
