@@ -712,7 +712,7 @@ impl<'p> Bnb<'p> {
         let mut iterations = if root {
             self.limits.root_iterations
         } else {
-            self.limits.node_iterations
+            lp_pass::subgradient_iterations(self, self.limits.node_iterations)
         };
         let mut lp_iterations = if root {
             lp_pass::ROOT_ITERATIONS
@@ -763,7 +763,7 @@ impl<'p> Bnb<'p> {
             if !side::propagate(self, log) {
                 return Step::Closed;
             }
-            iterations = self.limits.node_iterations;
+            iterations = lp_pass::subgradient_iterations(self, self.limits.node_iterations);
             theta = theta.max(0.05);
         };
         let Some(j) = branch else {
