@@ -74,11 +74,11 @@ impl<'a> Run<'a> {
             diagnostics.push(Diagnostic::warning(
                 codes::PLACEMENT_GREEDY_TIME_LIMIT,
                 format!(
-                    "greedy stopped at the time limit ({:?}) after {} sites: the plan is \
-                     partial (the local search and bound start from it) and depends on the \
-                     machine's speed; raise the time limit",
-                    options.time_limit,
-                    g.chosen.len()
+                    "greedy stopped at the time limit after {} sites ({:.2} s into this \
+                     solve): the plan is partial (the local search and bound start from it) \
+                     and depends on the machine's speed; raise the time limit",
+                    g.chosen.len(),
+                    t0.elapsed().as_secs_f64()
                 ),
             ));
         }
