@@ -1359,19 +1359,27 @@ where
             line(area, label, &mut y)?;
         }
     }
-    y += 8;
-    area.draw(&Text::new("Systems", (x, y - 8), head.clone()))
-        .map_err(draw_err)?;
-    y += 18;
+    // systems: only the tiers (and the fixed-site ring) of the sites on the map
+    if !m.sites.is_empty() || !m.footprints.is_empty() {
+        y += 8;
+        area.draw(&Text::new("Systems", (x, y - 8), head.clone()))
+            .map_err(draw_err)?;
+        y += 18;
+    }
     for t in [Tier::Upper, Tier::Medium, Tier::Point] {
+        if !m.sites.iter().any(|s| s.1 == t) {
+            continue;
+        }
         let c = tier_colour(t);
         area.draw(&TriangleMarker::new((x + 10, y), 6, c.filled()))
             .map_err(draw_err)?;
         line(area, tier_name(t), &mut y)?;
     }
-    area.draw(&Circle::new((x + 10, y), 8, BLACK.stroke_width(1)))
-        .map_err(draw_err)?;
-    line(area, "existing (fixed) site", &mut y)?;
+    if m.sites.iter().any(|s| s.2) {
+        area.draw(&Circle::new((x + 10, y), 8, BLACK.stroke_width(1)))
+            .map_err(draw_err)?;
+        line(area, "existing (fixed) site", &mut y)?;
+    }
     if !m.footprints.is_empty() {
         // one swatch per footprint colour actually drawn
         y += 4;
@@ -1737,6 +1745,20 @@ mod tests {
         ] {
             assert!(
                 !all.iter().any(|t| t == absent),
+                "{absent} listed, none drawn"
+            );
+        }
+        // only the tiers of the sites drawn, the fixed ring only with a fixed site
+        m.sites = vec![([0.0, 0.0], Tier::Point, false)];
+        let point_only = text_of(&m);
+        assert!(point_only.iter().any(|t| t == tier_name(Tier::Point)));
+        for absent in [
+            tier_name(Tier::Upper),
+            tier_name(Tier::Medium),
+            "existing (fixed) site",
+        ] {
+            assert!(
+                !point_only.iter().any(|t| t == absent),
                 "{absent} listed, none drawn"
             );
         }
