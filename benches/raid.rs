@@ -73,7 +73,7 @@ fn bench(c: &mut Criterion) {
     let slots: usize = model.routes.iter().map(|r| r.slots_len()).sum();
     eprintln!(
         "raid: {} threats, {} sites, {} route types, {:.1} slots per route type; expected leakers {:.2}, rounds {:.1}; {} rayon threads; first run {:.2} s wall, {:.2} s CPU",
-        raid.size(),
+        raid.size().unwrap_or(0),
         sites.len(),
         model.routes.len(),
         slots as f64 / model.routes.len() as f64,

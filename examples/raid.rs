@@ -77,7 +77,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "skycover raid: {} — {} threats ({} per class and launch area) within {window:.0} s, {reps} replications, seed {seed}",
         s.name(),
-        raid.size(),
+        raid.size()?,
         count
     );
     // the evaluation sample is independent of the one least-leakage placement optimises on
@@ -278,7 +278,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // exhaustion curve of the coverage plan
-    let n = raid.size();
+    let n = raid.size()?;
     let sizes: Vec<u32> = (0..=8).map(|k| k * n / 2).collect();
     let curve = exhaustion_curve(
         &m1,

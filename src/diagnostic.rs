@@ -157,6 +157,10 @@ pub mod codes {
     /// The local search stopped at the time limit before its work limits: the plan depends on
     /// the machine's speed and load (raise the time limit or lower the work limits).
     pub const PLACEMENT_LOCAL_SEARCH_TIME_LIMIT: &str = "placement.local_search_time_limit";
+    /// The greedy stopped at the time limit (checked between its rounds) before placing all
+    /// it could: the plan is partial (fewer sites than it would place without the limit) and
+    /// depends on the machine's speed and load (warning; raise the time limit).
+    pub const PLACEMENT_GREEDY_TIME_LIMIT: &str = "placement.greedy_time_limit";
     /// The model is too large for the fast-interchange tables of the local search (one row of
     /// candidate gains per chosen site, capped at 2^25 entries): the slower plain swap descent
     /// and perturbation chains ran instead, with the same work limits (information).

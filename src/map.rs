@@ -737,17 +737,37 @@ fn overlaps(a: &LabelBox, b: &LabelBox) -> bool {
     a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
 }
 
-/// Estimated text width in pixels for DejaVu Sans at `size` px (average advance 0.6 em).
+/// Estimated text width in pixels for DejaVu Sans at `size` px (average advance 0.6 em): the
+/// fallback when the font cannot measure.
 fn text_px(text: &str, size: f64) -> f64 {
     0.6 * size * text.chars().count() as f64
 }
 
-/// One placed label: anchor (top-left, metres), lines, and the leader line start if the
-/// label stands away from its point.
+/// Pixel size of one label line, `(width, line height)`, at a font size: measured with the
+/// font the map is drawn with ([`label_measure`]), so a label sits next to its point.
+type Measure<'a> = &'a dyn Fn(&str, u32) -> (f64, f64);
+
+/// [`Measure`] with the font of `area` (plotters' scaled sans-serif, as drawn); the 0.6 em
+/// estimate where the font cannot measure.
+fn label_measure<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    text: &str,
+    size: u32,
+) -> (f64, f64) {
+    let style = ("sans-serif", size).into_font().color(&BLACK);
+    match area.estimate_text_size(text, &style) {
+        Ok((w, h)) => (f64::from(w), f64::from(h) + 3.0),
+        Err(_) => (text_px(text, f64::from(size)), f64::from(size) + 4.0),
+    }
+}
+
+/// One placed label: anchor (top-left, metres), lines, the step down to each next line
+/// (metres), and the leader line start if the label stands away from its point.
 struct PlacedLabel {
     target: (f64, f64),
     at: (f64, f64),
     lines: LabelLines,
+    steps: Vec<f64>,
     leader: Option<(f64, f64)>,
 }
 
@@ -759,6 +779,7 @@ fn place_labels(
     markers: &[(f64, f64)],
     view: [f64; 4],
     scale: f64,
+    measure: Measure<'_>,
 ) -> Vec<PlacedLabel> {
     let mut taken: Vec<LabelBox> = markers
         .iter()
@@ -769,12 +790,10 @@ fn place_labels(
         .collect();
     let mut out = Vec::with_capacity(items.len());
     for ((px, py), lines) in items {
-        let w = lines
-            .iter()
-            .map(|(t, _, sz)| text_px(t, *sz as f64))
-            .fold(0.0, f64::max)
-            * scale;
-        let h = lines.iter().map(|(_, _, sz)| *sz as f64 + 4.0).sum::<f64>() * scale;
+        let sizes: Vec<(f64, f64)> = lines.iter().map(|(t, _, sz)| measure(t, *sz)).collect();
+        let w = sizes.iter().map(|s| s.0).fold(0.0, f64::max) * scale;
+        let steps: Vec<f64> = sizes.iter().map(|s| s.1 * scale).collect();
+        let h = steps.iter().sum::<f64>();
         let mut best: Option<(usize, (f64, f64), bool)> = None;
         'rings: for (ring, d) in [8.0, 22.0, 40.0, 65.0, 95.0, 130.0].iter().enumerate() {
             let d = d * scale;
@@ -818,6 +837,7 @@ fn place_labels(
             target: (*px, *py),
             at: (x, y),
             lines: lines.clone(),
+            steps,
             leader,
         });
     }
@@ -1111,11 +1131,14 @@ where
         }
     }
     let mut markers: Vec<(f64, f64)> = marker_pos.clone();
-    for (p, _, mark) in &m.assets {
+    // the assets drawn (inside the view): the legend lists only their marks
+    let mut drawn_assets: Vec<usize> = Vec::new();
+    for (i, (p, _, mark)) in m.assets.iter().enumerate() {
         let pt = (p[0], p[1]);
         if !inside(pt.0, pt.1) {
             continue;
         }
+        drawn_assets.push(i);
         markers.push(pt);
         chart
             .draw_series(std::iter::once(Circle::new(
@@ -1142,7 +1165,8 @@ where
                 ((p[0], p[1]), lines)
             })
             .collect();
-        for l in place_labels(&items, &markers, frame, scale) {
+        let measure = |t: &str, size: u32| label_measure(&map_area, t, size);
+        for l in place_labels(&items, &markers, frame, scale, &measure) {
             if let Some(from) = l.leader {
                 chart
                     .draw_series(std::iter::once(PathElement::new(
@@ -1152,7 +1176,7 @@ where
                     .map_err(draw_err)?;
             }
             let (x, mut y) = l.at;
-            for (text, colour, size) in &l.lines {
+            for ((text, colour, size), step) in l.lines.iter().zip(&l.steps) {
                 chart
                     .draw_series(std::iter::once(Text::new(
                         text.clone(),
@@ -1160,7 +1184,7 @@ where
                         ("sans-serif", *size).into_font().color(colour),
                     )))
                     .map_err(draw_err)?;
-                y -= (*size as f64 + 4.0) * scale;
+                y -= step;
             }
         }
     }
@@ -1217,13 +1241,14 @@ where
         ))
         .map_err(draw_err)?;
 
-    draw_legend(&legend_area, m, water_shown)
+    draw_legend(&legend_area, m, water_shown, &drawn_assets)
 }
 
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     m: &MapContent,
     water_shown: [bool; 4],
+    drawn_assets: &[usize],
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
@@ -1334,19 +1359,27 @@ where
             line(area, label, &mut y)?;
         }
     }
-    y += 8;
-    area.draw(&Text::new("Systems", (x, y - 8), head.clone()))
-        .map_err(draw_err)?;
-    y += 18;
+    // systems: only the tiers (and the fixed-site ring) of the sites on the map
+    if !m.sites.is_empty() || !m.footprints.is_empty() {
+        y += 8;
+        area.draw(&Text::new("Systems", (x, y - 8), head.clone()))
+            .map_err(draw_err)?;
+        y += 18;
+    }
     for t in [Tier::Upper, Tier::Medium, Tier::Point] {
+        if !m.sites.iter().any(|s| s.1 == t) {
+            continue;
+        }
         let c = tier_colour(t);
         area.draw(&TriangleMarker::new((x + 10, y), 6, c.filled()))
             .map_err(draw_err)?;
         line(area, tier_name(t), &mut y)?;
     }
-    area.draw(&Circle::new((x + 10, y), 8, BLACK.stroke_width(1)))
-        .map_err(draw_err)?;
-    line(area, "existing (fixed) site", &mut y)?;
+    if m.sites.iter().any(|s| s.2) {
+        area.draw(&Circle::new((x + 10, y), 8, BLACK.stroke_width(1)))
+            .map_err(draw_err)?;
+        line(area, "existing (fixed) site", &mut y)?;
+    }
     if !m.footprints.is_empty() {
         // one swatch per footprint colour actually drawn
         y += 4;
@@ -1371,6 +1404,10 @@ where
             line(area, &format!("footprint: {}", tier_name(t)), &mut y)?;
         }
     }
+    // defended assets: only the marks drawn on the map (no section without assets)
+    if drawn_assets.is_empty() {
+        return Ok(());
+    }
     y += 8;
     area.draw(&Text::new("Defended assets", (x, y - 8), head))
         .map_err(draw_err)?;
@@ -1381,14 +1418,19 @@ where
         (AssetMark::Uncovered, "uncovered on a threat"),
         (AssetMark::Unknown, "not evaluated"),
     ] {
-        if mark == AssetMark::Unknown && m.assets.iter().all(|a| a.2 != AssetMark::Unknown) {
+        if !drawn_assets.iter().any(|&i| m.assets[i].2 == mark) {
             continue;
         }
         area.draw(&Circle::new((x + 10, y), 5, mark_colour(mark).filled()))
             .map_err(draw_err)?;
         line(area, label, &mut y)?;
     }
-    if m.asset_failing.iter().any(|f| !f.is_empty()) {
+    // "fails x, y" is written under the labels, which are drawn for at most 40 assets
+    let fails_drawn = m.assets.len() <= 40
+        && drawn_assets
+            .iter()
+            .any(|&i| m.asset_failing.get(i).is_some_and(|f| !f.is_empty()));
+    if fails_drawn {
         area.draw(&Text::new(
             "fails x, y: threats the asset fails",
             (x + 4, y - 7),
@@ -1571,6 +1613,173 @@ pub fn tier_of(scenario: &Scenario, class: ClassId) -> crate::Result<Tier> {
 mod tests {
     use super::*;
 
+    /// `(attributes, content)` of every `<tag ...>` of an SVG (`content` empty for
+    /// self-closing tags).
+    fn svg_elements<'a>(svg: &'a str, tag: &str) -> Vec<(&'a str, &'a str)> {
+        let open = format!("<{tag} ");
+        let close = format!("</{tag}>");
+        svg.split(open.as_str())
+            .skip(1)
+            .filter_map(|part| {
+                let end = part.find('>')?;
+                let attrs = &part[..end];
+                let content = if attrs.ends_with('/') {
+                    ""
+                } else {
+                    part[end + 1..].split(close.as_str()).next().unwrap_or("")
+                };
+                Some((attrs, content))
+            })
+            .collect()
+    }
+
+    fn attr(attrs: &str, name: &str) -> Option<String> {
+        let attrs = format!(" {attrs}");
+        let i = attrs.find(&format!(" {name}=\""))? + name.len() + 3;
+        attrs[i..].split('"').next().map(str::to_string)
+    }
+
+    fn num(attrs: &str, name: &str) -> f64 {
+        attr(attrs, name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN)
+    }
+
+    /// Odesa's assets, every one failing two threats (two-line labels, the long one second).
+    fn failing_assets_map() -> (MapContent, Vec<String>) {
+        let s = Scenario::builtin("odesa").unwrap();
+        let mut m = MapContent::from_scenario(&s);
+        let n = m.assets.len();
+        m.asset_failing = vec![vec!["ballistic_missile".into(), "cruise_missile".into()]; n];
+        m.assets.iter_mut().for_each(|a| a.2 = AssetMark::Uncovered);
+        let names = s.assets().iter().map(|a| a.name.clone()).collect();
+        (m, names)
+    }
+
+    #[test]
+    fn asset_labels_sit_next_to_their_markers_and_off_the_legend() {
+        let (m, names) = failing_assets_map();
+        let (w, h) = (1400u32, 1000u32);
+        let svg = svg_string(&m, (w, h)).unwrap();
+        let mut buf = String::new();
+        let area = SVGBackend::with_string(&mut buf, (w, h)).into_drawing_area();
+        let legend_x = f64::from(w - (f64::from(w) * 0.26) as u32);
+        // asset markers: the filled circles of radius 5 left of the legend, in asset order
+        let dots: Vec<(f64, f64)> = svg_elements(&svg, "circle")
+            .into_iter()
+            .filter(|(a, _)| attr(a, "r").as_deref() == Some("5") && !a.contains("fill=\"none\""))
+            .map(|(a, _)| (num(a, "cx"), num(a, "cy")))
+            .filter(|p| p.0 < legend_x)
+            .collect();
+        assert_eq!(dots.len(), names.len(), "every asset drawn");
+        // leader lines: two-point grey polylines
+        let leaders: Vec<[(f64, f64); 2]> = svg_elements(&svg, "polyline")
+            .into_iter()
+            .filter(|(a, _)| a.contains("stroke=\"#5A5A5A\""))
+            .filter_map(|(a, _)| {
+                let pts: Vec<(f64, f64)> = attr(a, "points")?
+                    .split_whitespace()
+                    .filter_map(|p| {
+                        let (x, y) = p.split_once(',')?;
+                        Some((x.parse().ok()?, y.parse().ok()?))
+                    })
+                    .collect();
+                (pts.len() == 2).then(|| [pts[0], pts[1]])
+            })
+            .collect();
+        let texts = svg_elements(&svg, "text");
+        let fails = "fails ballistic_missile, cruise_missile";
+        for (name, &(dx, dy)) in names.iter().zip(&dots) {
+            let (a, _) = texts
+                .iter()
+                .find(|(_, c)| c.trim() == name.as_str())
+                .unwrap_or_else(|| panic!("no label for {name}"));
+            let (x, y) = (num(a, "x"), num(a, "y"));
+            let (w0, h0) = label_measure(&area, name, 11);
+            let (w1, h1) = label_measure(&area, fails, 10);
+            let b = [x, y, x + w0.max(w1), y + h0 + h1];
+            let dist = |(px, py): (f64, f64)| {
+                let ex = (b[0] - px).max(px - b[2]).max(0.0);
+                let ey = (b[1] - py).max(py - b[3]).max(0.0);
+                ex.hypot(ey)
+            };
+            assert!(
+                b[2] <= legend_x + 1.0,
+                "{name}: label {b:?} runs into the legend"
+            );
+            let near = |p: (f64, f64), q: (f64, f64)| (p.0 - q.0).hypot(p.1 - q.1) <= 1.5;
+            match leaders.iter().find(|l| near(l[0], (dx, dy))) {
+                // far away: a leader from the dot to the label's edge
+                Some(l) => assert!(
+                    dist(l[1]) <= 2.0,
+                    "{name}: leader ends {:?} off {b:?}",
+                    l[1]
+                ),
+                // beside its dot: 8 px away (11.3 on a diagonal), one pixel of rounding
+                None => assert!(
+                    dist((dx, dy)) <= 12.5,
+                    "{name}: label {b:?} is {:.1} px from its dot ({dx}, {dy})",
+                    dist((dx, dy))
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn legend_lists_only_the_asset_marks_drawn() {
+        let text_of = |m: &MapContent| {
+            let svg = svg_string(m, (1400, 1000)).unwrap();
+            svg_elements(&svg, "text")
+                .into_iter()
+                .map(|(_, c)| c.trim().to_string())
+                .collect::<Vec<_>>()
+        };
+        let (mut m, _) = failing_assets_map();
+        let all = text_of(&m);
+        assert!(all.iter().any(|t| t == "Defended assets"));
+        assert!(all.iter().any(|t| t == "uncovered on a threat"));
+        for absent in [
+            "covered to required depth",
+            "thin: some layers short",
+            "not evaluated",
+        ] {
+            assert!(
+                !all.iter().any(|t| t == absent),
+                "{absent} listed, none drawn"
+            );
+        }
+        // only the tiers of the sites drawn, the fixed ring only with a fixed site
+        m.sites = vec![([0.0, 0.0], Tier::Point, false)];
+        let point_only = text_of(&m);
+        assert!(point_only.iter().any(|t| t == tier_name(Tier::Point)));
+        for absent in [
+            tier_name(Tier::Upper),
+            tier_name(Tier::Medium),
+            "existing (fixed) site",
+        ] {
+            assert!(
+                !point_only.iter().any(|t| t == absent),
+                "{absent} listed, none drawn"
+            );
+        }
+        // no assets: no section
+        m.assets.clear();
+        m.asset_failing.clear();
+        let none = text_of(&m);
+        assert!(none.iter().any(|t| t == "Legend"));
+        for absent in [
+            "Defended assets",
+            "covered to required depth",
+            "uncovered on a threat",
+        ] {
+            assert!(
+                !none.iter().any(|t| t.starts_with(absent)),
+                "{absent} without assets"
+            );
+        }
+        assert!(!none.iter().any(|t| t.starts_with("fails x, y")));
+    }
+
     #[test]
     fn rivers_and_urban_areas_show_the_dnipro_through_kyiv() {
         use geo::{Distance, Intersects};
@@ -1722,7 +1931,8 @@ mod tests {
             })
             .collect();
         let markers: Vec<(f64, f64)> = items.iter().map(|i| i.0).collect();
-        let placed = place_labels(&items, &markers, [0.0, 0.0, 2000.0, 2000.0], 1.0);
+        let measure = |t: &str, s: u32| (text_px(t, f64::from(s)), f64::from(s) + 4.0);
+        let placed = place_labels(&items, &markers, [0.0, 0.0, 2000.0, 2000.0], 1.0, &measure);
         assert_eq!(placed.len(), items.len(), "no label dropped");
         let boxes: Vec<LabelBox> = placed
             .iter()

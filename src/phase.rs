@@ -9,6 +9,7 @@
 
 use crate::catalogue::{Catalogue, ClassId};
 use crate::error::{Error, Result};
+use crate::geometry::antimeridian;
 use crate::placement::Plan;
 use crate::scenario::Scenario;
 use geo::orient::{Direction, Orient};
@@ -35,13 +36,18 @@ fn depth_object(cat: &Catalogue, depth: &[u8]) -> Value {
     Value::Object(m)
 }
 
-fn areal(mp: &MultiPolygon<f64>) -> Value {
-    let mp = mp.clone().orient(Direction::Default);
-    let g = if mp.0.len() == 1 {
-        geojson::Value::from(&mp.0[0])
-    } else {
-        geojson::Value::from(&mp)
-    };
+/// A zone or area cut at the antimeridian (RFC 7946 §3.1.9): a Polygon, or a MultiPolygon
+/// of its parts; right-hand rule.
+fn areal(mp: &MultiPolygon<f64>, lon0: f64) -> Value {
+    let mp = antimeridian::split_multipolygon(mp, lon0).orient(Direction::Default);
+    let g = antimeridian::polygon_geometry(&mp);
+    serde_json::to_value(geojson::Geometry::new(g)).unwrap_or(Value::Null)
+}
+
+/// A line cut at the antimeridian: a LineString, or a MultiLineString of its parts (the
+/// scenario loader joins them back).
+fn line(ls: &geo::LineString<f64>, lon0: f64) -> Value {
+    let g = antimeridian::line_geometry(&antimeridian::split_line(ls, lon0));
     serde_json::to_value(geojson::Geometry::new(g)).unwrap_or(Value::Null)
 }
 
@@ -86,6 +92,7 @@ fn feature(id: &str, geometry: Value, properties: Value) -> Value {
 /// ```
 pub fn plan_as_scenario(scenario: &Scenario, plan: &Plan) -> Result<Value> {
     let cat = scenario.catalogue();
+    let lon0 = scenario.frame().lon0();
     let st = scenario.settings();
     let mut settings = Map::new();
     settings.insert("name".into(), json!(scenario.name()));
@@ -186,7 +193,7 @@ pub fn plan_as_scenario(scenario: &Scenario, plan: &Plan) -> Result<Value> {
     for z in scenario.zones() {
         push(
             &z.id,
-            areal(&z.lonlat),
+            areal(&z.lonlat, lon0),
             json!({"kind": "zone", "name": z.name, "priority": z.priority,
                    "required_depth": depth_object(cat, &z.required_depth)}),
             &mut ids,
@@ -201,14 +208,10 @@ pub fn plan_as_scenario(scenario: &Scenario, plan: &Plan) -> Result<Value> {
             &mut ids,
         );
     }
-    let line = |ls: &geo::LineString<f64>| {
-        json!({"type": "LineString",
-               "coordinates": ls.coords().map(|c| [c.x, c.y]).collect::<Vec<_>>()})
-    };
     for c in scenario.corridors() {
         push(
             &c.id,
-            line(&c.lonlat),
+            line(&c.lonlat, lon0),
             json!({"kind": "corridor", "name": c.name, "width_m": c.width_m,
                    "priority": c.priority,
                    "required_depth": depth_object(cat, &c.required_depth)}),
@@ -218,7 +221,7 @@ pub fn plan_as_scenario(scenario: &Scenario, plan: &Plan) -> Result<Value> {
     for c in scenario.contact_lines() {
         push(
             &c.id,
-            line(&c.lonlat),
+            line(&c.lonlat, lon0),
             json!({"kind": "contact_line", "name": c.name, "keep_out_m": c.keep_out_m}),
             &mut ids,
         );
@@ -230,7 +233,7 @@ pub fn plan_as_scenario(scenario: &Scenario, plan: &Plan) -> Result<Value> {
         for r in regions {
             push(
                 &r.id,
-                areal(&r.lonlat),
+                areal(&r.lonlat, lon0),
                 json!({"kind": kind, "name": r.name}),
                 &mut ids,
             );
@@ -260,7 +263,7 @@ pub fn plan_as_scenario(scenario: &Scenario, plan: &Plan) -> Result<Value> {
             crate::threat_area::AreaGeometry::Point { lonlat, .. } => {
                 json!({"type": "Point", "coordinates": lonlat})
             }
-            crate::threat_area::AreaGeometry::Area { lonlat, .. } => areal(lonlat),
+            crate::threat_area::AreaGeometry::Area { lonlat, .. } => areal(lonlat, lon0),
         };
         push(
             &a.id,
@@ -272,7 +275,7 @@ pub fn plan_as_scenario(scenario: &Scenario, plan: &Plan) -> Result<Value> {
     for r in &setup.routes {
         push(
             &r.id,
-            line(&r.lonlat),
+            line(&r.lonlat, lon0),
             json!({"kind": "route", "name": r.name, "threats": threat_ids(&r.threats)}),
             &mut ids,
         );

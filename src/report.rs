@@ -54,6 +54,70 @@ pub struct ReportInput<'a> {
     pub output_diagnostics: &'a [Diagnostic],
 }
 
+/// The map's first view, `[[south, west], [north, east]]` in degrees: the box of what the plan
+/// is about (zones, candidate and exclusion areas, corridors, contact lines, assets, the
+/// plan's sites), padded by 8 % (at least 0.01°). Longitudes are unwrapped to within 180° of
+/// the frame's centre, as the page draws them, so a plan across ±180° gets a narrow box with
+/// `west < east` (`east` may pass 180) instead of the whole world.
+pub(crate) fn view_bounds(
+    scenario: &crate::scenario::Scenario,
+    sites: &[crate::site::Site],
+) -> [[f64; 2]; 2] {
+    use crate::geometry::antimeridian::unwrap_lon;
+    let frame = scenario.frame();
+    let lon0 = frame.lon0();
+    let mut pts: Vec<(f64, f64)> = Vec::new();
+    let mut polys = |mp: &geo::MultiPolygon<f64>| {
+        for p in &mp.0 {
+            pts.extend(p.exterior().0.iter().map(|c| (c.x, c.y)));
+        }
+    };
+    scenario.zones().iter().for_each(|z| polys(&z.lonlat));
+    scenario
+        .candidate_areas()
+        .iter()
+        .for_each(|a| polys(&a.lonlat));
+    scenario.exclusions().iter().for_each(|a| polys(&a.lonlat));
+    for l in scenario
+        .corridors()
+        .iter()
+        .map(|c| &c.lonlat)
+        .chain(scenario.contact_lines().iter().map(|c| &c.lonlat))
+    {
+        pts.extend(l.0.iter().map(|c| (c.x, c.y)));
+    }
+    pts.extend(scenario.assets().iter().map(|a| (a.lonlat[0], a.lonlat[1])));
+    pts.extend(
+        sites
+            .iter()
+            .map(|s| frame.to_lonlat(s.position[0], s.position[1])),
+    );
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for (lon, lat) in pts
+        .into_iter()
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+    {
+        let lon = unwrap_lon(lon, lon0);
+        b = [b[0].min(lat), b[1].min(lon), b[2].max(lat), b[3].max(lon)];
+    }
+    if !b.iter().all(|v| v.is_finite()) {
+        let (lon, lat) = frame.to_lonlat(0.0, 0.0);
+        let lon = unwrap_lon(lon, lon0);
+        b = [lat, lon, lat, lon];
+    }
+    let pad_lat = (0.08 * (b[2] - b[0])).max(0.01);
+    let pad_lon = (0.08 * (b[3] - b[1])).max(0.01);
+    [
+        [(b[0] - pad_lat).max(-90.0), b[1] - pad_lon],
+        [(b[2] + pad_lat).min(90.0), b[3] + pad_lon],
+    ]
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn html_escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
@@ -205,6 +269,7 @@ pub fn render(input: &ReportInput<'_>) -> Result<String> {
         .collect();
     let default_threat = threat_ids.get(input.layer.threat.0).cloned();
     let data = json!({
+        "view": {"lon0": scenario.frame().lon0(), "bounds": view_bounds(scenario, &plan.sites)},
         "threats": threat_ids,
         "layers": layers,
         "default_view": format!("threat:{}", default_threat.unwrap_or_default()),
@@ -361,33 +426,10 @@ pub fn render(input: &ReportInput<'_>) -> Result<String> {
         pct(r.before.overall().fraction),
         pct(r.after.overall().fraction)
     );
-    // assets
-    h.push_str(
-        "<h2>Defended assets</h2><table id=\"assets\"><tr><th>asset</th><th>category</th>\
-         <th>before</th><th>after</th><th>fails after</th></tr>",
-    );
-    let before = asset_reports(scenario, r.before);
-    for a in asset_reports(scenario, r.after) {
-        let b = before.iter().find(|x| x.id == a.id);
-        let status = |covered: bool, failing: &[String]| {
-            if covered {
-                "<span class=\"ok\">covered</span>".to_string()
-            } else {
-                format!("<span class=\"bad\">fails {}</span>", failing.len())
-            }
-        };
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            e(&a.name),
-            e(&a.category),
-            b.map(|b| status(b.covered, &b.failing_threats))
-                .unwrap_or_default(),
-            status(a.covered, &a.failing_threats),
-            e(&a.failing_threats.join(", "))
-        );
+    // assets (no section when the scenario has none)
+    if !scenario.assets().is_empty() {
+        asset_table(&mut h, r);
     }
-    h.push_str("</table>");
     // diagnostics
     let diags: Vec<&Diagnostic> = scenario
         .diagnostics()
@@ -420,6 +462,38 @@ pub fn render(input: &ReportInput<'_>) -> Result<String> {
     Ok(h)
 }
 
+/// The "Defended assets" section: one row per asset, status before and after.
+fn asset_table(h: &mut String, r: &PlanResults<'_>) {
+    let e = html_escape;
+    let scenario = r.scenario;
+    h.push_str(
+        "<h2>Defended assets</h2><table id=\"assets\"><tr><th>asset</th><th>category</th>\
+         <th>before</th><th>after</th><th>fails after</th></tr>",
+    );
+    let before = asset_reports(scenario, r.before);
+    for a in asset_reports(scenario, r.after) {
+        let b = before.iter().find(|x| x.id == a.id);
+        let status = |covered: bool, failing: &[String]| {
+            if covered {
+                "<span class=\"ok\">covered</span>".to_string()
+            } else {
+                format!("<span class=\"bad\">fails {}</span>", failing.len())
+            }
+        };
+        let _ = write!(
+            *h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            e(&a.name),
+            e(&a.category),
+            b.map(|b| status(b.covered, &b.failing_threats))
+                .unwrap_or_default(),
+            status(a.covered, &a.failing_threats),
+            e(&a.failing_threats.join(", "))
+        );
+    }
+    h.push_str("</table>");
+}
+
 fn threat_name(cat: &crate::catalogue::Catalogue, t: ThreatId) -> String {
     cat.threats()
         .get(t.0)
@@ -450,6 +524,13 @@ const OWN_JS: &str = r#"
   const map = L.map('map', {preferCanvas: false, zoomSnap: 0.25});
   const groups = {};
   let nFeatures = 0;
+  // longitudes drawn within 180° of the plan's centre (the files keep RFC 7946's [-180, 180]
+  // and cut at ±180): a plan across the antimeridian is drawn in one piece
+  const LON0 = DATA.view.lon0;
+  const unwrap = lon => lon - 360 * Math.round((lon - LON0) / 360);
+  function geo(d, o) {
+    return L.geoJSON(d, Object.assign({coordsToLatLng: c => L.latLng(c[1], unwrap(c[0]))}, o));
+  }
   function esc(s) { return String(s).replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c])); }
   function props(p) {
     return '<table>' + Object.keys(p).map(k => '<tr><th>' + esc(k) + '</th><td>' +
@@ -457,20 +538,20 @@ const OWN_JS: &str = r#"
   }
   function add(name, layer) { groups[name] = layer; layer.addTo(map); }
   function count(fc) { nFeatures += (fc.features || []).length; return fc; }
-  add('context', L.geoJSON(count(DATA.countries), {style: f => ({color: '#969696', weight: 1,
+  add('context', geo(count(DATA.countries), {style: f => ({color: '#969696', weight: 1,
     fillColor: f.properties.name === 'Ukraine' ? '#faf8f0' : '#e0ded8', fillOpacity: 1})}));
-  add('water', L.geoJSON(count(DATA.water), {interactive: false, style: f =>
+  add('water', geo(count(DATA.water), {interactive: false, style: f =>
     f.properties.layer === 'lake' ? {color: '#5a8cc3', weight: 1, fillColor: '#b0d0ec', fillOpacity: 1}
     : f.properties.layer === 'urban' ? {stroke: false, fillColor: '#d6d0c8', fillOpacity: 1}
     : f.properties.layer === 'river' ? {color: '#4682c8', weight: 2, fill: false}
                                   : {color: '#3c6eaf', weight: 1.2, fill: false}}));
-  add('areas', L.geoJSON(count(DATA.areas), {style: f => {
+  add('areas', geo(count(DATA.areas), {style: f => {
       const k = f.properties.kind;
       if (k === 'exclusion') return {color: '#5a5a5a', weight: 1, fillColor: '#787878', fillOpacity: 0.25};
       if (k === 'candidate_area') return {color: '#3c8c3c', weight: 1, dashArray: '4 3', fillOpacity: 0.03};
       return {color: '#283c8c', weight: 2, fillColor: '#5a78c8', fillOpacity: 0.10};
     }, onEachFeature: (f, l) => l.bindPopup(props(f.properties))}));
-  add('lines', L.geoJSON(count(DATA.lines), {style: f => f.properties.kind === 'contact_line'
+  add('lines', geo(count(DATA.lines), {style: f => f.properties.kind === 'contact_line'
       ? {color: '#a00000', weight: 3} : {color: '#8c50a0', weight: 4, opacity: 0.6},
     onEachFeature: (f, l) => l.bindPopup(props(f.properties))}));
   count(DATA.footprints); count(DATA.gaps); count(DATA.routes);
@@ -501,27 +582,27 @@ const OWN_JS: &str = r#"
     fp.clearLayers(); gp.clearLayers(); rp.clearLayers();
     const threatKey = kind === 'threat' ? key : ((DATA.layers.find(l => l.index === layerIdx) || {}).threat);
     const routes = DATA.routes.features.filter(f => f.properties.threat === threatKey);
-    L.geoJSON({type: 'FeatureCollection', features: routes}, {style: f => ({
+    geo({type: 'FeatureCollection', features: routes}, {style: f => ({
         color: f.properties.kill_probability < 0.5 ? '#b4141e' : '#3c3c3c', weight: 2,
         opacity: 0.85, dashArray: f.properties.source === 'least_exposure' ? '6 4' : null}),
       onEachFeature: (f, l) => l.bindPopup(routePopup(f.properties))}).addTo(rp);
     document.body.dataset.routesShown = String(routes.length);
     const fps = DATA.footprints.features.filter(f => f.properties.layer === layerIdx);
-    L.geoJSON({type: 'FeatureCollection', features: fps}, {style: f => {
+    geo({type: 'FeatureCollection', features: fps}, {style: f => {
         const c = TIER[tierOf(f.properties.site_id)] || '#2e59b2';
         return {color: c, weight: 1, opacity: 0.8, fillColor: c, fillOpacity: 0.08};
       }, onEachFeature: (f, l) => l.bindPopup(props(f.properties))}).addTo(fp);
     const gaps = DATA.gaps.features.filter(f => kind === 'threat'
       ? (f.properties.scope === 'threat' && f.properties.threat === key)
       : (f.properties.scope === 'layer' && f.properties.layer === layerIdx));
-    L.geoJSON({type: 'FeatureCollection', features: gaps}, {style: () => ({color: '#dc1e1e',
+    geo({type: 'FeatureCollection', features: gaps}, {style: () => ({color: '#dc1e1e',
       weight: 0, fillColor: '#dc1e1e', fillOpacity: 0.35}),
       onEachFeature: (f, l) => l.bindPopup(props(f.properties))}).addTo(gp);
     document.body.dataset.view = v;
     document.body.dataset.footprintsShown = String(fps.length);
     document.body.dataset.gapsShown = String(gaps.length);
   }
-  add('assets', L.geoJSON(count(DATA.assets), {pointToLayer: (f, ll) => {
+  add('assets', geo(count(DATA.assets), {pointToLayer: (f, ll) => {
       const p = f.properties;
       const colour = p.covered ? '#1e963c' : (p.failing_threats.length ? '#c8141e' : '#ebaf00');
       const m = L.circleMarker(ll, {radius: 6, color: '#000', weight: 1, fillColor: colour, fillOpacity: 1});
@@ -530,7 +611,7 @@ const OWN_JS: &str = r#"
       m.bindPopup('<b>' + esc(p.name) + '</b>' + fails + props(p));
       return m;
     }}));
-  add('sites', L.geoJSON(count(DATA.sites), {pointToLayer: (f, ll) => {
+  add('sites', geo(count(DATA.sites), {pointToLayer: (f, ll) => {
       const p = f.properties;
       const m = L.circleMarker(ll, {radius: p.tier === 'upper' ? 8 : p.tier === 'medium' ? 6 : 4,
         color: p.fixed ? '#000' : '#fff', weight: p.fixed ? 2 : 1, fillColor: TIER[p.tier] || '#555', fillOpacity: 1});
@@ -545,8 +626,8 @@ const OWN_JS: &str = r#"
     const g = groups[cb.dataset.toggle];
     if (cb.checked) g.addTo(map); else map.removeLayer(g);
   }));
-  const b = groups.areas.getBounds();
-  if (b.isValid()) map.fitBounds(b.pad(0.08)); else map.setView([49, 31], 6);
+  // the plan's box (computed with the same unwrapping): never the whole world, never inverted
+  map.fitBounds(DATA.view.bounds);
   L.control.scale({imperial: false}).addTo(map);
   document.body.dataset.layersLoaded = String(Object.keys(groups).filter(k => map.hasLayer(groups[k])).length);
   document.body.dataset.features = String(nFeatures);
@@ -573,6 +654,82 @@ const OWN_JS: &str = r#"
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Catalogue, Scenario};
+
+    /// A zone and two sites across the antimeridian at 10° N.
+    fn dateline() -> Scenario {
+        let v = json!({"type": "FeatureCollection",
+        "skycover": {"name": "dateline", "grid_resolution_m": 2000},
+        "features": [
+            {"type": "Feature", "id": "z1", "properties": {"kind": "zone"},
+             "geometry": {"type": "Polygon", "coordinates": [[[179.7, 10.0], [-179.7, 10.0], [-179.7, 10.4], [179.7, 10.4], [179.7, 10.0]]]}},
+            {"type": "Feature", "id": "s1", "properties": {"kind": "site", "class": "medium_range"},
+             "geometry": {"type": "Point", "coordinates": [179.98, 10.15]}},
+            {"type": "Feature", "id": "s2", "properties": {"kind": "site", "class": "medium_range"},
+             "geometry": {"type": "Point", "coordinates": [-179.98, 10.25]}}
+        ]});
+        Scenario::from_geojson_str(&v.to_string(), Catalogue::builtin()).unwrap()
+    }
+
+    #[test]
+    fn view_of_a_plan_across_the_antimeridian_is_narrow_and_not_inverted() {
+        let s = dateline();
+        let [[south, west], [north, east]] = view_bounds(&s, s.sites());
+        assert!(west < 180.0 && 180.0 < east, "{west} .. {east}");
+        assert!(east - west < 1.0, "{west} .. {east}: fits the whole world");
+        assert!(
+            west <= 179.7 && east >= 180.3,
+            "{west} .. {east}: zone cut off"
+        );
+        assert!(south < 10.0 && north > 10.4 && north - south < 1.0);
+        // and an ordinary scenario: the box of its zones, padded
+        let k = Scenario::builtin("kyiv").unwrap();
+        let [[s0, w0], [n0, e0]] = view_bounds(&k, k.sites());
+        for z in k.zones() {
+            for c in z.lonlat.0.iter().flat_map(|p| &p.exterior().0) {
+                assert!(w0 < c.x && c.x < e0 && s0 < c.y && c.y < n0, "{c:?}");
+            }
+        }
+        assert!(e0 - w0 < 10.0 && w0 < e0);
+    }
+
+    #[test]
+    fn no_asset_section_without_assets() {
+        use crate::output::{write_plan, OutputOptions};
+        use crate::placement::{Algorithm, Planner};
+        use crate::Coverage;
+        let s = dateline();
+        assert!(s.assets().is_empty());
+        let (demand, before) = Coverage::of_scenario(&s).unwrap();
+        let plan = Planner::new(&s)
+            .algorithm(Algorithm::Greedy)
+            .plan()
+            .unwrap();
+        let after = Coverage::for_scenario_demand(&s, &demand, &plan.sites).unwrap();
+        let results = PlanResults {
+            scenario: &s,
+            plan: &plan,
+            demand: &demand,
+            before: &before,
+            after: &after,
+        };
+        let dir = std::env::temp_dir().join("skycover-test-report-no-assets");
+        let options = OutputOptions {
+            pictures: false,
+            ..OutputOptions::default()
+        };
+        write_plan(&results, &dir, &options).unwrap();
+        let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        assert!(html.contains("<h2>"), "no sections at all");
+        assert!(!html.contains("Defended assets"), "empty asset section");
+        assert!(!html.contains("<table id=\"assets\">"));
+    }
+
+    #[test]
+    fn the_page_draws_with_the_unwrapped_view() {
+        assert!(OWN_JS.contains("map.fitBounds(DATA.view.bounds)"));
+        assert!(!OWN_JS.contains("L.geoJSON(count") && !OWN_JS.contains("groups.areas.getBounds"));
+    }
 
     #[test]
     fn escaping_closes_no_element() {

@@ -609,12 +609,55 @@ fn point(ctx: &Ctx, feature: &Value) -> Result<[f64; 2]> {
     position(ctx, c, "geometry.coordinates")
 }
 
+/// The parts of a `MultiLineString` cut at the antimeridian (RFC 7946 §3.1.9, as the
+/// exports write them) joined back into one line: each part must start where the previous
+/// one ended, on the cut (longitudes ±180, the same latitude); the repeated point is dropped.
+fn joined_parts(ctx: &Ctx, c: &Value) -> Result<Vec<[f64; 2]>> {
+    let arr = c.as_array().ok_or_else(|| {
+        ctx.err(
+            "geometry.coordinates",
+            "expected an array of lines (MultiLineString)",
+        )
+    })?;
+    let mut pts: Vec<[f64; 2]> = Vec::new();
+    for (i, part) in arr.iter().enumerate() {
+        let field = format!("geometry.coordinates[{i}]");
+        let p = positions(ctx, part, &field)?;
+        match (pts.last(), p.first()) {
+            (Some(a), Some(b)) => {
+                let on_cut = |x: f64| (x.abs() - 180.0).abs() <= 1e-9;
+                if !(on_cut(a[0]) && on_cut(b[0]) && (a[1] - b[1]).abs() <= 1e-9) {
+                    return Err(ctx.err(
+                        field,
+                        format!(
+                            "a MultiLineString is read as one line cut at the antimeridian: \
+                             this part starts at {b:?}, not where the previous one ended \
+                             ({a:?}) on ±180°"
+                        ),
+                    ));
+                }
+                pts.extend_from_slice(&p[1..]);
+            }
+            _ => pts.extend_from_slice(&p),
+        }
+    }
+    Ok(pts)
+}
+
 fn line(ctx: &Ctx, feature: &Value) -> Result<LineString<f64>> {
     let (t, c) = geometry(ctx, feature)?;
-    if t != "LineString" {
-        return Err(ctx.err("geometry.type", format!("expected LineString, found {t}")));
-    }
-    let pts = positions(ctx, c, "geometry.coordinates")?;
+    let pts = match t {
+        "LineString" => positions(ctx, c, "geometry.coordinates")?,
+        "MultiLineString" => joined_parts(ctx, c)?,
+        _ => {
+            return Err(ctx.err(
+                "geometry.type",
+                format!(
+                    "expected LineString (or a MultiLineString cut at the antimeridian), found {t}"
+                ),
+            ))
+        }
+    };
     if pts.len() < 2 {
         return Err(ctx.err("geometry.coordinates", "a line needs at least 2 positions"));
     }

@@ -1,6 +1,8 @@
 //! GeoJSON output of threat routes with their time, detection and engagement annotations.
 //!
-//! Each route becomes a `LineString` feature (`kind = "threat_route"`) in lon/lat with:
+//! Each route becomes a `LineString` feature (`kind = "threat_route"`) in lon/lat (a route
+//! crossing the antimeridian is cut there, RFC 7946 §3.1.9: one feature per part, with `part`
+//! = 0, 1, ... and the `times_s` of that part's vertices, interpolated at the cut) with:
 //! `asset`, `source_id`, `source` (`straight`, `least_exposure`, `given`), `threat`,
 //! `altitude_m`, `speed_mps`, `time_to_impact_s`, `first_detection_s` (null when never seen),
 //! `warning_time_s`, `engagement_opportunities`, `kill_probability`, `netting`, `worst`
@@ -23,6 +25,7 @@
 //! ```
 
 use crate::export::feature;
+use crate::geometry::antimeridian::split_line_at;
 use crate::scenario::Scenario;
 use crate::threat_report::{RouteSource, ThreatReport};
 use geojson::{Feature, JsonObject, JsonValue};
@@ -37,6 +40,47 @@ fn obj(v: JsonValue) -> JsonObject {
     match v {
         JsonValue::Object(m) => m,
         _ => JsonObject::new(),
+    }
+}
+
+/// Time (s, one decimal) at position `at` along a line whose vertices have `times`
+/// ([`split_line_at`]'s positions).
+fn time_at(times: &[f64], at: f64) -> f64 {
+    let i = (at.floor().max(0.0) as usize).min(times.len().saturating_sub(1));
+    let t = at - i as f64;
+    match (times.get(i), times.get(i + 1)) {
+        (Some(&a), Some(&b)) if t > 0.0 => ((a + t * (b - a)) * 10.0).round() / 10.0,
+        (Some(&a), _) => a,
+        _ => 0.0,
+    }
+}
+
+/// The route `pts` (local metres, times at the vertices) as LineString features in lon/lat,
+/// cut at the antimeridian: one feature per part, `part` and the part's `times_s` set.
+fn route_parts(
+    scenario: &Scenario,
+    pts: &[[f64; 2]],
+    times: &[f64],
+    props: &JsonObject,
+    out: &mut Vec<Feature>,
+) {
+    let line: geo::LineString<f64> = pts
+        .iter()
+        .map(|&p| {
+            let (lon, lat) = scenario.frame().to_lonlat(p[0], p[1]);
+            geo::Coord { x: lon, y: lat }
+        })
+        .collect();
+    let (parts, at) = split_line_at(&line, scenario.frame().lon0());
+    let split = parts.0.len() > 1;
+    for (k, (part, at)) in parts.0.iter().zip(&at).enumerate() {
+        let mut props = props.clone();
+        if split {
+            props.insert("part".into(), k.into());
+            let t: Vec<f64> = at.iter().map(|&a| time_at(times, a)).collect();
+            props.insert("times_s".into(), json!(t));
+        }
+        out.push(feature(geojson::Value::from(part), props));
     }
 }
 
@@ -118,8 +162,7 @@ pub fn route_features(
             "detected_s": tl.detected_s,
             "engagements": engagements,
         }));
-        let coords: Vec<Vec<f64>> = pts.iter().map(|&p| lonlat(scenario, p)).collect();
-        out.push(feature(geojson::Value::LineString(coords), props));
+        route_parts(scenario, pts, &times, &props, &mut out);
         if let Some(t) = tl.first_detection_s {
             let p = r.path.at(t * tl.speed_mps);
             out.push(feature(

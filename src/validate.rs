@@ -49,6 +49,16 @@ pub const MIN_ELEVATION_M: f64 = -11_000.0;
 /// anything above is an undeclared nodata value (32 767, 1e30, 3.4e38).
 pub const MAX_ELEVATION_M: f64 = 9_000.0;
 
+/// Why `v` (metres) cannot be an elevation on Earth, if it cannot: outside
+/// [`MIN_ELEVATION_M`]..=[`MAX_ELEVATION_M`], most likely a nodata sentinel nobody declared.
+pub(crate) fn elevation_problem(v: f64) -> Option<String> {
+    (!(MIN_ELEVATION_M..=MAX_ELEVATION_M).contains(&v)).then(|| {
+        format!(
+            "elevation {v} m is outside the Earth's relief ({MIN_ELEVATION_M} to {MAX_ELEVATION_M} m): an undeclared nodata value? declare it as the nodata value or fix the data"
+        )
+    })
+}
+
 /// Stable FNV-1a 64-bit hash (fingerprints of catalogues and scenarios).
 pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;

@@ -1,7 +1,8 @@
 //! Short deadlines are honoured everywhere in the covering solve: a time limit that has
-//! already passed stops presolve (at 1 M non-zeros and below) and the first local search
-//! before their work, leaves their diagnostics and still returns a feasible plan whose
-//! objective is recomputed on the original model. No timed assertion: the limit is zero.
+//! already passed stops presolve (at 1 M non-zeros and below), the greedy (between its
+//! rounds) and the first local search before their work, leaves their diagnostics and still
+//! returns a feasible (partial) plan whose objective is recomputed on the original model. No
+//! timed assertion: the limit is zero.
 
 use skycover::diagnostic::codes;
 use skycover::placement::bound::pdhg::lp_bracket;
@@ -38,8 +39,8 @@ fn assert_valid(p: &CoveringProblem, s: &covering::Solution) {
     assert!(!s.proven_optimal);
 }
 
-/// Both presolves (plain below 2^20 non-zeros, fast above) and the local search stop at a
-/// passed deadline; the plan is the greedy's on the unreduced model.
+/// Both presolves (plain below 2^20 non-zeros, fast above), the greedy and the local search
+/// stop at a passed deadline; the plan is partial and says so.
 #[test]
 fn passed_deadline_stops_presolve_and_local_search() {
     for (nd, nc, radius_km) in [(20_000, 1_000, 8.0), (100_000, 2_000, 10.0)] {
@@ -62,8 +63,9 @@ fn passed_deadline_stops_presolve_and_local_search() {
             c.contains(&codes::PLACEMENT_LOCAL_SEARCH_TIME_LIMIT),
             "{c:?}"
         );
+        assert!(c.contains(&codes::PLACEMENT_GREEDY_TIME_LIMIT), "{c:?}");
         assert_valid(&p, &s);
-        assert!(s.objective >= greedy_value(&p), "{nd} × {nc}");
+        assert!(s.objective < greedy_value(&p), "{nd} × {nc}: partial plan");
         assert_eq!(s.stats.presolve.units_before, 0, "no presolve ran");
         // without presolve: the local search's diagnostic alone
         let s = covering::solve(
@@ -110,4 +112,42 @@ fn passed_deadline_lp_bracket_is_valid() {
     assert!(b.lower <= b.upper);
     assert!(b.lower >= greedy_value(&p) - 1e-9 * b.lower.abs());
     assert!(b.upper >= b.lower);
+}
+
+/// The greedy alone at a passed deadline (20 k demand × 1 k candidates, 30 sites): it stops
+/// before its first round and returns the partial plan (here: no site) with a warning; with
+/// no limit biting, the plan is the full greedy's, the same on every run.
+#[test]
+fn passed_deadline_stops_the_greedy_with_a_partial_plan() {
+    let p = clustered(20_000, 1_000, 8.0, 30);
+    let greedy = |time_limit: Duration| {
+        let o = SolveOptions {
+            algorithm: Algorithm::Greedy,
+            presolve: false,
+            bound_iterations: 0,
+            time_limit,
+            ..SolveOptions::default()
+        };
+        covering::solve(&p, &o).unwrap()
+    };
+    let cut = greedy(Duration::ZERO);
+    let c = codes_of(&cut);
+    assert!(c.contains(&codes::PLACEMENT_GREEDY_TIME_LIMIT), "{c:?}");
+    let d = cut
+        .diagnostics
+        .iter()
+        .find(|d| d.code == codes::PLACEMENT_GREEDY_TIME_LIMIT)
+        .unwrap();
+    assert_eq!(d.severity, skycover::diagnostic::Severity::Warning);
+    assert_valid(&p, &cut);
+    assert!(cut.chosen.len() < 30, "{} sites", cut.chosen.len());
+    // no limit biting: the full greedy, deterministic, no greedy diagnostic
+    let full = greedy(Duration::from_secs(3600));
+    let again = greedy(Duration::MAX);
+    assert_eq!(full.chosen.len(), 30);
+    assert_eq!(full.chosen, again.chosen);
+    assert_eq!(full.objective, again.objective);
+    assert_eq!(full.objective, greedy_value(&p));
+    assert!(cut.objective < full.objective);
+    assert!(!codes_of(&full).contains(&codes::PLACEMENT_GREEDY_TIME_LIMIT));
 }

@@ -140,7 +140,7 @@ fn a_raid_beyond_the_magazine_leaks_at_least_the_excess() {
     let model = RaidModel::new(&k, k.sites(), &Terrain::Flat, &raid, None).unwrap();
     let magazine: u32 = model.units.iter().map(|u| u.ready_rounds).sum();
     let out = simulate(&model, &raid, &opts).unwrap();
-    let excess = f64::from(raid.size().saturating_sub(magazine));
+    let excess = f64::from(raid.size().unwrap().saturating_sub(magazine));
     assert!(excess > 0.0);
     assert!(
         out.total_leakers.lo >= excess - 1e-9,
@@ -332,6 +332,29 @@ fn bad_raids_are_typed() {
         simulate(&model, &huge, &RaidOptions::default()),
         Err(skycover::Error::ResourceLimit { .. })
     ));
+}
+
+#[test]
+fn a_raid_size_past_u32_is_a_typed_error_not_a_clamp() {
+    let t = skycover::catalogue::ThreatId(0);
+    let r = Raid::new(600.0)
+        .wave("east", t, u32::MAX)
+        .wave("west", t, 2);
+    match r.size() {
+        Err(skycover::Error::InvalidInput { what, reason }) => {
+            assert_eq!(what, "raid.waves");
+            assert!(reason.contains("4294967297"), "{reason}");
+        }
+        other => panic!("expected a typed error, got {other:?}"),
+    }
+    let fits = Raid::new(600.0)
+        .wave("east", t, u32::MAX - 2)
+        .wave("west", t, 2);
+    assert_eq!(fits.size().unwrap(), u32::MAX);
+    // scaling such a raid keeps the proportions (no saturated denominator)
+    let half = r.scaled_to(1000);
+    assert_eq!(half.waves[0].count + half.waves[1].count, 1000);
+    assert_eq!(half.waves[1].count, 0);
 }
 
 // ---- resilience ------------------------------------------------------------------------

@@ -83,3 +83,64 @@ fn real_relief_and_declared_nodata_still_load() {
         .any(|d| d.code == skycover::diagnostic::codes::TERRAIN_NODATA_FILLED));
     Coverage::of_scenario(&s).unwrap();
 }
+
+/// The public constructors refuse what scenario loading refuses: an elevation outside the
+/// Earth's relief is an undeclared nodata value, a typed error naming the cell; declared as
+/// `nodata`, the same value is filled from its neighbours.
+#[test]
+fn dems_built_in_code_refuse_impossible_elevations() {
+    use skycover::terrain::{Dem, DemCrs, ElevationGrid};
+    for bad in [1e30f32, -32768.0, 9500.0, -11_500.0, f32::MAX] {
+        let mut v = vec![150.0f32; 9];
+        v[4] = bad;
+        match Dem::new(
+            DemCrs::LonLat,
+            [29.0, 49.4],
+            [0.8, 0.8],
+            3,
+            3,
+            v.clone(),
+            None,
+        ) {
+            Err(Error::Terrain { reason }) => assert!(
+                reason.contains("row 2, column 2") && reason.contains("nodata"),
+                "{bad}: {reason}"
+            ),
+            other => panic!("{bad}: Dem::new accepted it: {other:?}"),
+        }
+        let dem = Dem::new(
+            DemCrs::LonLat,
+            [29.0, 49.4],
+            [0.8, 0.8],
+            3,
+            3,
+            v.clone(),
+            Some(bad),
+        )
+        .unwrap();
+        assert_eq!(dem.filled_cells(), 1);
+        assert_eq!(dem.value(1, 1), Some(150.0));
+        match ElevationGrid::new([0.0, 0.0], 100.0, 3, 3, v) {
+            Err(Error::Terrain { reason }) => {
+                assert!(
+                    reason.contains("(1, 1)") && reason.contains("nodata"),
+                    "{reason}"
+                )
+            }
+            other => panic!("{bad}: ElevationGrid::new accepted it: {other:?}"),
+        }
+    }
+    // the limits themselves are elevations
+    let v = vec![-11_000.0, 9_000.0, 0.0, 1.0];
+    assert!(Dem::new(
+        DemCrs::LonLat,
+        [29.0, 49.4],
+        [0.8, 0.8],
+        2,
+        2,
+        v.clone(),
+        None
+    )
+    .is_ok());
+    assert!(ElevationGrid::new([0.0, 0.0], 100.0, 2, 2, v).is_ok());
+}

@@ -164,15 +164,38 @@ pub fn split_multipolygon(mp: &MultiPolygon<f64>, reference: f64) -> MultiPolygo
 /// assert!((parts.0[0].0[1].y - 61.0).abs() < 1e-12);
 /// ```
 pub fn split_line(ls: &LineString<f64>, reference: f64) -> MultiLineString<f64> {
+    split_line_at(ls, reference).0
+}
+
+/// [`split_line`], with each part's vertices' positions along the input: `i + t` for a point
+/// a fraction `t` of the way from vertex `i` to vertex `i + 1` (an input vertex is `i`, a cut
+/// vertex lies in between). Use it to carry per-vertex values (times, heights) onto the parts
+/// by linear interpolation.
+///
+/// # Examples
+/// ```
+/// use geo::LineString;
+/// use skycover::geometry::antimeridian::split_line_at;
+/// let l = LineString::from(vec![(178.0, 60.0), (-178.0, 62.0)]);
+/// let (parts, at) = split_line_at(&l, 180.0);
+/// assert_eq!(parts.0.len(), 2);
+/// assert_eq!(at, vec![vec![0.0, 0.5], vec![0.5, 1.0]]);
+/// ```
+pub fn split_line_at(
+    ls: &LineString<f64>,
+    reference: f64,
+) -> (MultiLineString<f64>, Vec<Vec<f64>>) {
     let reference = unwrap_lon(reference, 0.0);
     let start = ls.0.first().map_or(reference, |c| c.x);
     let u = unwrap_ring(ls, unwrap_lon(start, reference));
     let mut parts: Vec<LineString<f64>> = Vec::new();
+    let mut at: Vec<Vec<f64>> = Vec::new();
     let mut cur: Vec<Coord<f64>> = Vec::new();
+    let mut cur_at: Vec<f64> = Vec::new();
     // Shift of the current part: longitudes in [-180 + 360·k, 180 + 360·k] map by -360·k.
     let branch = |x: f64| ((x + 180.0) / 360.0).floor();
     let mut prev: Option<Coord<f64>> = None;
-    for &c in &u.0 {
+    for (i, &c) in u.0.iter().enumerate() {
         if let Some(p) = prev {
             let (kp, kc) = (branch(p.x), branch(c.x));
             if kp != kc {
@@ -187,16 +210,20 @@ pub fn split_line(ls: &LineString<f64>, reference: f64) -> MultiLineString<f64> 
                     };
                     let t = (cut - p.x) / (c.x - p.x);
                     let y = p.y + t * (c.y - p.y);
+                    let pos = (i - 1) as f64 + t;
                     cur.push(Coord {
                         x: snap(cut - 360.0 * k),
                         y,
                     });
+                    cur_at.push(pos);
                     parts.push(LineString(std::mem::take(&mut cur)));
+                    at.push(std::mem::take(&mut cur_at));
                     k += step;
                     cur.push(Coord {
                         x: snap(cut - 360.0 * k),
                         y,
                     });
+                    cur_at.push(pos);
                 }
             }
         }
@@ -205,12 +232,14 @@ pub fn split_line(ls: &LineString<f64>, reference: f64) -> MultiLineString<f64> 
             x: snap(c.x - 360.0 * k),
             y: c.y,
         });
+        cur_at.push(i as f64);
         prev = Some(c);
     }
     if !cur.is_empty() {
         parts.push(LineString(cur));
+        at.push(cur_at);
     }
-    MultiLineString(parts)
+    (MultiLineString(parts), at)
 }
 
 /// Unprojects a local-frame polygon to lon/lat and splits it at the antimeridian.

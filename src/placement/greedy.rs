@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use rayon::prelude::*;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+use std::time::Instant;
 
 /// What the greedy heap is keyed by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,13 @@ pub(crate) struct GreedyOutcome {
     pub(crate) value: f64,
     /// Gain evaluations.
     pub(crate) evaluations: u64,
+    /// True when the deadline stopped it before its last round: `chosen` is a partial plan.
+    pub(crate) stopped: bool,
+}
+
+/// True once `deadline` has passed (`None`: never).
+fn passed(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
 }
 
 /// Marginal gain of `c` for depths `depth` (pure function, for parallel initial gains).
@@ -166,23 +174,34 @@ pub(crate) fn satisfy_unconditional(s: &mut State) -> Result<()> {
     Ok(())
 }
 
-/// Runs lazy greedy from the state after [`satisfy_unconditional`].
-pub(crate) fn greedy_with(p: &CoveringProblem, key: Key) -> Result<GreedyOutcome> {
+/// Runs lazy greedy from the state after [`satisfy_unconditional`], until `deadline`.
+fn greedy_with(p: &CoveringProblem, key: Key, deadline: Option<Instant>) -> Result<GreedyOutcome> {
     let mut s = State::new(p);
     satisfy_unconditional(&mut s)?;
     let mut banned = vec![false; p.n_candidates()];
-    fill(&mut s, key, &mut banned);
+    let stopped = fill(&mut s, key, &mut banned, deadline);
     Ok(GreedyOutcome {
         value: s.value(),
         chosen: s.list.clone(),
         evaluations: s.evaluations,
+        stopped,
     })
 }
 
 /// Lazy greedy from the current state: adds candidates (never `banned` ones) while some
 /// feasible candidate has a positive gain. Protected candidates that cannot get their support
-/// are banned.
-pub(crate) fn fill(s: &mut State, key: Key, banned: &mut [bool]) {
+/// are banned. The deadline is checked before the first gain pass and after every site added
+/// (never inside a round, so a run the deadline does not stop is exactly the unlimited one);
+/// returns true when it stopped there with candidates of positive gain left.
+pub(crate) fn fill(
+    s: &mut State,
+    key: Key,
+    banned: &mut [bool],
+    deadline: Option<Instant>,
+) -> bool {
+    if passed(deadline) {
+        return true;
+    }
     let p = s.p;
     let n = p.n_candidates();
     let depth0 = s.depth.clone();
@@ -232,7 +251,11 @@ pub(crate) fn fill(s: &mut State, key: Key, banned: &mut [bool]) {
             }
         }
         round += 1;
+        if !heap.is_empty() && passed(deadline) {
+            return true;
+        }
     }
+    false
 }
 
 /// Lazy greedy; with a budget and non-uniform costs, the better of the gain-keyed and the
@@ -241,19 +264,34 @@ pub(crate) fn fill(s: &mut State, key: Key, banned: &mut [bool]) {
 /// # Errors
 /// [`Error::Infeasible`] when a fixed site's support cannot be provided.
 pub(crate) fn greedy(p: &CoveringProblem) -> Result<GreedyOutcome> {
-    let a = greedy_with(p, Key::Gain)?;
+    greedy_until(p, None)
+}
+
+/// [`greedy`] that stops at `deadline` (checked between rounds, see [`fill`]) with the
+/// partial plan built so far and [`GreedyOutcome::stopped`] set; the ratio-keyed run is
+/// skipped when the gain-keyed one was stopped. Without a deadline that bites, the plan is
+/// [`greedy`]'s exactly.
+///
+/// # Errors
+/// As [`greedy`].
+pub(crate) fn greedy_until(
+    p: &CoveringProblem,
+    deadline: Option<Instant>,
+) -> Result<GreedyOutcome> {
+    let a = greedy_with(p, Key::Gain, deadline)?;
     let costs_vary = p.costs.as_ref().is_some_and(|c| {
         c.iter()
             .any(|&x| (x - c.first().copied().unwrap_or(0.0)).abs() > 0.0)
     });
-    if p.budget.is_some() && costs_vary {
-        let mut b = greedy_with(p, Key::Ratio)?;
+    if p.budget.is_some() && costs_vary && !a.stopped {
+        let mut b = greedy_with(p, Key::Ratio, deadline)?;
         if b.value > a.value {
             b.evaluations += a.evaluations;
             return Ok(b);
         }
         let mut a = a;
         a.evaluations += b.evaluations;
+        a.stopped |= b.stopped;
         return Ok(a);
     }
     Ok(a)

@@ -450,7 +450,7 @@ impl<'p> Search<'p> {
         for &c in &removed {
             banned[c] = true;
         }
-        super::greedy::fill(&mut s, super::greedy::Key::Gain, banned);
+        super::greedy::fill(&mut s, super::greedy::Key::Gain, banned, None);
         for &c in &removed {
             banned[c] = false;
         }

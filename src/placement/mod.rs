@@ -229,7 +229,8 @@ pub struct Plan {
 /// [`bound_iterations`](Self::bound_iterations)) decide the plan, so the same inputs and seed
 /// give the same plan and bound on any machine and thread count; the time limit is a safety
 /// net, and a plan it cut short carries a warning diagnostic
-/// ([`codes::PLACEMENT_LOCAL_SEARCH_TIME_LIMIT`], [`codes::PLACEMENT_BOUND_TIME_LIMIT`],
+/// ([`codes::PLACEMENT_GREEDY_TIME_LIMIT`], [`codes::PLACEMENT_LOCAL_SEARCH_TIME_LIMIT`],
+/// [`codes::PLACEMENT_BOUND_TIME_LIMIT`],
 /// [`codes::PLACEMENT_MILP_TIME_LIMIT`]).
 ///
 /// # Examples

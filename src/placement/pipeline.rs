@@ -7,7 +7,7 @@
 use super::bound::{upper_bound, Limits};
 use super::covering::{gap_percent, Algorithm, Solution, SolveOptions, SolveStats};
 use super::covering::{LS_TIME_SHARE, MAX_SOLVER_TIME_LIMIT};
-use super::greedy::greedy;
+use super::greedy::greedy_until;
 use super::local_search::{iterated_local_search, LocalSearchOutcome};
 use super::milp::{self, MilpOutcome, MICROLP_MAX_VARIABLES};
 use super::objective::CoveringProblem;
@@ -69,7 +69,19 @@ impl<'a> Run<'a> {
                 ),
             ));
         }
-        let g = greedy(problem)?;
+        let g = greedy_until(problem, deadline)?;
+        if g.stopped {
+            diagnostics.push(Diagnostic::warning(
+                codes::PLACEMENT_GREEDY_TIME_LIMIT,
+                format!(
+                    "greedy stopped at the time limit after {} sites ({:.2} s into this \
+                     solve): the plan is partial (the local search and bound start from it) \
+                     and depends on the machine's speed; raise the time limit",
+                    g.chosen.len(),
+                    t0.elapsed().as_secs_f64()
+                ),
+            ));
+        }
         let stats = SolveStats {
             root_bound: f64::INFINITY,
             greedy_s: t0.elapsed().as_secs_f64(),

@@ -54,8 +54,8 @@
 //! let model = RaidModel::new(&kyiv, kyiv.sites(), &Terrain::Flat, &raid, None)?;
 //! let opts = RaidOptions { replications: 200, ..RaidOptions::default() };
 //! let out = simulate(&model, &raid, &opts)?;
-//! assert_eq!(out.raid_size, raid.size());
-//! assert!(out.total_leakers.mean >= 0.0 && out.total_leakers.mean <= raid.size() as f64);
+//! assert_eq!(out.raid_size, raid.size()?);
+//! assert!(out.total_leakers.mean >= 0.0 && out.total_leakers.mean <= f64::from(raid.size()?));
 //! # Ok::<(), skycover::Error>(())
 //! ```
 
@@ -198,10 +198,35 @@ impl Raid {
     }
 
     /// Total number of threats.
-    pub fn size(&self) -> u32 {
-        self.waves
-            .iter()
-            .fold(0u32, |a, w| a.saturating_add(w.count))
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (`raid.waves`) when the counts add up to more than
+    /// `u32::MAX` (never clamped).
+    ///
+    /// # Examples
+    /// ```
+    /// use skycover::catalogue::ThreatId;
+    /// use skycover::raid::Raid;
+    /// let r = Raid::new(600.0).wave("east", ThreatId(0), 3).wave("east", ThreatId(1), 4);
+    /// assert_eq!(r.size()?, 7);
+    /// let huge = Raid::new(600.0).wave("east", ThreatId(0), u32::MAX).wave("east", ThreatId(1), 1);
+    /// assert!(huge.size().is_err());
+    /// # Ok::<(), skycover::Error>(())
+    /// ```
+    pub fn size(&self) -> Result<u32> {
+        let total = self.total();
+        u32::try_from(total).map_err(|_| Error::InvalidInput {
+            what: "raid.waves".into(),
+            reason: format!(
+                "the wave counts add up to {total} threats, more than {} (u32::MAX)",
+                u32::MAX
+            ),
+        })
+    }
+
+    /// Total number of threats, exact (a `u32` per wave cannot overflow a `u64` sum).
+    fn total(&self) -> u64 {
+        self.waves.iter().map(|w| u64::from(w.count)).sum()
     }
 
     /// The same raid with `total` threats shared over the waves in proportion to their counts
@@ -213,7 +238,7 @@ impl Raid {
         if n == 0 {
             return out;
         }
-        let size = self.size();
+        let size = self.total();
         let shares: Vec<f64> = self
             .waves
             .iter()
@@ -221,7 +246,7 @@ impl Raid {
                 if size == 0 {
                     f64::from(total) / n as f64
                 } else {
-                    f64::from(total) * f64::from(w.count) / f64::from(size)
+                    f64::from(total) * f64::from(w.count) / size as f64
                 }
             })
             .collect();
@@ -254,9 +279,8 @@ impl Raid {
                 format!("{} must be finite and ≥ 0", self.window_s),
             ));
         }
-        let mut total: u64 = 0;
+        let total = self.total();
         for (i, w) in self.waves.iter().enumerate() {
-            total += u64::from(w.count);
             if let Some(a) = w.target {
                 if a >= n_assets {
                     return Err(bad(

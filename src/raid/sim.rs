@@ -147,7 +147,7 @@ pub fn simulate_masked(
         // a model outside the fast engine's assumptions (never one of `RaidModel::new`)
         None => reference::run(model, &inp),
     };
-    Ok(outcome(model, raid, opts, &acc))
+    Ok(outcome(model, raid, opts, &acc, inp.size))
 }
 
 /// [`simulate_masked`] on the plain reference engine: the simulator's first implementation
@@ -177,7 +177,7 @@ pub fn simulate_reference(
 ) -> Result<RaidOutcome> {
     let inp = resolve(model, raid, opts, active)?;
     let acc = reference::run(model, &inp);
-    Ok(outcome(model, raid, opts, &acc))
+    Ok(outcome(model, raid, opts, &acc, inp.size))
 }
 
 /// The checked inputs of one simulation, shared by both engines.
@@ -242,11 +242,17 @@ fn resolve<'a>(
         active,
         waves,
         cum,
-        size: raid.size(),
+        size: raid.size()?,
     })
 }
 
-fn outcome(model: &RaidModel, raid: &Raid, opts: &RaidOptions, acc: &Acc) -> RaidOutcome {
+fn outcome(
+    model: &RaidModel,
+    raid: &Raid,
+    opts: &RaidOptions,
+    acc: &Acc,
+    size: u32,
+) -> RaidOutcome {
     let n = opts.replications;
     let nf = f64::from(n);
     let n_threats = model.threat_ids.len();
@@ -328,7 +334,7 @@ fn outcome(model: &RaidModel, raid: &Raid, opts: &RaidOptions, acc: &Acc) -> Rai
     RaidOutcome {
         replications: n,
         seed: opts.seed,
-        raid_size: raid.size(),
+        raid_size: size,
         total_leakers: Estimate::from_sums(acc.total as f64, acc.total_sq as f64, n),
         weighted_leakers: Estimate::from_sums(w_sum, w_sq, n),
         per_asset_threat,

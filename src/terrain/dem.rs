@@ -81,7 +81,11 @@ impl Dem {
     /// # Errors
     /// [`Error::Terrain`] for a size mismatch, fewer than two rows or columns, a non-finite or
     /// non-positive cell size, a non-finite corner, a NaN or infinite value that is not nodata,
-    /// or no valid cell at all; [`Error::ResourceLimit`] above [`MAX_DEM_CELLS`].
+    /// a value that is not nodata and lies outside the Earth's relief
+    /// ([`MIN_ELEVATION_M`](crate::validate::MIN_ELEVATION_M) to
+    /// [`MAX_ELEVATION_M`](crate::validate::MAX_ELEVATION_M): an undeclared sentinel such as
+    /// -32768 or 1e30; pass it as `nodata`), or no valid cell at all;
+    /// [`Error::ResourceLimit`] above [`MAX_DEM_CELLS`].
     pub fn new(
         crs: DemCrs,
         lower_left: [f64; 2],
@@ -121,6 +125,12 @@ impl Dem {
             } else if !v.is_finite() {
                 return Err(terr(format!(
                     "row {}, column {}: value {v} is not a finite elevation (and not the nodata value)",
+                    n / ncols + 1,
+                    n % ncols + 1
+                )));
+            } else if let Some(why) = crate::validate::elevation_problem(f64::from(*v)) {
+                return Err(terr(format!(
+                    "row {}, column {}: {why}",
                     n / ncols + 1,
                     n % ncols + 1
                 )));

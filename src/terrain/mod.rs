@@ -135,7 +135,9 @@ impl ElevationGrid {
     ///
     /// # Errors
     /// [`Error::Terrain`] for fewer than 2 × 2 cells, a size mismatch, a non-positive or
-    /// non-finite cell size or origin, or non-finite elevations.
+    /// non-finite cell size or origin, or elevations that are not finite or lie outside the
+    /// Earth's relief ([`MIN_ELEVATION_M`](crate::validate::MIN_ELEVATION_M) to
+    /// [`MAX_ELEVATION_M`](crate::validate::MAX_ELEVATION_M)).
     pub fn new(
         origin: [f64; 2],
         cell_m: f64,
@@ -171,6 +173,15 @@ impl ElevationGrid {
                     n % nx,
                     n / nx
                 ),
+            });
+        }
+        if let Some((n, why)) = z
+            .iter()
+            .enumerate()
+            .find_map(|(n, v)| crate::validate::elevation_problem(f64::from(*v)).map(|w| (n, w)))
+        {
+            return Err(Error::Terrain {
+                reason: format!("elevation grid: cell ({}, {}): {why}", n % nx, n / nx),
             });
         }
         Ok(ElevationGrid {
