@@ -29,7 +29,7 @@
 //!
 //! # Search order
 //!
-//! Best bound first ([`tree`]), in rounds of two nodes bounded in parallel (each on its own
+//! Best bound first ([`tree`]), in rounds of four nodes bounded in parallel (each on its own
 //! copy of the search state, from the round's incumbent; merged in a fixed order, so the
 //! search is the same on any thread count): open nodes wait in a pool ordered by their bound, which is the
 //! parent's Lagrangian at its final multipliers with the branching candidate forced in or out
@@ -103,6 +103,12 @@
 //! 1 346 nodes) before, **38 621.6 / 38 621.0 (0.530 / 0.528 %, 329 / 335 nodes)** after; the
 //! root bound falls from 38 796.3 to 38 761.6 (LP 38 757.3) and fixes 188 candidates instead of
 //! 166. `mclp_30k_2k` after 10 s: 0.949 % → 0.896 % (the LP is 0.90 % above that plan).
+//! Since session 9 the search bounds four nodes per round in parallel ([`tree`]) and a node
+//! pass with an LP pass runs 20 subgradient iterations instead of 60: quiet machine,
+//! 2026-12-01 12:06–12:15 UTC, same command, the session-8 binary 0.526 / 0.531 % (352 / 323
+//! nodes, 61 s CPU), rounds of two 0.497 / 0.497 % (497 / 491 nodes, 85 s CPU), rounds of four
+//! **0.482 / 0.458 %** (567 / 731 nodes, 101–102 s CPU); `mclp_30k_2k` after 10 s 0.897 % →
+//! 0.852 % (6 → 19 nodes).
 //! Still no proof: the node LPs themselves close the gap slowly (the lead's HiGHS experiment
 //! above), so a proof in 60 s needs a relaxation below the LP (README, "What the LP relaxation
 //! says").
@@ -763,7 +769,12 @@ impl<'p> Bnb<'p> {
             if !side::propagate(self, log) {
                 return Step::Closed;
             }
-            iterations = lp_pass::subgradient_iterations(self, self.limits.node_iterations);
+            // the root's passes after fixing keep the full count (its bound steers the tree)
+            iterations = if root {
+                self.limits.node_iterations
+            } else {
+                lp_pass::subgradient_iterations(self, self.limits.node_iterations)
+            };
             theta = theta.max(0.05);
         };
         let Some(j) = branch else {

@@ -103,10 +103,11 @@ fn child_bounds(b: &Bnb<'_>, j: usize, at_lam: f64) -> (f64, f64) {
     )
 }
 
-/// Nodes bounded together in each round of the search. A fixed number, not the thread
+/// Nodes bounded together in each round of the search (four: on two cores, two per thread,
+/// which balances rounds whose nodes take unequal times). A fixed number, not the thread
 /// count: the rounds, and so the search and its result, are the same on any number of threads
 /// (with one thread the round's nodes are bounded one after the other).
-pub(super) const BATCH: usize = 2;
+pub(super) const BATCH: usize = 4;
 
 /// A popped node's children, ready for the pool.
 struct Children {
