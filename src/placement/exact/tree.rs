@@ -109,19 +109,15 @@ fn child_bounds(b: &Bnb<'_>, j: usize, at_lam: f64) -> (f64, f64) {
 /// (with one thread the round's nodes are bounded one after the other).
 pub(super) const BATCH: usize = 4;
 
-/// A popped node's children, ready for the pool.
+/// A bounded node's two children, ready for the pool.
 struct Children {
-    /// The node's bound.
-    bound: f64,
+    /// What both children share: the node's bound, its fixings (the branching one not yet
+    /// added), multipliers, fractional plan, the children's depth and step scale.
+    proto: Open,
     /// Bounds of the children "`j` in" and "`j` out" ([`child_bounds`]).
     bound_in: f64,
     bound_out: f64,
     j: usize,
-    fixings: Vec<u32>,
-    lam: Arc<Vec<f32>>,
-    x: Option<Arc<Vec<f32>>>,
-    theta: f64,
-    depth: u64,
 }
 
 /// Bounds one node (`None`: the root, from `root_lam`) on the worker `w`, whose state is the
@@ -160,17 +156,21 @@ fn bound_node(w: &mut Bnb<'_>, node: Option<&Open>, root_lam: &[f64]) -> Option<
                 .iter()
                 .map(|&c| ((c as u32) << 1) | u32::from(w.status[c] == IN))
                 .collect();
-            Some(Children {
+            let proto = Open {
                 bound,
-                bound_in,
-                bound_out,
-                j,
+                seq: 0,
+                depth: depth + 1,
                 fixings,
                 lam: Arc::new(lam.iter().map(|&v| v as f32).collect()),
                 x: w.lp_pass_ran
                     .then(|| Arc::new(w.lp_x.iter().map(|&v| v as f32).collect())),
-                theta,
-                depth,
+                theta: (theta * 2.0).min(0.5),
+            };
+            Some(Children {
+                proto,
+                bound_in,
+                bound_out,
+                j,
             })
         }
     };
@@ -215,23 +215,23 @@ fn merge_workers(b: &mut Bnb<'_>, extra: &[Bnb<'_>]) {
 /// Pushes a bounded node's two children into the pool (or, when a limit has stopped the
 /// search, records its bound as open).
 fn push_children(b: &mut Bnb<'_>, pool: &mut BinaryHeap<Open>, seq: &mut u64, ch: Children) {
+    let p = &ch.proto;
     if b.out_of_limits() {
-        b.open_max = b.open_max.max(ch.bound);
+        b.open_max = b.open_max.max(p.bound);
         return;
     }
     for dir in [IN, OUT] {
-        let mut f = ch.fixings.clone();
-        f.push(((ch.j as u32) << 1) | u32::from(dir == IN));
+        let mut fixings = p.fixings.clone();
+        fixings.push(((ch.j as u32) << 1) | u32::from(dir == IN));
         *seq += 1;
         let child = if dir == IN { ch.bound_in } else { ch.bound_out };
         pool.push(Open {
-            bound: ch.bound.min(child),
+            bound: p.bound.min(child),
             seq: *seq,
-            depth: ch.depth + 1,
-            fixings: f,
-            lam: Arc::clone(&ch.lam),
-            x: ch.x.clone(),
-            theta: (ch.theta * 2.0).min(0.5),
+            fixings,
+            lam: Arc::clone(&p.lam),
+            x: p.x.clone(),
+            ..*p
         });
     }
 }
